@@ -1,0 +1,40 @@
+//! `redcap-api-spec`: prints the REDCap API spec.
+//!
+//! `--json` prints every method as a JSON array; without flags, one line per method.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let spec = match redcap_api_spec::load() {
+        Ok(spec) => spec,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["--json"] => {
+            let methods: Vec<_> = spec.methods().collect();
+            match serde_json::to_string_pretty(&methods) {
+                Ok(json) => println!("{json}"),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        ["--schema"] => print!("{}", redcap_api_spec::json_schema()),
+        [] => {
+            for method in spec.methods() {
+                let action = method.action.as_deref().unwrap_or("-");
+                println!("{:<40} content={:<22} action={action}", method.name, method.content);
+            }
+        }
+        _ => {
+            eprintln!("usage: redcap-api-spec [--json | --schema]");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
