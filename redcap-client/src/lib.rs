@@ -1,0 +1,73 @@
+//! A typed async client for the REDCap API.
+//!
+//! Every method of REDCap's API is generated from the redcap-rs API spec as a builder on
+//! [`Client`]: `client.export_records().records(["1"]).send().await`. The runtime around
+//! it is written by hand and is small:
+//!
+//! - [`Client`] and [`ClientBuilder`]: HTTPS only (plain HTTP for loopback hosts), TLS
+//!   always verified, redirects refused, [`Client::from_env`] for `REDCAP_API_URL` and
+//!   `REDCAP_API_TOKEN`;
+//! - [`ApiToken`]: the token as a secret, checked, redacted and zeroed;
+//! - requests encoded as REDCap reads them: form fields, PHP arrays for lists
+//!   (`records[0]=…`), `true`/`false` flags, multipart for files;
+//! - responses: REDCap's error envelopes (JSON, CSV, XML) and its status codes become
+//!   [`Error::Api`]; plain-text and HTML failures sent with status 200 become
+//!   [`Error::Failure`]; success bodies decode into [`types`] or, for records, [`Row`]s;
+//! - [`Error`]: one variant per stage that failed.
+//!
+//! The client never retries on its own: [`Error::is_retryable`] and
+//! [`MethodInfo::idempotent`] let the caller decide.
+
+mod client;
+mod error;
+mod request;
+mod response;
+mod rows;
+mod token;
+pub mod types;
+
+pub use client::{Client, ClientBuilder, TOKEN_ENV, URL_ENV};
+pub use error::{Error, TransportError};
+pub use request::{FileUpload, MethodInfo, Payload, PayloadFormat, Request};
+pub use response::{AutoId, FileDownload, ImportOutcome, RawResponse};
+pub use rows::{CsvError, Row, rows_from_csv};
+pub use token::{ApiToken, TokenError, TokenKind};
+
+#[allow(clippy::all, reason = "generated code; its shape follows the spec, not lint taste")]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/client.rs"));
+}
+
+pub use generated::{METHODS, methods, operation, params};
+
+/// The method with this name, e.g. `export_records`.
+pub fn method_info(name: &str) -> Option<&'static MethodInfo> {
+    METHODS.iter().copied().find(|method| method.name == name)
+}
+
+/// A string that is not one of an enum's wire values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a value of {enum_name}")]
+pub struct UnknownValue {
+    enum_name: &'static str,
+    value: String,
+}
+
+impl UnknownValue {
+    pub(crate) fn new(enum_name: &'static str, value: &str) -> Self {
+        Self {
+            enum_name,
+            value: value.to_string(),
+        }
+    }
+
+    /// The enum's name.
+    pub fn enum_name(&self) -> &'static str {
+        self.enum_name
+    }
+
+    /// The string that did not match.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
