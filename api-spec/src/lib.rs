@@ -35,7 +35,10 @@ const FILES: &[(&str, &str)] = &[
     ("user_roles", include_str!("../spec/user_roles.toml")),
     ("projects", include_str!("../spec/projects.toml")),
     ("files", include_str!("../spec/files.toml")),
-    ("file_repository", include_str!("../spec/file_repository.toml")),
+    (
+        "file_repository",
+        include_str!("../spec/file_repository.toml"),
+    ),
     ("reports", include_str!("../spec/reports.toml")),
     ("logging", include_str!("../spec/logging.toml")),
     ("surveys", include_str!("../spec/surveys.toml")),

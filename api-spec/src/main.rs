@@ -13,7 +13,12 @@ fn main() -> ExitCode {
         }
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["--json"] => {
             let methods: Vec<_> = spec.methods().collect();
             match serde_json::to_string_pretty(&methods) {
@@ -28,7 +33,10 @@ fn main() -> ExitCode {
         [] => {
             for method in spec.methods() {
                 let action = method.action.as_deref().unwrap_or("-");
-                println!("{:<40} content={:<22} action={action}", method.name, method.content);
+                println!(
+                    "{:<40} content={:<22} action={action}",
+                    method.name, method.content
+                );
             }
         }
         _ => {

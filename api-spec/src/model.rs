@@ -49,7 +49,9 @@ pub struct Family {
 impl Spec {
     /// Every method of every family, in spec order.
     pub fn methods(&self) -> impl Iterator<Item = &Method> {
-        self.families.iter().flat_map(|family| family.methods.iter())
+        self.families
+            .iter()
+            .flat_map(|family| family.methods.iter())
     }
 
     /// The method with this name, if the spec has one.
@@ -286,7 +288,9 @@ pub enum BoolEncoding {
 }
 
 /// Parameters whose value the client decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamRole {
     /// Format of the success body: JSON for typed responses, the caller's choice for raw ones.

@@ -55,7 +55,11 @@ fn every_documented_method_is_in_the_spec_with_every_parameter() {
             let ours = method
                 .param(&param.name)
                 .unwrap_or_else(|| panic!("{}.{} is missing", entry.name, param.name));
-            assert_eq!(ours.required, param.required, "{}.{}", entry.name, param.name);
+            assert_eq!(
+                ours.required, param.required,
+                "{}.{}",
+                entry.name, param.name
+            );
         }
         assert_eq!(method.params.len(), entry.params.len(), "{}", entry.name);
     }
@@ -81,10 +85,20 @@ fn every_enum_parameter_names_a_defined_enum_and_lists_are_encoded() {
         for param in &method.params {
             if param.ty == ParamType::Enum {
                 let name = param.enum_name.as_deref().unwrap();
-                assert!(spec.enum_def(name).is_some(), "{}.{}", method.name, param.name);
+                assert!(
+                    spec.enum_def(name).is_some(),
+                    "{}.{}",
+                    method.name,
+                    param.name
+                );
             }
             if param.ty == ParamType::List {
-                assert!(param.list_encoding.is_some(), "{}.{}", method.name, param.name);
+                assert!(
+                    param.list_encoding.is_some(),
+                    "{}.{}",
+                    method.name,
+                    param.name
+                );
             }
         }
     }
@@ -101,11 +115,30 @@ fn validate_reports_every_problem_with_its_place() {
     spec.enums[0].values[0].doc = " ".into();
     let problems = validate(&spec);
     let rendered: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    assert!(rendered.contains(&"export_records: method name used twice".to_string()), "{rendered:#?}");
-    assert!(rendered.iter().any(|p| p.starts_with("export_records: same content")), "{rendered:#?}");
-    assert!(rendered.contains(&"import_records.format: parameter is not documented".to_string()), "{rendered:#?}");
-    assert!(rendered.iter().any(|p| p.starts_with("delete_records.records: `type` is not a usable Rust name")), "{rendered:#?}");
-    assert!(rendered.contains(&"Format.csv: value is not documented".to_string()), "{rendered:#?}");
+    assert!(
+        rendered.contains(&"export_records: method name used twice".to_string()),
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered
+            .iter()
+            .any(|p| p.starts_with("export_records: same content")),
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered.contains(&"import_records.format: parameter is not documented".to_string()),
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered
+            .iter()
+            .any(|p| p.starts_with("delete_records.records: `type` is not a usable Rust name")),
+        "{rendered:#?}"
+    );
+    assert!(
+        rendered.contains(&"Format.csv: value is not documented".to_string()),
+        "{rendered:#?}"
+    );
 }
 
 #[test]
@@ -133,5 +166,8 @@ fn malformed_files_are_named_in_the_error() {
     std::fs::write(dir.join("arms.toml"), "[[method]]\nname = 3\n").unwrap();
     let error = load_dir(&dir).unwrap_err().to_string();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(error.starts_with("spec file arms.toml is malformed"), "{error}");
+    assert!(
+        error.starts_with("spec file arms.toml is malformed"),
+        "{error}"
+    );
 }

@@ -97,7 +97,8 @@ impl Client {
                 form = form.text(name, value);
             }
             for (name, file) in request.files() {
-                let mut part = reqwest::multipart::Part::bytes(file.bytes.clone()).file_name(file.name.clone());
+                let mut part = reqwest::multipart::Part::bytes(file.bytes.clone())
+                    .file_name(file.name.clone());
                 if let Some(mime) = &file.mime {
                     part = part.mime_str(mime).map_err(|_| Error::Request {
                         method: method.name,
@@ -160,7 +161,11 @@ impl Client {
         self.execute(request).await
     }
 
-    pub(crate) async fn send_raw(&self, mut request: Request, format: &'static str) -> Result<RawResponse, Error> {
+    pub(crate) async fn send_raw(
+        &self,
+        mut request: Request,
+        format: &'static str,
+    ) -> Result<RawResponse, Error> {
         if let Some(param) = request.method.response_format {
             request.set_text(param, format);
         }
@@ -174,11 +179,17 @@ impl Client {
         self.execute_json(request).await?.into_json()
     }
 
-    pub(crate) async fn send_list<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<Vec<T>, Error> {
+    pub(crate) async fn send_list<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Vec<T>, Error> {
         self.execute_json(request).await?.into_json()
     }
 
-    pub(crate) async fn send_object<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+    pub(crate) async fn send_object<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
         self.execute_json(request).await?.into_json()
     }
 
@@ -186,7 +197,10 @@ impl Client {
         self.execute_json(request).await?.into_count()
     }
 
-    pub(crate) async fn send_import_outcome(&self, request: Request) -> Result<ImportOutcome, Error> {
+    pub(crate) async fn send_import_outcome(
+        &self,
+        request: Request,
+    ) -> Result<ImportOutcome, Error> {
         let return_content = request.text("returnContent").map(str::to_string);
         self.execute_json(request)
             .await?
@@ -222,7 +236,11 @@ impl Client {
     ///
     /// Lists are sent as given (use `name[0]`, `name[1]`, … for PHP arrays). The method's
     /// `content` and `action` are filled in; `token` must not be among the parameters.
-    pub async fn call_raw(&self, method: &str, params: &[(String, String)]) -> Result<RawResponse, Error> {
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        params: &[(String, String)],
+    ) -> Result<RawResponse, Error> {
         let info = crate::method_info(method).ok_or_else(|| Error::Config {
             message: format!("unknown API method `{method}`"),
         })?;
@@ -254,7 +272,10 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("url", &self.url)
-            .field("token", &self.token.as_ref().map(|t| t.as_ref().map(ApiToken::kind)))
+            .field(
+                "token",
+                &self.token.as_ref().map(|t| t.as_ref().map(ApiToken::kind)),
+            )
             .field("extra_roots", &self.extra_roots.len())
             .finish()
     }
@@ -316,8 +337,11 @@ impl ClientBuilder {
             http = http.timeout(timeout);
         }
         for pem in &self.extra_roots {
-            let certificate = reqwest::Certificate::from_pem(pem)
-                .map_err(|error| config(format!("the extra CA certificate is not valid PEM: {error}")))?;
+            let certificate = reqwest::Certificate::from_pem(pem).map_err(|error| {
+                config(format!(
+                    "the extra CA certificate is not valid PEM: {error}"
+                ))
+            })?;
             http = http.add_root_certificate(certificate);
         }
         let http = http
@@ -332,9 +356,12 @@ impl ClientBuilder {
 /// Parses the endpoint URL and refuses plain HTTP to anything but this machine.
 fn checked_url(raw: &str) -> Result<url::Url, Error> {
     let config = |message: String| Error::Config { message };
-    let url = url::Url::parse(raw).map_err(|error| config(format!("`{raw}` is not a URL: {error}")))?;
+    let url =
+        url::Url::parse(raw).map_err(|error| config(format!("`{raw}` is not a URL: {error}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(config("the API URL must not carry a user name or password".into()));
+        return Err(config(
+            "the API URL must not carry a user name or password".into(),
+        ));
     }
     match url.scheme() {
         "https" => Ok(url),
@@ -361,10 +388,21 @@ mod tests {
 
     #[test]
     fn plain_http_is_for_loopback_only() {
-        for ok in ["https://redcap.example.edu/api/", "http://127.0.0.1:8080/api/", "http://localhost/api/", "http://[::1]/api/"] {
+        for ok in [
+            "https://redcap.example.edu/api/",
+            "http://127.0.0.1:8080/api/",
+            "http://localhost/api/",
+            "http://[::1]/api/",
+        ] {
             assert!(checked_url(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://redcap.example.edu/api/", "http://10.0.0.1/api/", "ftp://x/api/", "https://u:p@x/api/", "not a url"] {
+        for bad in [
+            "http://redcap.example.edu/api/",
+            "http://10.0.0.1/api/",
+            "ftp://x/api/",
+            "https://u:p@x/api/",
+            "not a url",
+        ] {
             assert!(checked_url(bad).is_err(), "{bad}");
         }
     }

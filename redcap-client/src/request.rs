@@ -76,7 +76,11 @@ impl Request {
     /// Sets a parameter, replacing an earlier value of the same name.
     pub(crate) fn set(&mut self, name: impl Into<Cow<'static, str>>, value: Value) {
         let name = name.into();
-        match self.params.iter_mut().find(|(existing, _)| *existing == name) {
+        match self
+            .params
+            .iter_mut()
+            .find(|(existing, _)| *existing == name)
+        {
             Some(slot) => slot.1 = value,
             None => self.params.push((name, value)),
         }
@@ -118,7 +122,11 @@ impl Request {
         self.set_text(name, value.format("%Y-%m-%d %H:%M:%S").to_string());
     }
 
-    pub(crate) fn set_datetime_minutes(&mut self, name: &'static str, value: chrono::NaiveDateTime) {
+    pub(crate) fn set_datetime_minutes(
+        &mut self,
+        name: &'static str,
+        value: chrono::NaiveDateTime,
+    ) {
         self.set_text(name, value.format("%Y-%m-%d %H:%M").to_string());
     }
 
@@ -136,10 +144,12 @@ impl Request {
 
     /// The text value of a parameter, if set.
     pub(crate) fn text(&self, name: &str) -> Option<&str> {
-        self.params.iter().find_map(|(existing, value)| match value {
-            Value::Text(text) if existing == name => Some(text.as_str()),
-            _ => None,
-        })
+        self.params
+            .iter()
+            .find_map(|(existing, value)| match value {
+                Value::Text(text) if existing == name => Some(text.as_str()),
+                _ => None,
+            })
     }
 
     fn has(&self, name: &str) -> bool {
@@ -399,10 +409,19 @@ mod tests {
     fn missing_required_parameters_are_named() {
         let request = Request::new(&METHOD);
         let error = request.check().unwrap_err().to_string();
-        assert_eq!(error, "cannot send delete_records: missing required parameter(s): records");
+        assert_eq!(
+            error,
+            "cannot send delete_records: missing required parameter(s): records"
+        );
         let mut empty = Request::new(&METHOD);
         empty.set_list("records", Vec::new());
-        assert!(empty.check().unwrap_err().to_string().contains("at least one value"));
+        assert!(
+            empty
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("at least one value")
+        );
     }
 
     #[test]
@@ -411,7 +430,12 @@ mod tests {
         request.set_list("records", vec!["1".into()]);
         request.set_flag_presence("allRecords", true);
         request.set_flag_presence("allRecords", false);
-        assert!(request.form_fields("T").iter().all(|(name, _)| name != "allRecords"));
+        assert!(
+            request
+                .form_fields("T")
+                .iter()
+                .all(|(name, _)| name != "allRecords")
+        );
     }
 
     #[test]

@@ -197,7 +197,10 @@ impl RawResponse {
     }
 
     pub(crate) fn into_text(self) -> Result<String, Error> {
-        Ok(self.success_text()?.trim_end_matches(['\r', '\n']).to_string())
+        Ok(self
+            .success_text()?
+            .trim_end_matches(['\r', '\n'])
+            .to_string())
     }
 
     pub(crate) fn into_token(self) -> Result<ApiToken, Error> {
@@ -232,7 +235,9 @@ impl RawResponse {
 
     pub(crate) fn into_file(self) -> Result<FileDownload, Error> {
         let content_type = self.content_type.as_deref().unwrap_or_default();
-        if content_type.starts_with("text/html") && looks_like_html(&String::from_utf8_lossy(&self.body)) {
+        if content_type.starts_with("text/html")
+            && looks_like_html(&String::from_utf8_lossy(&self.body))
+        {
             return Err(self.failure());
         }
         let mime = content_type
@@ -253,7 +258,10 @@ impl RawResponse {
         })
     }
 
-    pub(crate) fn into_import_outcome(self, return_content: Option<&str>) -> Result<ImportOutcome, Error> {
+    pub(crate) fn into_import_outcome(
+        self,
+        return_content: Option<&str>,
+    ) -> Result<ImportOutcome, Error> {
         let text = self.success_text()?.trim().to_string();
         if text.is_empty() {
             return match return_content {
@@ -279,8 +287,9 @@ impl RawResponse {
                 _ => Err(self.failure()),
             };
         }
-        let ids: Vec<String> = serde_json::from_value(value)
-            .map_err(|error| self.decode_error(format!("expected a count or a list of ids: {error}")))?;
+        let ids: Vec<String> = serde_json::from_value(value).map_err(|error| {
+            self.decode_error(format!("expected a count or a list of ids: {error}"))
+        })?;
         if return_content == Some("auto_ids") {
             let pairs = ids
                 .into_iter()
@@ -320,20 +329,38 @@ mod tests {
 
     #[test]
     fn error_messages_come_out_of_every_envelope() {
-        assert_eq!(error_message(br#"{"error":"You do not have permissions to use the API"}"#), "You do not have permissions to use the API");
-        assert_eq!(error_message(b"ERROR: The value of the parameter \"content\" is not valid"), "The value of the parameter \"content\" is not valid");
+        assert_eq!(
+            error_message(br#"{"error":"You do not have permissions to use the API"}"#),
+            "You do not have permissions to use the API"
+        );
+        assert_eq!(
+            error_message(b"ERROR: The value of the parameter \"content\" is not valid"),
+            "The value of the parameter \"content\" is not valid"
+        );
         assert_eq!(
             error_message(b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<hash>\n  <error>Invalid &amp; bad</error>\n</hash>"),
             "Invalid & bad"
         );
-        assert_eq!(error_message(b"<hash><error><![CDATA[a < b]]></error></hash>"), "a < b");
-        assert_eq!(error_message(b"Internal Server Error"), "Internal Server Error");
+        assert_eq!(
+            error_message(b"<hash><error><![CDATA[a < b]]></error></hash>"),
+            "a < b"
+        );
+        assert_eq!(
+            error_message(b"Internal Server Error"),
+            "Internal Server Error"
+        );
     }
 
     #[test]
     fn header_params_are_read_quoted_or_not() {
-        assert_eq!(header_param("image/png; name=\"scan 1.png\"", "name").as_deref(), Some("scan 1.png"));
-        assert_eq!(header_param("attachment; filename=form.pdf", "filename").as_deref(), Some("form.pdf"));
+        assert_eq!(
+            header_param("image/png; name=\"scan 1.png\"", "name").as_deref(),
+            Some("scan 1.png")
+        );
+        assert_eq!(
+            header_param("attachment; filename=form.pdf", "filename").as_deref(),
+            Some("form.pdf")
+        );
         assert_eq!(header_param("text/plain", "name"), None);
     }
 }

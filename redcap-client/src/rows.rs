@@ -57,7 +57,10 @@ impl Row {
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Row {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Self {
-            cells: iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            cells: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 }
@@ -100,7 +103,9 @@ impl<'de> Visitor<'de> for RowVisitor {
         while let Some(column) = access.next_key::<String>()? {
             let value: Cell = access.next_value()?;
             if cells.insert(column.clone(), value.0).is_some() {
-                return Err(de::Error::custom(format!("column `{column}` appears twice")));
+                return Err(de::Error::custom(format!(
+                    "column `{column}` appears twice"
+                )));
             }
         }
         Ok(Row { cells })
@@ -186,7 +191,13 @@ pub fn rows_from_csv(text: &str) -> Result<Vec<Row>, CsvError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(located)?;
-        rows.push(header.iter().cloned().zip(record.iter().map(str::to_string)).collect());
+        rows.push(
+            header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect(),
+        );
     }
     Ok(rows)
 }
@@ -197,7 +208,8 @@ mod tests {
 
     #[test]
     fn json_rows_keep_order_and_exact_text() {
-        let body = r#"[{"record_id":"007","redcap_repeat_instance":2,"weight":"70.50","note":"a\nb"}]"#;
+        let body =
+            r#"[{"record_id":"007","redcap_repeat_instance":2,"weight":"70.50","note":"a\nb"}]"#;
         let rows: Vec<Row> = serde_json::from_str(body).unwrap();
         let row = &rows[0];
         assert_eq!(
@@ -207,7 +219,10 @@ mod tests {
         assert_eq!(row.get("record_id"), Some("007"));
         assert_eq!(row.get("redcap_repeat_instance"), Some("2"));
         assert_eq!(row.get("weight"), Some("70.50"));
-        assert_eq!(serde_json::to_string(&rows).unwrap(), body.replace(":2,", ":\"2\","));
+        assert_eq!(
+            serde_json::to_string(&rows).unwrap(),
+            body.replace(":2,", ":\"2\",")
+        );
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub enum TokenError {
     #[error("the API token may hold only ASCII letters and digits")]
     Characters,
     /// Neither 32 (project) nor 64 (super token) characters long.
-    #[error("the API token has {0} characters; REDCap tokens have 32 (project) or 64 (super token)")]
+    #[error(
+        "the API token has {0} characters; REDCap tokens have 32 (project) or 64 (super token)"
+    )]
     Length(usize),
 }
 

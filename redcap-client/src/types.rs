@@ -138,7 +138,11 @@ pub struct Event {
     #[serde(default)]
     pub custom_event_label: String,
     /// REDCap's numeric event id.
-    #[serde(default, with = "flex::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "flex::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub event_id: Option<u64>,
     /// Scheduling offsets and anything else REDCap sent.
     #[serde(flatten)]
@@ -166,7 +170,11 @@ pub struct Dag {
     #[serde(default)]
     pub unique_group_name: String,
     /// REDCap's numeric group id.
-    #[serde(default, with = "flex::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "flex::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_access_group_id: Option<u64>,
 }
 
@@ -296,10 +304,18 @@ pub struct NewFolder {
 #[non_exhaustive]
 pub struct RepositoryEntry {
     /// Set for folders.
-    #[serde(default, with = "flex::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "flex::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub folder_id: Option<u64>,
     /// Set for files.
-    #[serde(default, with = "flex::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "flex::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub doc_id: Option<u64>,
     /// Folder or file name.
     pub name: String,
@@ -435,7 +451,9 @@ mod flex {
     pub(super) mod opt_u64 {
         use serde::de::Error;
         use serde::{Deserializer, Serializer};
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<u64>, D::Error> {
             let text = super::text(d)?;
             if text.trim().is_empty() {
                 return Ok(None);
@@ -475,7 +493,9 @@ mod tests {
 
     #[test]
     fn numbers_arrive_as_numbers_or_strings() {
-        let arms: Vec<Arm> = serde_json::from_str(r#"[{"arm_num":1,"name":"A"},{"arm_num":"2","name":"B"}]"#).unwrap();
+        let arms: Vec<Arm> =
+            serde_json::from_str(r#"[{"arm_num":1,"name":"A"},{"arm_num":"2","name":"B"}]"#)
+                .unwrap();
         assert_eq!(arms[1].arm_num, 2);
         let info: ProjectInfo = serde_json::from_str(
             r#"{"project_id":"12","project_title":"T","is_longitudinal":1,"surveys_enabled":"0","purpose":"2"}"#,

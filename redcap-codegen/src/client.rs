@@ -62,9 +62,10 @@ fn enum_def(def: &EnumDef) -> TokenStream {
     let doc = doc_attrs(&doc_escape(&def.doc));
     let variants: Vec<_> = def.values.iter().map(|v| ident(&v.rust_name)).collect();
     let wires: Vec<_> = def.values.iter().map(|v| v.wire.as_str()).collect();
-    let variant_docs = def.values.iter().map(|v| {
-        doc_attrs(&format!("`{}`: {}", v.wire, doc_escape(&v.doc)))
-    });
+    let variant_docs = def
+        .values
+        .iter()
+        .map(|v| doc_attrs(&format!("`{}`: {}", v.wire, doc_escape(&v.doc))));
     quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,7 +110,11 @@ fn method_info(method: &Method) -> TokenStream {
     let content = &method.content;
     let action = option_str(method.action.as_deref());
     let documented = method.documented;
-    let required = method.params.iter().filter(|p| p.required).map(|p| p.name.as_str());
+    let required = method
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| p.name.as_str());
     let multipart = method.encoding == redcap_api_spec::Encoding::Multipart;
     let role = |role| option_str(method.param_with_role(role).map(|p| p.name.as_str()));
     let response_format = role(ParamRole::ResponseFormat);
@@ -120,7 +125,8 @@ fn method_info(method: &Method) -> TokenStream {
     } else {
         Vec::new()
     };
-    let (read_only, idempotent, destructive) = (method.read_only, method.idempotent, method.destructive);
+    let (read_only, idempotent, destructive) =
+        (method.read_only, method.idempotent, method.destructive);
     let doc = format!(" `{name}`: {}.", method.title);
     quote! {
         #[doc = #doc]
@@ -190,7 +196,10 @@ fn method_doc(method: &Method) -> String {
                 None => param.rust_name(),
             };
             let required = if param.required { " (required)" } else { "" };
-            Some(format!("- `{}` → [`{setter}`](Self::{setter}){required}", param.name))
+            Some(format!(
+                "- `{}` → [`{setter}`](Self::{setter}){required}",
+                param.name
+            ))
         })
         .collect();
     if !params.is_empty() {
@@ -257,17 +266,61 @@ fn builder(spec: &Spec, method: &Method) -> TokenStream {
 fn send_parts(method: &Method) -> (&'static str, TokenStream, proc_macro2::Ident) {
     let item = method.item.as_deref().map(ident);
     let (doc, output, function) = match method.response {
-        ResponseKind::Rows => ("Sends the request and decodes the rows (JSON), values exactly as REDCap sent them.", quote!(::std::vec::Vec<crate::Row>), "send_rows"),
-        ResponseKind::List => ("Sends the request and decodes the JSON list.", quote!(::std::vec::Vec<crate::types::#item>), "send_list"),
-        ResponseKind::Object => ("Sends the request and decodes the JSON object.", quote!(crate::types::#item), "send_object"),
-        ResponseKind::Count => ("Sends the request; REDCap answers with a count.", quote!(u64), "send_count"),
-        ResponseKind::ImportOutcome => ("Sends the request; the answer follows `returnContent`.", quote!(crate::ImportOutcome), "send_import_outcome"),
-        ResponseKind::Text => ("Sends the request; REDCap answers with one line of text.", quote!(::std::string::String), "send_text"),
-        ResponseKind::Token => ("Sends the request; REDCap answers with a new API token.", quote!(crate::ApiToken), "send_token"),
-        ResponseKind::Confirmation => ("Sends the request; any answer but `1` is an error, even with HTTP 200.", quote!(()), "send_confirmation"),
-        ResponseKind::Document => ("Sends the request and returns the XML document.", quote!(::std::string::String), "send_document"),
-        ResponseKind::File => ("Sends the request and returns the file with its name.", quote!(crate::FileDownload), "send_file"),
-        ResponseKind::Empty => ("Sends the request; REDCap answers with an empty body.", quote!(()), "send_empty"),
+        ResponseKind::Rows => (
+            "Sends the request and decodes the rows (JSON), values exactly as REDCap sent them.",
+            quote!(::std::vec::Vec<crate::Row>),
+            "send_rows",
+        ),
+        ResponseKind::List => (
+            "Sends the request and decodes the JSON list.",
+            quote!(::std::vec::Vec<crate::types::#item>),
+            "send_list",
+        ),
+        ResponseKind::Object => (
+            "Sends the request and decodes the JSON object.",
+            quote!(crate::types::#item),
+            "send_object",
+        ),
+        ResponseKind::Count => (
+            "Sends the request; REDCap answers with a count.",
+            quote!(u64),
+            "send_count",
+        ),
+        ResponseKind::ImportOutcome => (
+            "Sends the request; the answer follows `returnContent`.",
+            quote!(crate::ImportOutcome),
+            "send_import_outcome",
+        ),
+        ResponseKind::Text => (
+            "Sends the request; REDCap answers with one line of text.",
+            quote!(::std::string::String),
+            "send_text",
+        ),
+        ResponseKind::Token => (
+            "Sends the request; REDCap answers with a new API token.",
+            quote!(crate::ApiToken),
+            "send_token",
+        ),
+        ResponseKind::Confirmation => (
+            "Sends the request; any answer but `1` is an error, even with HTTP 200.",
+            quote!(()),
+            "send_confirmation",
+        ),
+        ResponseKind::Document => (
+            "Sends the request and returns the XML document.",
+            quote!(::std::string::String),
+            "send_document",
+        ),
+        ResponseKind::File => (
+            "Sends the request and returns the file with its name.",
+            quote!(crate::FileDownload),
+            "send_file",
+        ),
+        ResponseKind::Empty => (
+            "Sends the request; REDCap answers with an empty body.",
+            quote!(()),
+            "send_empty",
+        ),
     };
     (doc, output, format_ident!("{function}"))
 }
@@ -287,22 +340,39 @@ fn setter(param: &Param) -> Option<TokenStream> {
     doc.push_str(&format!("\n\nSent as `{wire}`."));
     let doc = doc_attrs(&doc);
     let (arg, body) = match param.ty {
-        ParamType::String => (quote!(value: impl ::core::convert::Into<::std::string::String>), quote!(self.request.set_text(#wire, value))),
-        ParamType::Int => (quote!(value: u64), quote!(self.request.set_text(#wire, value.to_string()))),
+        ParamType::String => (
+            quote!(value: impl ::core::convert::Into<::std::string::String>),
+            quote!(self.request.set_text(#wire, value)),
+        ),
+        ParamType::Int => (
+            quote!(value: u64),
+            quote!(self.request.set_text(#wire, value.to_string())),
+        ),
         ParamType::Bool => {
             let call = match param.bool_encoding.unwrap_or_default() {
                 BoolEncoding::TrueFalse => quote!(set_flag),
                 BoolEncoding::ZeroOne => quote!(set_flag_zero_one),
                 BoolEncoding::Presence => quote!(set_flag_presence),
             };
-            (quote!(value: bool), quote!(self.request.#call(#wire, value)))
+            (
+                quote!(value: bool),
+                quote!(self.request.#call(#wire, value)),
+            )
         }
         ParamType::Enum => {
             if param.role.is_some() {
                 return None;
             }
-            let ty = ident(param.enum_name.as_deref().expect("validated: enums are named"));
-            (quote!(value: super::params::#ty), quote!(self.request.set_text(#wire, value.as_wire())))
+            let ty = ident(
+                param
+                    .enum_name
+                    .as_deref()
+                    .expect("validated: enums are named"),
+            );
+            (
+                quote!(value: super::params::#ty),
+                quote!(self.request.set_text(#wire, value.as_wire())),
+            )
         }
         ParamType::List => match param.item.unwrap_or_default() {
             ListItem::String => (
@@ -314,10 +384,22 @@ fn setter(param: &Param) -> Option<TokenStream> {
                 quote!(self.request.set_list(#wire, values.into_iter().map(|value| value.to_string()).collect())),
             ),
         },
-        ParamType::File => (quote!(file: crate::FileUpload), quote!(self.request.set_file(#wire, file))),
-        ParamType::Data => (quote!(payload: crate::Payload), quote!(self.request.set_payload(payload))),
-        ParamType::Datetime => (quote!(value: ::chrono::NaiveDateTime), quote!(self.request.set_datetime(#wire, value))),
-        ParamType::DatetimeMinutes => (quote!(value: ::chrono::NaiveDateTime), quote!(self.request.set_datetime_minutes(#wire, value))),
+        ParamType::File => (
+            quote!(file: crate::FileUpload),
+            quote!(self.request.set_file(#wire, file)),
+        ),
+        ParamType::Data => (
+            quote!(payload: crate::Payload),
+            quote!(self.request.set_payload(payload)),
+        ),
+        ParamType::Datetime => (
+            quote!(value: ::chrono::NaiveDateTime),
+            quote!(self.request.set_datetime(#wire, value)),
+        ),
+        ParamType::DatetimeMinutes => (
+            quote!(value: ::chrono::NaiveDateTime),
+            quote!(self.request.set_datetime_minutes(#wire, value)),
+        ),
     };
     Some(quote! {
         #doc

@@ -54,7 +54,11 @@ pub fn doc_escape(text: &str) -> String {
 /// `#[doc = "…"]` attributes, one per line, each line starting with a space as `///` does.
 pub fn doc_attrs(text: &str) -> TokenStream {
     let lines = text.trim_end().lines().map(|line| {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
@@ -75,6 +79,9 @@ mod tests {
 
     #[test]
     fn docs_escape_markup() {
-        assert_eq!(doc_escape("<form>_complete and [age] > 3"), "&lt;form>_complete and \\[age\\] > 3");
+        assert_eq!(
+            doc_escape("<form>_complete and [age] > 3"),
+            "&lt;form>_complete and \\[age\\] > 3"
+        );
     }
 }

@@ -23,7 +23,16 @@ fn every_method_gets_a_builder_and_a_constructor() {
     let code = redcap_codegen::client::render(&spec);
     for method in spec.methods() {
         let builder = heck::ToPascalCase::to_pascal_case(method.name.as_str());
-        assert!(code.contains(&format!("pub struct {builder}<'a>")), "{}", method.name);
-        assert!(code.contains(&format!("pub fn {}(\n", method.name)) || code.contains(&format!("pub fn {}(&self)", method.name)), "{}", method.name);
+        assert!(
+            code.contains(&format!("pub struct {builder}<'a>")),
+            "{}",
+            method.name
+        );
+        assert!(
+            code.contains(&format!("pub fn {}(\n", method.name))
+                || code.contains(&format!("pub fn {}(&self)", method.name)),
+            "{}",
+            method.name
+        );
     }
 }
