@@ -1,0 +1,3 @@
+//! Writers: a data dictionary REDCap accepts, and project XML.
+
+pub mod dictionary_csv;
