@@ -1,0 +1,61 @@
+//! The `cargo redcap` subcommand. Each subcommand lives in its own module;
+//! `run` dispatches and turns errors into a message and an exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod schema;
+
+/// How cargo calls us: `cargo redcap …` runs `cargo-redcap redcap …`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo")]
+pub enum Cli {
+    /// Work with REDCap projects: schemas, and more to come.
+    Redcap(Args),
+}
+
+/// Arguments of `cargo redcap`.
+#[derive(Debug, clap::Args)]
+#[command(version, about)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum Command {
+    /// Print the canonical schema of a project read from any REDCap export.
+    Schema(schema::SchemaArgs),
+}
+
+/// Why a subcommand failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or checking the project failed.
+    #[error(transparent)]
+    Schema(#[from] redcap_schema::Error),
+    /// Writing the output failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs a subcommand, writing its output to `out` and errors to `err`.
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let result = match args.command {
+        Command::Schema(a) => schema::run(&a, out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A failing stderr leaves nothing better to do than the exit code.
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
