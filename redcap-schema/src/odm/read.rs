@@ -12,7 +12,7 @@ use crate::build::Parts;
 use crate::check::RESERVED_FIELD_NAMES;
 use crate::choices::Choice;
 use crate::dictionary::{Column, DictionaryRow};
-use crate::error::{Error, line_col};
+use crate::error::{Error, LineCounter, line_col};
 use crate::field_type::FieldType;
 use crate::model::{Arm, Dag, Event, RepeatingEvent, RepeatingInstrument};
 use crate::odm::records::{FileValue, FlatRecord};
@@ -98,6 +98,7 @@ fn xml_error(text: &str, offset: usize, source_name: &str, message: String) -> E
 pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Error> {
     let mut reader = Reader::from_str(text);
     let mut state = State::default();
+    let mut lines = LineCounter::new(text);
     loop {
         let offset = reader.buffer_position() as usize;
         let event = reader
@@ -110,7 +111,7 @@ pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Err
                 if state.stack.is_empty() && name != "ODM" {
                     return Err(fail(format!("the root element is <{name}>, not <ODM>: not project XML")));
                 }
-                state.start(&e, &name, line_col(text, offset).0).map_err(fail)?;
+                state.start(&e, &name, lines.line_at(offset)).map_err(fail)?;
                 state.stack.push(name);
                 state.text.clear();
             }
@@ -119,7 +120,7 @@ pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Err
                 if state.stack.is_empty() {
                     return Err(fail(format!("the root element is an empty <{name}/>: not project XML")));
                 }
-                state.start(&e, &name, line_col(text, offset).0).map_err(fail)?;
+                state.start(&e, &name, lines.line_at(offset)).map_err(fail)?;
                 state.stack.push(name);
                 state.text.clear();
                 state.end();

@@ -3,7 +3,7 @@
 //! REDCap maps them; the header row is only checked.
 
 use crate::dictionary::{Column, DictionaryRow};
-use crate::error::{Error, line_col};
+use crate::error::{Error, LineCounter, line_col};
 
 /// The fewest columns a dictionary can have and still name, place and type
 /// its fields (A to E); older exports lack the last columns.
@@ -20,6 +20,7 @@ pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<Dictiona
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut index = 0usize;
+    let mut lines = LineCounter::new(text);
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
             let offset = e.position().map_or(text.len(), |p| p.byte() as usize);
@@ -38,7 +39,7 @@ pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<Dictiona
         while matches!(text.as_bytes().get(offset), Some(b'\r' | b'\n')) {
             offset += 1;
         }
-        let line = line_col(text, offset).0;
+        let line = lines.line_at(offset);
         index += 1;
         if index == 1 {
             check_header(&record, source_name)?;

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::error::{Error, line_col};
+use crate::error::{Error, LineCounter};
 
 /// Parses JSON, naming the line and column of a syntax error.
 pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(text: &'a str, source_name: &str) -> Result<T, Error> {
@@ -19,10 +19,11 @@ pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(text: &'a str, source_name: &
 /// The items of a top-level array, each with the line it starts on.
 pub(crate) fn array_items(text: &str, source_name: &str) -> Result<Vec<(usize, Value)>, Error> {
     let raw: Vec<&RawValue> = parse(text, source_name)?;
+    let mut lines = LineCounter::new(text);
     raw.into_iter()
         .map(|item| {
             let offset = item.get().as_ptr() as usize - text.as_ptr() as usize;
-            let line = line_col(text, offset).0;
+            let line = lines.line_at(offset);
             let value = parse(item.get(), source_name)?;
             Ok((line, value))
         })
