@@ -4,5 +4,9 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cargo_redcap::Cli::Redcap(args) = cargo_redcap::Cli::parse();
-    cargo_redcap::run(args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
+    cargo_redcap::run(
+        args,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
 }

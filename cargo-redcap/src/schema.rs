@@ -53,10 +53,18 @@ pub fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         for problem in &problems.0 {
             writeln!(out, "{problem}")?;
         }
-        let errors = problems.0.iter().filter(|p| p.severity == Severity::Error).count();
+        let errors = problems
+            .0
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count();
         let warnings = problems.0.len() - errors;
         writeln!(out, "{errors} errors, {warnings} warnings")?;
-        return Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        return Ok(if errors > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let schema = builder.build()?;
     let text = match args.to {

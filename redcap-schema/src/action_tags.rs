@@ -112,7 +112,9 @@ pub fn parse_action_tags(annotation: &str) -> Vec<ActionTag> {
     let mut i = 0;
     while i < chars.len() {
         let at_boundary = i == 0 || chars[i - 1].is_whitespace();
-        if chars[i] != '@' || !at_boundary || !chars.get(i + 1).is_some_and(char::is_ascii_uppercase)
+        if chars[i] != '@'
+            || !at_boundary
+            || !chars.get(i + 1).is_some_and(char::is_ascii_uppercase)
         {
             i += 1;
             continue;

@@ -75,7 +75,10 @@ impl SchemaBuilder {
     /// Adds a whole project read from project XML.
     pub fn add_project(&mut self, parts: Parts, source_name: &str) -> Result<(), Error> {
         if !self.sources.is_empty() {
-            return Err(self.clash(source_name, "project XML is a whole project and cannot be combined"));
+            return Err(self.clash(
+                source_name,
+                "project XML is a whole project and cannot be combined",
+            ));
         }
         self.take_dictionary(source_name)?;
         self.parts = parts;
@@ -87,7 +90,10 @@ impl SchemaBuilder {
     /// Adds one piece.
     pub fn add_piece(&mut self, piece: Piece, source_name: &str) -> Result<(), Error> {
         if self.snapshot.is_some() {
-            return Err(self.clash(source_name, "a schema snapshot is a whole project and cannot be combined"));
+            return Err(self.clash(
+                source_name,
+                "a schema snapshot is a whole project and cannot be combined",
+            ));
         }
         match piece {
             Piece::Snapshot(schema) => {
@@ -106,11 +112,9 @@ impl SchemaBuilder {
             }
             Piece::Arms(arms) => self.parts.arms = arms,
             Piece::Events(events) => self.parts.events = events,
-            Piece::Mappings(mappings) => self.mappings.extend(
-                mappings
-                    .into_iter()
-                    .map(|m| (source_name.to_owned(), m)),
-            ),
+            Piece::Mappings(mappings) => self
+                .mappings
+                .extend(mappings.into_iter().map(|m| (source_name.to_owned(), m))),
             Piece::Repeating(repeating) => self.parts.repeating = repeating,
             Piece::Instruments(labels) => self.parts.form_labels = labels,
             Piece::Dags(dags) => self.parts.dags = dags,
@@ -136,10 +140,19 @@ impl SchemaBuilder {
             .form_labels
             .keys()
             .cloned()
-            .chain(parts.rows.iter().map(|r| r.get(crate::dictionary::Column::FormName).to_owned()))
+            .chain(
+                parts
+                    .rows
+                    .iter()
+                    .map(|r| r.get(crate::dictionary::Column::FormName).to_owned()),
+            )
             .collect();
         for (source_name, mapping) in &self.mappings {
-            let Some(event) = parts.events.iter_mut().find(|e| e.unique_name == mapping.event) else {
+            let Some(event) = parts
+                .events
+                .iter_mut()
+                .find(|e| e.unique_name == mapping.event)
+            else {
                 return Err(Error::Assemble {
                     source_name: source_name.clone(),
                     message: format!(

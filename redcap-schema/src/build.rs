@@ -86,7 +86,10 @@ impl Parts {
                 error(
                     "unknown-arm",
                     None,
-                    format!("Event `{}` belongs to arm {}, which does not exist.", event.unique_name, event.arm),
+                    format!(
+                        "Event `{}` belongs to arm {}, which does not exist.",
+                        event.unique_name, event.arm
+                    ),
                 );
             }
             for form in &event.forms {
@@ -94,7 +97,10 @@ impl Parts {
                     error(
                         "unknown-form",
                         None,
-                        format!("Event `{}` is mapped to form `{form}`, which does not exist.", event.unique_name),
+                        format!(
+                            "Event `{}` is mapped to form `{form}`, which does not exist.",
+                            event.unique_name
+                        ),
                     );
                 }
             }
@@ -114,7 +120,10 @@ impl Parts {
                 error(
                     "unknown-event",
                     None,
-                    format!("Repeating instrument `{}` names event `{e}`, which does not exist.", r.form),
+                    format!(
+                        "Repeating instrument `{}` names event `{e}`, which does not exist.",
+                        r.form
+                    ),
                 );
             }
         }
@@ -216,7 +225,10 @@ fn field_from_row(row: &DictionaryRow, missing: &[Choice]) -> Field {
     let f = row.get(Column::Choices);
     let validation = Validation::from_name(&row.get(Column::Validation).to_ascii_lowercase());
     let annotation = non_empty(row.get(Column::FieldAnnotation));
-    let action_tags = annotation.as_deref().map(parse_action_tags).unwrap_or_default();
+    let action_tags = annotation
+        .as_deref()
+        .map(parse_action_tags)
+        .unwrap_or_default();
     let (choices, calculation, slider_labels, sql, ontology) = match field_type {
         FieldType::Dropdown | FieldType::Radio | FieldType::Checkbox => {
             (parse_choices(f), None, Vec::new(), None, None)

@@ -500,7 +500,10 @@ fn check_validation(c: &mut Checker<'_>) {
                 "validation-on-non-text",
                 row,
                 Column::Validation,
-                format!("Only 'text' field types may have validation: `{raw}` is set on a {} field.", row.get(Column::FieldType)),
+                format!(
+                    "Only 'text' field types may have validation: `{raw}` is set on a {} field.",
+                    row.get(Column::FieldType)
+                ),
             );
             continue;
         }
@@ -513,7 +516,9 @@ fn check_validation(c: &mut Checker<'_>) {
                 "validation-case",
                 row,
                 Column::Validation,
-                format!("Validation types must be lower-case; REDCap would change `{raw}` to `{lower}`."),
+                format!(
+                    "Validation types must be lower-case; REDCap would change `{raw}` to `{lower}`."
+                ),
             );
         }
         let Some(validation) = Validation::from_name(&lower) else {
@@ -624,12 +629,14 @@ fn check_flags(c: &mut Checker<'_>) {
             (Column::MatrixRanking, "matrix ranking"),
         ] {
             let value = row.get(column);
-            if !value.is_empty() && value.trim().to_ascii_lowercase() != "y" {
+            if !value.is_empty() && !value.trim().eq_ignore_ascii_case("y") {
                 c.warn(
                     "invalid-flag",
                     row,
                     column,
-                    format!("The {what} column may only be 'y' or blank; REDCap would blank `{value}`."),
+                    format!(
+                        "The {what} column may only be 'y' or blank; REDCap would blank `{value}`."
+                    ),
                 );
             }
         }
@@ -730,7 +737,9 @@ fn check_matrix_groups(c: &mut Checker<'_>) {
                 "matrix-field-type",
                 row,
                 Column::FieldType,
-                format!("Only radio and checkbox fields can be in a matrix group, not {field_type}."),
+                format!(
+                    "Only radio and checkbox fields can be in a matrix group, not {field_type}."
+                ),
             );
             continue;
         }
@@ -750,10 +759,17 @@ fn check_matrix_groups(c: &mut Checker<'_>) {
                         "matrix-choices-differ",
                         row,
                         Column::Choices,
-                        format!("All fields in a matrix group must have the same choices as `{}`.", first.field_name()),
+                        format!(
+                            "All fields in a matrix group must have the same choices as `{}`.",
+                            first.field_name()
+                        ),
                     );
                 }
-                let rank = |r: &DictionaryRow| r.get(Column::MatrixRanking).trim().eq_ignore_ascii_case("y");
+                let rank = |r: &DictionaryRow| {
+                    r.get(Column::MatrixRanking)
+                        .trim()
+                        .eq_ignore_ascii_case("y")
+                };
                 if rank(first) != rank(row) {
                     c.error(
                         "matrix-ranking-differs",
@@ -794,7 +810,10 @@ mod tests {
         let rows = [
             row(2, &["record_id", "f", "", "text", "ID"]),
             row(3, &["sex", "f", "", "radio", "Sex", "0, F | 1, M"]),
-            row(4, &["bmi", "f", "", "calc", "BMI", "[sex] * 2 + [f_complete]"]),
+            row(
+                4,
+                &["bmi", "f", "", "calc", "BMI", "[sex] * 2 + [f_complete]"],
+            ),
         ];
         assert!(check_rows(&rows).0.is_empty(), "{}", check_rows(&rows));
     }
@@ -807,7 +826,23 @@ mod tests {
             row(4, &["x", "f", "", "radio", "X", "a b, A | 1, B | 1, C"]),
             row(5, &["y", "f", "", "texte", "Y"]),
             row(6, &["z", "f", "", "text", "Z", "", "", "integer", "abc"]),
-            row(7, &["w", "f", "", "text", "W", "", "", "", "", "", "", "[nope] = 1"]),
+            row(
+                7,
+                &[
+                    "w",
+                    "f",
+                    "",
+                    "text",
+                    "W",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "[nope] = 1",
+                ],
+            ),
         ];
         let problems = check_rows(&rows);
         let got: Vec<&str> = problems.0.iter().map(|p| p.code).collect();
@@ -826,7 +861,10 @@ mod tests {
         assert_eq!(dup.location.row, Some(3));
         assert_eq!(dup.location.field.as_deref(), Some("record_id"));
         assert_eq!(dup.to_string().lines().count(), 1);
-        assert!(dup.to_string().contains("row 3, field `record_id`, cell A3"));
+        assert!(
+            dup.to_string()
+                .contains("row 3, field `record_id`, cell A3")
+        );
     }
 
     #[test]

@@ -160,6 +160,9 @@ mod tests {
         assert_eq!(Column::Choices.letter(), 'F');
         assert_eq!(Column::FieldAnnotation.letter(), 'R');
         assert_eq!(Column::ALL.len(), API_NAMES.len());
-        assert_eq!(Column::Validation.api_name(), "text_validation_type_or_show_slider_number");
+        assert_eq!(
+            Column::Validation.api_name(),
+            "text_validation_type_or_show_slider_number"
+        );
     }
 }

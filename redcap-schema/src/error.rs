@@ -119,7 +119,10 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
             line_start = i + 1;
         }
     }
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 

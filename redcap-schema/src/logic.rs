@@ -22,8 +22,8 @@ pub fn brackets_balanced(logic: &str) -> bool {
 /// number of each quote character.
 pub fn branching_balanced(logic: &str) -> bool {
     brackets_balanced(logic)
-        && logic.matches('\'').count() % 2 == 0
-        && logic.matches('"').count() % 2 == 0
+        && logic.matches('\'').count().is_multiple_of(2)
+        && logic.matches('"').count().is_multiple_of(2)
 }
 
 /// The field names a logic expression refers to, in order of appearance.
@@ -37,19 +37,13 @@ pub fn referenced_fields(logic: &str) -> Vec<String> {
     let groups = bracket_groups(logic);
     let mut fields = Vec::new();
     for (i, (content, end)) in groups.iter().enumerate() {
-        let followed_by_group = groups
-            .get(i + 1)
-            .is_some_and(|(next, next_start_end)| {
-                next_start_end - next.len() - 1 == end + 1 && !is_instance(next)
-            });
+        let followed_by_group = groups.get(i + 1).is_some_and(|(next, next_start_end)| {
+            next_start_end - next.len() - 1 == end + 1 && !is_instance(next)
+        });
         if followed_by_group || is_instance(content) {
             continue;
         }
-        let name = content
-            .split(['(', ':'])
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let name = content.split(['(', ':']).next().unwrap_or_default().trim();
         if name.is_empty() || name.contains('-') || name.contains(' ') {
             continue;
         }
@@ -62,7 +56,11 @@ fn is_instance(group: &str) -> bool {
     !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit())
         || matches!(
             group,
-            "first-instance" | "last-instance" | "previous-instance" | "next-instance" | "current-instance"
+            "first-instance"
+                | "last-instance"
+                | "previous-instance"
+                | "next-instance"
+                | "current-instance"
         )
 }
 

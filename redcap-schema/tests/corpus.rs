@@ -40,7 +40,12 @@ fn manifest() -> Vec<Entry> {
                 counts: serde_json::from_str(&r[7]).expect("counts JSON"),
             }
         })
-        .filter(|e| matches!(e.kind.as_str(), "dictionary csv" | "dictionary json" | "project xml"))
+        .filter(|e| {
+            matches!(
+                e.kind.as_str(),
+                "dictionary csv" | "dictionary json" | "project xml"
+            )
+        })
         .collect()
 }
 
@@ -48,7 +53,11 @@ fn count_map(counts: &Value, key: &str) -> BTreeMap<String, u64> {
     counts
         .get(key)
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -86,7 +95,12 @@ fn matrix_groups(schema: &ProjectSchema) -> usize {
 fn summary(schema: &ProjectSchema, records: Option<&[FlatRecord]>) -> Value {
     let mut action_tags: BTreeMap<String, u64> = BTreeMap::new();
     for (_, f) in schema.fields() {
-        for t in f.action_tags.iter().map(|t| &t.name).collect::<BTreeSet<_>>() {
+        for t in f
+            .action_tags
+            .iter()
+            .map(|t| &t.name)
+            .collect::<BTreeSet<_>>()
+        {
             *action_tags.entry(t.clone()).or_default() += 1;
         }
     }
@@ -116,27 +130,57 @@ fn summary(schema: &ProjectSchema, records: Option<&[FlatRecord]>) -> Value {
     if let Some(records) = records {
         let names: BTreeSet<&str> = records.iter().map(|r| r.record.as_str()).collect();
         let values: usize = records.iter().map(|r| r.values.len() + r.files.len()).sum();
-        summary["records"] = json!({ "rows": records.len(), "records": names.len(), "values": values });
+        summary["records"] =
+            json!({ "rows": records.len(), "records": names.len(), "values": values });
     }
     summary
 }
 
 fn check_dictionary_counts(path: &str, schema: &ProjectSchema, counts: &Value) {
-    assert_eq!(Some(schema.fields().count() as u64), n(counts, "fields"), "{path}: fields");
-    assert_eq!(Some(schema.forms.len() as u64), n(counts, "forms"), "{path}: forms");
-    assert_eq!(field_types(schema), count_map(counts, "field_types"), "{path}: field types");
+    assert_eq!(
+        Some(schema.fields().count() as u64),
+        n(counts, "fields"),
+        "{path}: fields"
+    );
+    assert_eq!(
+        Some(schema.forms.len() as u64),
+        n(counts, "forms"),
+        "{path}: forms"
+    );
+    assert_eq!(
+        field_types(schema),
+        count_map(counts, "field_types"),
+        "{path}: field types"
+    );
     if counts.get("validations").is_some() {
-        assert_eq!(validations(schema), count_map(counts, "validations"), "{path}: validations");
+        assert_eq!(
+            validations(schema),
+            count_map(counts, "validations"),
+            "{path}: validations"
+        );
     }
     if let Some(groups) = n(counts, "matrix_groups") {
-        assert_eq!(matrix_groups(schema) as u64, groups, "{path}: matrix groups");
+        assert_eq!(
+            matrix_groups(schema) as u64,
+            groups,
+            "{path}: matrix groups"
+        );
     }
     if let Some(branching) = n(counts, "branching") {
-        let with = schema.fields().filter(|(_, f)| f.branching_logic.is_some()).count();
-        assert_eq!(with as u64, branching, "{path}: fields with branching logic");
+        let with = schema
+            .fields()
+            .filter(|(_, f)| f.branching_logic.is_some())
+            .count();
+        assert_eq!(
+            with as u64, branching,
+            "{path}: fields with branching logic"
+        );
     }
     for (tag, count) in count_map(counts, "action_tags") {
-        let with = schema.fields().filter(|(_, f)| f.has_action_tag(&tag)).count();
+        let with = schema
+            .fields()
+            .filter(|(_, f)| f.has_action_tag(&tag))
+            .count();
         assert_eq!(with as u64, count, "{path}: fields with {tag}");
     }
 }
@@ -174,11 +218,23 @@ fn check_xml_counts(path: &str, schema: &ProjectSchema, records: &[FlatRecord], 
         assert_eq!(schema.arms.len() as u64, arms, "{path}: arms");
     }
     let repeating = (schema.repeating.events.len() + schema.repeating.instruments.len()) as u64;
-    assert_eq!(repeating, n(counts, "n_repeating").unwrap_or(0), "{path}: repeating");
+    assert_eq!(
+        repeating,
+        n(counts, "n_repeating").unwrap_or(0),
+        "{path}: repeating"
+    );
     let names: BTreeSet<&str> = records.iter().map(|r| r.record.as_str()).collect();
-    assert_eq!(names.len() as u64, n(counts, "records").unwrap_or(0), "{path}: records");
+    assert_eq!(
+        names.len() as u64,
+        n(counts, "records").unwrap_or(0),
+        "{path}: records"
+    );
     if let Some(groups) = n(counts, "matrix_groups") {
-        assert_eq!(matrix_groups(schema) as u64, groups, "{path}: matrix groups");
+        assert_eq!(
+            matrix_groups(schema) as u64,
+            groups,
+            "{path}: matrix groups"
+        );
     }
 }
 
@@ -201,7 +257,9 @@ fn every_corpus_dictionary_and_project_xml_reads_and_matches_the_manifest() {
             let text = redcap_schema::read::decode(&bytes, &entry.path).unwrap();
             let project = redcap_schema::read_project_xml(text, &entry.path)
                 .unwrap_or_else(|e| panic!("{e}"));
-            let schema = project.schema(&entry.path).unwrap_or_else(|e| panic!("{e}"));
+            let schema = project
+                .schema(&entry.path)
+                .unwrap_or_else(|e| panic!("{e}"));
             check_xml_counts(&entry.path, &schema, &project.records, &entry.counts);
             (schema, Some(project.records))
         } else {

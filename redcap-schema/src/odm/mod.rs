@@ -42,7 +42,13 @@ pub fn dag_unique_name<'a>(label: &str, taken: impl Iterator<Item = &'a str> + C
         .trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ' ')
-        .map(|c| if c == ' ' { '_' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == ' ' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .take(18)
         .collect();
     let base = cleaned.strip_suffix('_').unwrap_or(&cleaned).to_owned();
@@ -62,8 +68,14 @@ mod tests {
     #[test]
     fn dag_names_like_redcap() {
         let none: [&str; 0] = [];
-        assert_eq!(dag_unique_name("Test DAG", none.iter().copied()), "test_dag");
+        assert_eq!(
+            dag_unique_name("Test DAG", none.iter().copied()),
+            "test_dag"
+        );
         assert_eq!(dag_unique_name("dag-a", none.iter().copied()), "daga");
-        assert_eq!(dag_unique_name("Test DAG", ["test_dag"].iter().copied()), "test_dagb");
+        assert_eq!(
+            dag_unique_name("Test DAG", ["test_dag"].iter().copied()),
+            "test_dagb"
+        );
     }
 }

@@ -51,6 +51,9 @@ struct DataCursor {
     row: Option<usize>,
 }
 
+/// Record, event, repeat instrument, repeat instance.
+type RowKey = (String, Option<String>, Option<String>, Option<String>);
+
 #[derive(Default)]
 struct State {
     stack: Vec<String>,
@@ -76,7 +79,7 @@ struct State {
     repeating_instruments: Vec<RepeatingInstrument>,
     dag_names: Vec<String>,
     survey_forms: HashSet<String>,
-    records: IndexMap<(String, Option<String>, Option<String>, Option<String>), FlatRecord>,
+    records: IndexMap<RowKey, FlatRecord>,
     cursor: DataCursor,
     file: Option<(String, String, String)>,
 }
@@ -101,26 +104,39 @@ pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Err
     let mut lines = LineCounter::new(text);
     loop {
         let offset = reader.buffer_position() as usize;
-        let event = reader
-            .read_event()
-            .map_err(|e| xml_error(text, reader.buffer_position() as usize, source_name, e.to_string()))?;
+        let event = reader.read_event().map_err(|e| {
+            xml_error(
+                text,
+                reader.buffer_position() as usize,
+                source_name,
+                e.to_string(),
+            )
+        })?;
         let fail = |message: String| xml_error(text, offset, source_name, message);
         match event {
             XmlEvent::Start(e) => {
                 let name = tag_name(&e);
                 if state.stack.is_empty() && name != "ODM" {
-                    return Err(fail(format!("the root element is <{name}>, not <ODM>: not project XML")));
+                    return Err(fail(format!(
+                        "the root element is <{name}>, not <ODM>: not project XML"
+                    )));
                 }
-                state.start(&e, &name, lines.line_at(offset)).map_err(fail)?;
+                state
+                    .start(&e, &name, lines.line_at(offset))
+                    .map_err(fail)?;
                 state.stack.push(name);
                 state.text.clear();
             }
             XmlEvent::Empty(e) => {
                 let name = tag_name(&e);
                 if state.stack.is_empty() {
-                    return Err(fail(format!("the root element is an empty <{name}/>: not project XML")));
+                    return Err(fail(format!(
+                        "the root element is an empty <{name}/>: not project XML"
+                    )));
                 }
-                state.start(&e, &name, lines.line_at(offset)).map_err(fail)?;
+                state
+                    .start(&e, &name, lines.line_at(offset))
+                    .map_err(fail)?;
                 state.stack.push(name);
                 state.text.clear();
                 state.end();
@@ -135,7 +151,9 @@ pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Err
                 state.text.push_str(&decoded);
             }
             XmlEvent::CData(t) => {
-                state.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                state
+                    .text
+                    .push_str(&String::from_utf8_lossy(&t.into_inner()));
             }
             XmlEvent::Eof => break,
             _ => {}
@@ -230,8 +248,11 @@ impl State {
                 });
             }
             "FormRef" if self.parent() == "StudyEventDef" => {
-                let form = non_empty(take(&mut a, "redcap:FormName"))
-                    .unwrap_or_else(|| take(&mut a, "FormOID").trim_start_matches("Form.").to_owned());
+                let form = non_empty(take(&mut a, "redcap:FormName")).unwrap_or_else(|| {
+                    take(&mut a, "FormOID")
+                        .trim_start_matches("Form.")
+                        .to_owned()
+                });
                 if let Some(event) = self.events.last_mut() {
                     event.forms.push(form);
                 }
@@ -256,9 +277,14 @@ impl State {
                 self.current_group = Some(oid);
             }
             "ItemRef" => {
-                if let Some(group) = self.current_group.as_ref().and_then(|g| self.groups.get_mut(g)) {
+                if let Some(group) = self
+                    .current_group
+                    .as_ref()
+                    .and_then(|g| self.groups.get_mut(g))
+                {
                     let item = take(&mut a, "ItemOID");
-                    let variable = non_empty(take(&mut a, "redcap:Variable")).unwrap_or_else(|| item.clone());
+                    let variable =
+                        non_empty(take(&mut a, "redcap:Variable")).unwrap_or_else(|| item.clone());
                     group.push((item, take(&mut a, "Mandatory") == "Yes", variable));
                 }
             }
@@ -274,7 +300,11 @@ impl State {
                 self.current_item = Some(oid);
             }
             "CodeListRef" => {
-                if let Some(item) = self.current_item.as_ref().and_then(|i| self.items.get_mut(i)) {
+                if let Some(item) = self
+                    .current_item
+                    .as_ref()
+                    .and_then(|i| self.items.get_mut(i))
+                {
                     item.code_list = Some(take(&mut a, "CodeListOID"));
                 }
             }
@@ -322,7 +352,10 @@ impl State {
             }
             "FormData" => {
                 let form = take(&mut a, "FormOID");
-                let form = form.split_once('.').map_or(form.as_str(), |(_, f)| f).to_owned();
+                let form = form
+                    .split_once('.')
+                    .map_or(form.as_str(), |(_, f)| f)
+                    .to_owned();
                 let key = take(&mut a, "FormRepeatKey");
                 self.cursor.row = Some(self.record_row(&form, &key));
             }
@@ -352,7 +385,10 @@ impl State {
         let event = self.cursor.event.clone();
         let event_for_setup = event.as_deref().unwrap_or(CLASSIC_EVENT);
         let repeats_form = self.repeating_instruments.iter().any(|r| {
-            r.form == form && r.event.as_deref().is_none_or(|e| e == event_for_setup || event.is_none())
+            r.form == form
+                && r.event
+                    .as_deref()
+                    .is_none_or(|e| e == event_for_setup || event.is_none())
         });
         let repeats_event = self
             .repeating_events
@@ -365,7 +401,12 @@ impl State {
         } else {
             (None, None)
         };
-        let key = (self.cursor.subject.clone(), event.clone(), instrument.clone(), instance.clone());
+        let key = (
+            self.cursor.subject.clone(),
+            event.clone(),
+            instrument.clone(),
+            instance.clone(),
+        );
         let entry = self.records.entry(key);
         let index = entry.index();
         entry.or_insert_with(|| FlatRecord {
@@ -388,11 +429,18 @@ impl State {
         match name.as_str() {
             "StudyName" => self.title = Some(lf(&text)),
             n if parent == "GlobalVariables" && n.starts_with("redcap:") => {
-                self.globals.insert(n.trim_start_matches("redcap:").to_owned(), lf(&text));
+                self.globals
+                    .insert(n.trim_start_matches("redcap:").to_owned(), lf(&text));
             }
-            "TranslatedText" | "redcap:FormattedTranslatedText" => self.label_text(&name, &parent, text),
+            "TranslatedText" | "redcap:FormattedTranslatedText" => {
+                self.label_text(&name, &parent, text)
+            }
             "CheckValue" => {
-                if let Some(item) = self.current_item.as_ref().and_then(|i| self.items.get_mut(i)) {
+                if let Some(item) = self
+                    .current_item
+                    .as_ref()
+                    .and_then(|i| self.items.get_mut(i))
+                {
                     match self.range_comparator.as_deref() {
                         Some("GE" | "GT") => item.min = Some(text),
                         Some("LE" | "LT") => item.max = Some(text),
@@ -403,7 +451,9 @@ impl State {
             "CodeListItem" => {
                 if let (Some(code), Some(list)) = (
                     self.current_code.take(),
-                    self.current_code_list.as_ref().and_then(|l| self.code_lists.get_mut(l)),
+                    self.current_code_list
+                        .as_ref()
+                        .and_then(|l| self.code_lists.get_mut(l)),
                 ) {
                     list.items.push(code);
                 }
@@ -413,9 +463,10 @@ impl State {
             "CodeList" => self.current_code_list = None,
             "FormData" => self.cursor.row = None,
             "ItemDataBase64Binary" => {
-                if let (Some((item, doc_name, mime_type)), Some(row)) =
-                    (self.file.take(), self.cursor.row.and_then(|r| self.records.get_index_mut(r)))
-                {
+                if let (Some((item, doc_name, mime_type)), Some(row)) = (
+                    self.file.take(),
+                    self.cursor.row.and_then(|r| self.records.get_index_mut(r)),
+                ) {
                     row.1.files.insert(
                         item,
                         FileValue {
@@ -436,7 +487,11 @@ impl State {
         let formatted = name == "redcap:FormattedTranslatedText";
         match parent {
             "Question" => {
-                if let Some(item) = self.current_item.as_ref().and_then(|i| self.items.get_mut(i)) {
+                if let Some(item) = self
+                    .current_item
+                    .as_ref()
+                    .and_then(|i| self.items.get_mut(i))
+                {
                     if formatted {
                         item.formatted_label = Some(lf(&text));
                     } else {
@@ -464,7 +519,8 @@ impl State {
         let mut rows = Vec::new();
         for form in &self.forms {
             for group in &form.groups {
-                for (item_oid, mandatory, variable) in self.groups.get(group).into_iter().flatten() {
+                for (item_oid, mandatory, variable) in self.groups.get(group).into_iter().flatten()
+                {
                     if seen.contains(variable) {
                         continue;
                     }
@@ -528,7 +584,11 @@ impl State {
         let parts = Parts {
             rows,
             project,
-            form_labels: self.forms.iter().map(|f| (f.name.clone(), f.label.clone())).collect(),
+            form_labels: self
+                .forms
+                .iter()
+                .map(|f| (f.name.clone(), f.label.clone()))
+                .collect(),
             survey_forms: self.survey_forms,
             arms: self.arms,
             events: self.events,
@@ -545,7 +605,14 @@ impl State {
         }
     }
 
-    fn row(&self, row: usize, form: &str, variable: &str, mandatory: bool, item: &ItemDef) -> DictionaryRow {
+    fn row(
+        &self,
+        row: usize,
+        form: &str,
+        variable: &str,
+        mandatory: bool,
+        item: &ItemDef,
+    ) -> DictionaryRow {
         let attr = |k: &str| item.attrs.get(k).map(|v| lf(v)).unwrap_or_default();
         let raw_type = attr("redcap:FieldType");
         let field_type = FieldType::from_name(&raw_type);
@@ -585,11 +652,15 @@ impl State {
         r.set(Column::SectionHeader, attr("redcap:SectionHeader"));
         r.set(
             Column::FieldType,
-            field_type.map(|t| t.as_str().to_owned()).unwrap_or(raw_type),
+            field_type
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or(raw_type),
         );
         r.set(
             Column::FieldLabel,
-            item.formatted_label.clone().unwrap_or_else(|| item.label.clone()),
+            item.formatted_label
+                .clone()
+                .unwrap_or_else(|| item.label.clone()),
         );
         r.set(Column::Choices, choices);
         r.set(Column::FieldNote, attr("redcap:FieldNote"));

@@ -73,7 +73,12 @@ fn items(form: &Form) -> Vec<Item<'_>> {
     let mut out = Vec::new();
     for field in &form.fields {
         if field.field_type == FieldType::Checkbox {
-            for (i, name) in field.export_names.iter().take(field.choices.len()).enumerate() {
+            for (i, name) in field
+                .export_names
+                .iter()
+                .take(field.choices.len())
+                .enumerate()
+            {
                 out.push(Item {
                     oid: name.clone(),
                     field,
@@ -117,7 +122,12 @@ fn data_type(field: &Field) -> (&'static str, String) {
             ("boolean", "1".into())
         }
         FieldType::Radio | FieldType::Dropdown | FieldType::Sql => {
-            let len = field.choices.iter().map(|c| c.code.chars().count()).max().unwrap_or(1);
+            let len = field
+                .choices
+                .iter()
+                .map(|c| c.code.chars().count())
+                .max()
+                .unwrap_or(1);
             ("text", len.max(1).to_string())
         }
         FieldType::Calc => ("float", long),
@@ -168,7 +178,10 @@ fn item_def(out: &mut String, item: &Item<'_>) {
     let slider_labels = format_slider_labels(&f.slider_labels);
     attr("Variable", Some(&f.name));
     attr("FieldType", Some(f.field_type.internal_name()));
-    attr("TextValidationType", f.validation.map(Validation::internal_name));
+    attr(
+        "TextValidationType",
+        f.validation.map(Validation::internal_name),
+    );
     attr("SliderLabels", Some(slider_labels.as_str()));
     attr("FieldNote", f.note.as_deref());
     attr("SectionHeader", f.section_header.as_deref());
@@ -185,7 +198,11 @@ fn item_def(out: &mut String, item: &Item<'_>) {
     out.push_str(">\n");
     question(out, &f.label);
     if has_code_list(f) {
-        let _ = writeln!(out, "\t\t<CodeListRef CodeListOID=\"{}.choices\"/>", esc(&item.oid));
+        let _ = writeln!(
+            out,
+            "\t\t<CodeListRef CodeListOID=\"{}.choices\"/>",
+            esc(&item.oid)
+        );
     }
     for (comparator, bound) in [("GE", &f.min), ("LE", &f.max)] {
         if let Some(bound) = bound {
@@ -208,7 +225,11 @@ fn item_def(out: &mut String, item: &Item<'_>) {
 fn has_code_list(f: &Field) -> bool {
     matches!(
         f.field_type,
-        FieldType::Radio | FieldType::Dropdown | FieldType::Checkbox | FieldType::Yesno | FieldType::Truefalse
+        FieldType::Radio
+            | FieldType::Dropdown
+            | FieldType::Checkbox
+            | FieldType::Yesno
+            | FieldType::Truefalse
     )
 }
 
@@ -225,7 +246,11 @@ fn code_list(out: &mut String, item: &Item<'_>) {
         esc(&f.name)
     );
     if item.option.is_some() {
-        let _ = write!(out, " redcap:CheckboxChoices=\"{}\"", esc(&format_choices(&f.choices)));
+        let _ = write!(
+            out,
+            " redcap:CheckboxChoices=\"{}\"",
+            esc(&format_choices(&f.choices))
+        );
         out.push_str(">\n");
         code_list_item(out, "1", "Checked");
         code_list_item(out, "0", "Unchecked");
@@ -287,9 +312,21 @@ fn global_variables(out: &mut String, schema: &ProjectSchema, title: &str) {
         esc(title)
     );
     let flag = |b: bool| if b { "1" } else { "0" };
-    global(out, "RecordAutonumberingEnabled", p.record_autonumbering.map(flag).unwrap_or(""));
-    global(out, "CustomRecordLabel", p.custom_record_label.as_deref().unwrap_or(""));
-    global(out, "SecondaryUniqueField", p.secondary_unique_field.as_deref().unwrap_or(""));
+    global(
+        out,
+        "RecordAutonumberingEnabled",
+        p.record_autonumbering.map(flag).unwrap_or(""),
+    );
+    global(
+        out,
+        "CustomRecordLabel",
+        p.custom_record_label.as_deref().unwrap_or(""),
+    );
+    global(
+        out,
+        "SecondaryUniqueField",
+        p.secondary_unique_field.as_deref().unwrap_or(""),
+    );
     global(out, "SurveysEnabled", flag(p.surveys_enabled));
     let missing: Vec<String> = p
         .missing_data_codes
@@ -301,7 +338,11 @@ fn global_variables(out: &mut String, schema: &ProjectSchema, title: &str) {
     if !r.is_empty() {
         out.push_str("\t<redcap:RepeatingInstrumentsAndEvents>\n");
         for e in &r.events {
-            let _ = writeln!(out, "\t\t<redcap:RepeatingEvent redcap:UniqueEventName=\"{}\"/>", esc(&e.event));
+            let _ = writeln!(
+                out,
+                "\t\t<redcap:RepeatingEvent redcap:UniqueEventName=\"{}\"/>",
+                esc(&e.event)
+            );
         }
         if !r.instruments.is_empty() {
             out.push_str("\t\t<redcap:RepeatingInstruments>\n");
@@ -321,7 +362,11 @@ fn global_variables(out: &mut String, schema: &ProjectSchema, title: &str) {
     if !schema.dags.is_empty() {
         out.push_str("\t<redcap:DataAccessGroupsGroup>\n");
         for d in &schema.dags {
-            let _ = writeln!(out, "\t\t<redcap:DataAccessGroups group_name=\"{}\"/>", esc(&d.name));
+            let _ = writeln!(
+                out,
+                "\t\t<redcap:DataAccessGroups group_name=\"{}\"/>",
+                esc(&d.name)
+            );
         }
         out.push_str("\t</redcap:DataAccessGroupsGroup>\n");
     }
@@ -362,7 +407,11 @@ fn events(out: &mut String, schema: &ProjectSchema) {
         } else {
             e.name.clone()
         };
-        let repeats = schema.repeating.events.iter().any(|r| r.event == e.unique_name);
+        let repeats = schema
+            .repeating
+            .events
+            .iter()
+            .any(|r| r.event == e.unique_name);
         let _ = writeln!(
             out,
             "\t<StudyEventDef OID=\"Event.{0}\" Name=\"{1}\" Type=\"Common\" Repeating=\"{2}\" redcap:EventName=\"{3}\" redcap:CustomEventLabel=\"{4}\" redcap:UniqueEventName=\"{0}\" redcap:ArmNum=\"{5}\" redcap:ArmName=\"{6}\" redcap:DayOffset=\"{7}\" redcap:OffsetMin=\"{8}\" redcap:OffsetMax=\"{9}\">",
@@ -392,11 +441,20 @@ fn events(out: &mut String, schema: &ProjectSchema) {
 /// Writes project XML for a schema, with ClinicalData when `records` is
 /// given. `timestamp` (`YYYY-MM-DDTHH:MM:SS`) fills ODM's creation-time
 /// attributes, so that the output is reproducible.
-pub fn to_project_xml(schema: &ProjectSchema, records: Option<&[FlatRecord]>, timestamp: &str) -> String {
+pub fn to_project_xml(
+    schema: &ProjectSchema,
+    records: Option<&[FlatRecord]>,
+    timestamp: &str,
+) -> String {
     let title = schema.project.title.clone().unwrap_or_default();
     let oid = study_oid(&title);
     let date: String = timestamp.chars().take(10).collect();
-    let hhmm: String = timestamp.chars().skip(11).filter(char::is_ascii_digit).take(4).collect();
+    let hhmm: String = timestamp
+        .chars()
+        .skip(11)
+        .filter(char::is_ascii_digit)
+        .take(4)
+        .collect();
     let metadata_oid = format!("Metadata.{oid}_{date}_{hhmm}");
     let mut out = String::new();
     let _ = write!(
@@ -416,7 +474,8 @@ pub fn to_project_xml(schema: &ProjectSchema, records: Option<&[FlatRecord]>, ti
         esc(&schema.record_id_field)
     );
     events(&mut out, schema);
-    let form_items: Vec<(&Form, Vec<Item<'_>>)> = schema.forms.iter().map(|f| (f, items(f))).collect();
+    let form_items: Vec<(&Form, Vec<Item<'_>>)> =
+        schema.forms.iter().map(|f| (f, items(f))).collect();
     for (form, its) in &form_items {
         let _ = writeln!(
             out,
@@ -425,9 +484,19 @@ pub fn to_project_xml(schema: &ProjectSchema, records: Option<&[FlatRecord]>, ti
             esc(&form.label)
         );
         for g in groups(its) {
-            let _ = writeln!(out, "\t\t<ItemGroupRef ItemGroupOID=\"{}.{}\" Mandatory=\"No\"/>", esc(&form.name), esc(&g[0].oid));
+            let _ = writeln!(
+                out,
+                "\t\t<ItemGroupRef ItemGroupOID=\"{}.{}\" Mandatory=\"No\"/>",
+                esc(&form.name),
+                esc(&g[0].oid)
+            );
         }
-        let _ = writeln!(out, "\t\t<ItemGroupRef ItemGroupOID=\"{0}.{1}\" Mandatory=\"No\"/>", esc(&form.name), esc(&form.complete_field));
+        let _ = writeln!(
+            out,
+            "\t\t<ItemGroupRef ItemGroupOID=\"{0}.{1}\" Mandatory=\"No\"/>",
+            esc(&form.name),
+            esc(&form.complete_field)
+        );
         out.push_str("\t</FormDef>\n");
     }
     for (form, its) in &form_items {
@@ -438,7 +507,13 @@ pub fn to_project_xml(schema: &ProjectSchema, records: Option<&[FlatRecord]>, ti
                 (None, None) => form.label.clone(),
                 (None, Some(_)) => String::new(),
             };
-            let _ = writeln!(out, "\t<ItemGroupDef OID=\"{}.{}\" Name=\"{}\" Repeating=\"No\">", esc(&form.name), esc(&first.oid), esc(&name));
+            let _ = writeln!(
+                out,
+                "\t<ItemGroupDef OID=\"{}.{}\" Name=\"{}\" Repeating=\"No\">",
+                esc(&form.name),
+                esc(&first.oid),
+                esc(&name)
+            );
             for it in g {
                 let _ = writeln!(
                     out,
@@ -477,7 +552,13 @@ pub fn to_project_xml(schema: &ProjectSchema, records: Option<&[FlatRecord]>, ti
     out
 }
 
-fn clinical_data(out: &mut String, schema: &ProjectSchema, records: &[FlatRecord], oid: &str, metadata_oid: &str) {
+fn clinical_data(
+    out: &mut String,
+    schema: &ProjectSchema,
+    records: &[FlatRecord],
+    oid: &str,
+    metadata_oid: &str,
+) {
     let mut column_form: HashMap<&str, &str> = HashMap::new();
     for form in &schema.forms {
         for field in &form.fields {
@@ -488,7 +569,12 @@ fn clinical_data(out: &mut String, schema: &ProjectSchema, records: &[FlatRecord
         column_form.insert(form.complete_field.as_str(), form.name.as_str());
     }
     let first_form = schema.forms.first().map_or("", |f| f.name.as_str());
-    let _ = writeln!(out, "<ClinicalData StudyOID=\"Project.{}\" MetaDataVersionOID=\"{}\">", esc(oid), esc(metadata_oid));
+    let _ = writeln!(
+        out,
+        "<ClinicalData StudyOID=\"Project.{}\" MetaDataVersionOID=\"{}\">",
+        esc(oid),
+        esc(metadata_oid)
+    );
     let mut open_subject: Option<&str> = None;
     for row in records {
         if open_subject != Some(row.record.as_str()) {
@@ -505,7 +591,11 @@ fn clinical_data(out: &mut String, schema: &ProjectSchema, records: &[FlatRecord
         }
         let instance = row.repeat_instance.as_deref().unwrap_or("1");
         if let Some(event) = &row.event {
-            let event_key = if row.repeat_instrument.is_none() { instance } else { "1" };
+            let event_key = if row.repeat_instrument.is_none() {
+                instance
+            } else {
+                "1"
+            };
             let _ = writeln!(
                 out,
                 "\t\t<StudyEventData StudyEventOID=\"Event.{0}\" StudyEventRepeatKey=\"{1}\" redcap:UniqueEventName=\"{0}\">",
@@ -530,13 +620,20 @@ fn clinical_data(out: &mut String, schema: &ProjectSchema, records: &[FlatRecord
             }
         }
         for (field, _) in &row.files {
-            let form = column_form.get(field.as_str()).copied().unwrap_or(first_form);
+            let form = column_form
+                .get(field.as_str())
+                .copied()
+                .unwrap_or(first_form);
             if !by_form.iter().any(|(f, _)| *f == form) {
                 by_form.push((form, Vec::new()));
             }
         }
         for (form, values) in by_form {
-            let form_key = if row.repeat_instrument.is_some() { instance } else { "1" };
+            let form_key = if row.repeat_instrument.is_some() {
+                instance
+            } else {
+                "1"
+            };
             let _ = write!(
                 out,
                 "\t\t\t<FormData FormOID=\"Form.{0}\" FormRepeatKey=\"{1}\">\n\t\t\t\t<ItemGroupData ItemGroupOID=\"\" ItemGroupRepeatKey=\"1\">\n",
@@ -544,10 +641,20 @@ fn clinical_data(out: &mut String, schema: &ProjectSchema, records: &[FlatRecord
                 esc(form_key)
             );
             for (column, value) in values {
-                let _ = writeln!(out, "\t\t\t\t\t<ItemData ItemOID=\"{}\" Value=\"{}\"/>", esc(column), esc(value));
+                let _ = writeln!(
+                    out,
+                    "\t\t\t\t\t<ItemData ItemOID=\"{}\" Value=\"{}\"/>",
+                    esc(column),
+                    esc(value)
+                );
             }
             for (field, file) in &row.files {
-                if column_form.get(field.as_str()).copied().unwrap_or(first_form) == form {
+                if column_form
+                    .get(field.as_str())
+                    .copied()
+                    .unwrap_or(first_form)
+                    == form
+                {
                     let _ = writeln!(
                         out,
                         "\t\t\t\t\t<ItemDataBase64Binary ItemOID=\"{}\" redcap:DocName=\"{}\" redcap:MimeType=\"{}\"><![CDATA[{}]]></ItemDataBase64Binary>",

@@ -85,16 +85,16 @@ impl Item<'_> {
             shape_error(
                 self.source_name,
                 self.line,
-                format!("item {}: {key:?} is {text:?}, not an arm number", self.index),
+                format!(
+                    "item {}: {key:?} is {text:?}, not an arm number",
+                    self.index
+                ),
             )
         })
     }
 }
 
-fn objects<'a>(
-    items: &'a [(usize, Value)],
-    source_name: &'a str,
-) -> Result<Vec<Item<'a>>, Error> {
+fn objects<'a>(items: &'a [(usize, Value)], source_name: &'a str) -> Result<Vec<Item<'a>>, Error> {
     items
         .iter()
         .enumerate()
@@ -105,7 +105,11 @@ fn objects<'a>(
                 index: i + 1,
                 map,
             }),
-            _ => Err(shape_error(source_name, *line, format!("item {} is not an object", i + 1))),
+            _ => Err(shape_error(
+                source_name,
+                *line,
+                format!("item {} is not an object", i + 1),
+            )),
         })
         .collect()
 }
@@ -164,7 +168,9 @@ pub(crate) fn repeating(items: &[(usize, Value)], source_name: &str) -> Result<R
         let label = it.optional("custom_form_label")?;
         match (event, form.is_empty()) {
             (Some(event), true) => out.events.push(RepeatingEvent { event, label }),
-            (event, _) => out.instruments.push(RepeatingInstrument { event, form, label }),
+            (event, _) => out
+                .instruments
+                .push(RepeatingInstrument { event, form, label }),
         }
     }
     Ok(out)
@@ -198,7 +204,10 @@ pub(crate) fn is_project_info(map: &Map<String, Value>) -> bool {
 }
 
 /// Reads `content=project` JSON.
-pub(crate) fn project_info(map: &Map<String, Value>, source_name: &str) -> Result<ProjectInfo, Error> {
+pub(crate) fn project_info(
+    map: &Map<String, Value>,
+    source_name: &str,
+) -> Result<ProjectInfo, Error> {
     let it = Item {
         source_name,
         line: 1,

@@ -114,7 +114,11 @@ fn check_header(record: &csv::StringRecord, source_name: &str) -> Result<(), Err
                 ));
             }
             None if !cell.trim().is_empty() => {
-                return Err(broken(i + 1, cell, "nothing (a dictionary has 18 columns)".into()));
+                return Err(broken(
+                    i + 1,
+                    cell,
+                    "nothing (a dictionary has 18 columns)".into(),
+                ));
             }
             _ => {}
         }
@@ -140,7 +144,9 @@ mod tests {
     #[test]
     fn reads_every_line_ending_and_multiline_cells() {
         for eol in ["\n", "\r\n", "\r"] {
-            let text = format!("{HEADER}{eol}record_id,f,,text,ID{eol}notes,f,,notes,\"two{eol}lines\"{eol}{eol}x,f,,text,X{eol}");
+            let text = format!(
+                "{HEADER}{eol}record_id,f,,text,ID{eol}notes,f,,notes,\"two{eol}lines\"{eol}{eol}x,f,,text,X{eol}"
+            );
             let rows = read_dictionary_csv(&text, "t.csv").unwrap();
             assert_eq!(rows.len(), 3, "{eol:?}");
             assert_eq!(rows[1].get(Column::FieldLabel), format!("two{eol}lines"));
@@ -164,6 +170,9 @@ mod tests {
     fn cells_beyond_r_are_an_error() {
         let text = format!("{HEADER}\nrecord_id,f,,text,ID,,,,,,,,,,,,,,surplus\n");
         let err = read_dictionary_csv(&text, "t.csv").unwrap_err();
-        assert!(err.to_string().starts_with("t.csv: line 2: cell 19"), "{err}");
+        assert!(
+            err.to_string().starts_with("t.csv: line 2: cell 19"),
+            "{err}"
+        );
     }
 }

@@ -7,7 +7,10 @@ use serde_json::value::RawValue;
 use crate::error::{Error, LineCounter};
 
 /// Parses JSON, naming the line and column of a syntax error.
-pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(text: &'a str, source_name: &str) -> Result<T, Error> {
+pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(
+    text: &'a str,
+    source_name: &str,
+) -> Result<T, Error> {
     serde_json::from_str(text).map_err(|e| Error::Json {
         source_name: source_name.to_owned(),
         line: e.line(),

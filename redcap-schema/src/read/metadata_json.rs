@@ -64,9 +64,16 @@ mod tests {
         assert_eq!(rows[1].field_name(), "x");
         assert_eq!(rows[1].get(Column::FieldType), "yesno");
         assert_eq!((rows[1].row, rows[1].line), (3, Some(2)));
-        let err = read_metadata_json("[{\"field_name\":\"a\"},\n{\"nope\":1}]", "m.json").unwrap_err();
-        assert_eq!(err.to_string(), "m.json: line 2, column 1: item 2: unknown key \"nope\"");
+        let err =
+            read_metadata_json("[{\"field_name\":\"a\"},\n{\"nope\":1}]", "m.json").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.json: line 2, column 1: item 2: unknown key \"nope\""
+        );
         let err = read_metadata_json("[{\"field_name\":\"a\"", "m.json").unwrap_err();
-        assert!(err.to_string().starts_with("m.json: line 1, column"), "{err}");
+        assert!(
+            err.to_string().starts_with("m.json: line 1, column"),
+            "{err}"
+        );
     }
 }

@@ -97,8 +97,9 @@ pub fn read_piece(text: &str, source_name: &str) -> Result<Piece, Error> {
         InputKind::MetadataJson => {
             metadata_json::read_metadata_json(text, source_name).map(Piece::Dictionary)
         }
-        InputKind::Snapshot => snapshot::from_snapshot(text, source_name)
-            .map(|s| Piece::Snapshot(Box::new(s))),
+        InputKind::Snapshot => {
+            snapshot::from_snapshot(text, source_name).map(|s| Piece::Snapshot(Box::new(s)))
+        }
         InputKind::ApiJson => read_api_json(text, source_name),
         InputKind::ProjectXml => Err(Error::UnknownFormat {
             source_name: source_name.to_owned(),
@@ -125,7 +126,9 @@ fn read_api_json(text: &str, source_name: &str) -> Result<Piece, Error> {
     }
     let items = json_util::array_items(text, source_name)?;
     let Some((_, Value::Object(first))) = items.first() else {
-        return Err(unknown("an empty JSON array, or one without objects: cannot tell what it holds"));
+        return Err(unknown(
+            "an empty JSON array, or one without objects: cannot tell what it holds",
+        ));
     };
     if metadata_json::is_metadata_item(&Value::Object(first.clone())) {
         return metadata_json::read_metadata_json(text, source_name).map(Piece::Dictionary);
