@@ -145,10 +145,14 @@ fn data_type(field: &Field) -> (&'static str, String) {
     }
 }
 
-fn question(out: &mut String, label: &str) {
-    out.push_str("\t\t<Question><TranslatedText>");
-    out.push_str(&esc(&strip_tags(label)));
-    out.push_str("</TranslatedText>");
+/// A label as REDCap writes it: plain text, plus the HTML copy when the
+/// label has tags (readers prefer that copy, so HTML survives).
+fn translated_text(out: &mut String, label: &str) {
+    let _ = write!(
+        out,
+        "<TranslatedText>{}</TranslatedText>",
+        esc(&strip_tags(label))
+    );
     if label.contains('<') && label.contains('>') {
         let _ = write!(
             out,
@@ -156,6 +160,11 @@ fn question(out: &mut String, label: &str) {
             esc(label)
         );
     }
+}
+
+fn question(out: &mut String, label: &str) {
+    out.push_str("\t\t<Question>");
+    translated_text(out, label);
     out.push_str("</Question>\n");
 }
 
@@ -266,17 +275,10 @@ fn code_list(out: &mut String, item: &Item<'_>) {
 fn code_list_item(out: &mut String, code: &str, label: &str) {
     let _ = write!(
         out,
-        "\t\t<CodeListItem CodedValue=\"{}\"><Decode><TranslatedText>{}</TranslatedText>",
-        esc(code),
-        esc(&strip_tags(label))
+        "\t\t<CodeListItem CodedValue=\"{}\"><Decode>",
+        esc(code)
     );
-    if label.contains('<') && label.contains('>') {
-        let _ = write!(
-            out,
-            "<redcap:FormattedTranslatedText>{}</redcap:FormattedTranslatedText>",
-            esc(label)
-        );
-    }
+    translated_text(out, label);
     out.push_str("</Decode></CodeListItem>\n");
 }
 
