@@ -66,6 +66,15 @@ pub enum Error {
         /// The text REDCap sent (shortened).
         message: String,
     },
+    /// A record value does not fit the field it belongs to.
+    #[error("a record exported by {method} does not fit its type")]
+    Record {
+        /// The API method.
+        method: &'static str,
+        /// The row, record, column and value.
+        #[source]
+        source: Box<crate::records::RecordError>,
+    },
     /// The success body could not be decoded into the expected type.
     #[error("cannot decode the {method} response: {message} (body starts {snippet:?})")]
     Decode {
@@ -88,6 +97,7 @@ impl Error {
             | Error::Api { method, .. }
             | Error::Redirect { method, .. }
             | Error::Failure { method, .. }
+            | Error::Record { method, .. }
             | Error::Decode { method, .. } => Some(method),
         }
     }
@@ -96,7 +106,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } | Error::Redirect { status, .. } => Some(*status),
-            Error::Failure { .. } | Error::Decode { .. } => Some(200),
+            Error::Failure { .. } | Error::Decode { .. } | Error::Record { .. } => Some(200),
             _ => None,
         }
     }

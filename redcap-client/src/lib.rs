@@ -19,11 +19,13 @@
 //! [`MethodInfo::idempotent`] let the caller decide.
 
 mod client;
+mod typed;
 mod error;
 mod request;
 mod response;
 mod rows;
 mod token;
+pub mod records;
 pub mod types;
 
 pub use client::{Client, ClientBuilder, TOKEN_ENV, URL_ENV};

@@ -1,0 +1,272 @@
+//! Export bodies straight into typed rows, and typed rows back into import rows.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::{DecodeMode, FlatRow, is_pseudo_column};
+use crate::Row;
+
+/// A value that does not fit its field, with where it is: row, record, column, text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("row {row}{}: column `{column}`: {}", record_part(.record), detail(.value, .expected))]
+pub struct RecordError {
+    /// 1-based row of the export (CSV: data row, not counting the header).
+    pub row: usize,
+    /// The record, when the row has one.
+    pub record: Option<String>,
+    /// The export column.
+    pub column: String,
+    /// The text found.
+    pub value: String,
+    /// What was expected.
+    pub expected: String,
+}
+
+fn record_part(record: &Option<String>) -> String {
+    match record {
+        Some(record) => format!(", record `{record}`"),
+        None => String::new(),
+    }
+}
+
+fn detail(value: &str, expected: &str) -> String {
+    format!("`{value}` is not {expected}")
+}
+
+/// Fills `row` from one column, or says why not.
+fn set<T: FlatRow>(
+    row: &mut T,
+    column: &str,
+    raw: &str,
+    mode: DecodeMode,
+) -> Result<(), (String, String)> {
+    match T::column_index(column) {
+        Some(index) => row
+            .set_column(index, raw, mode)
+            .map_err(|error| (raw.to_string(), error.expected.into_owned())),
+        None if is_pseudo_column(column) || mode == DecodeMode::Lenient => Ok(()),
+        None => Err((
+            raw.to_string(),
+            "a column of this type (the schema may be out of date: run `cargo redcap pull`)"
+                .to_string(),
+        )),
+    }
+}
+
+/// Decodes a flat JSON export (`format=json`, `type=flat`) into typed rows.
+pub fn decode_json<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut failure = None;
+    let rows = RowsSeed::<T> {
+        mode,
+        failure: &mut failure,
+        marker: std::marker::PhantomData,
+    }
+    .deserialize(&mut deserializer);
+    match (rows, failure) {
+        (_, Some(error)) => Err(DecodeError::Value(error)),
+        (Ok(rows), None) => {
+            deserializer
+                .end()
+                .map_err(|error| DecodeError::Syntax(error.to_string()))?;
+            Ok(rows)
+        }
+        (Err(error), None) => Err(DecodeError::Syntax(error.to_string())),
+    }
+}
+
+/// Why an export body could not become typed rows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The body is not a JSON array of objects (or not CSV).
+    #[error("the export is malformed: {0}")]
+    Syntax(String),
+    /// A value does not fit its field.
+    #[error(transparent)]
+    Value(RecordError),
+}
+
+struct RowsSeed<'f, T> {
+    mode: DecodeMode,
+    failure: &'f mut Option<RecordError>,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: FlatRow> DeserializeSeed<'de> for RowsSeed<'_, T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: FlatRow> Visitor<'de> for RowsSeed<'_, T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of export rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let row_seed = RowSeed::<T> {
+            mode: self.mode,
+            number: 0,
+            marker: std::marker::PhantomData,
+        };
+        let mut number = 0;
+        loop {
+            number += 1;
+            let seed = RowSeed { number, ..row_seed };
+            match seq.next_element_seed(seed)? {
+                None => return Ok(rows),
+                Some(Ok(row)) => rows.push(row),
+                Some(Err(error)) => {
+                    *self.failure = Some(error);
+                    return Err(de::Error::custom("a value does not fit its field"));
+                }
+            }
+        }
+    }
+}
+
+struct RowSeed<T> {
+    mode: DecodeMode,
+    number: usize,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<T> Clone for RowSeed<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for RowSeed<T> {}
+
+impl<'de, T: FlatRow> DeserializeSeed<'de> for RowSeed<T> {
+    type Value = Result<T, RecordError>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
+    type Value = Result<T, RecordError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an export row (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut row = T::default();
+        // REDCap puts the record id first: remember it to name the record in errors.
+        let mut record: Option<String> = None;
+        while let Some(column) = map.next_key::<Cow<'de, str>>()? {
+            let Cell(raw) = map.next_value::<Cell<'de>>()?;
+            if record.is_none() {
+                record = Some(raw.to_string());
+            }
+            if let Err((value, expected)) = set(&mut row, &column, &raw, self.mode) {
+                // Drain the rest of the object so the error is about values, not syntax.
+                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                return Ok(Err(RecordError {
+                    row: self.number,
+                    record,
+                    column: column.into_owned(),
+                    value,
+                    expected,
+                }));
+            }
+        }
+        Ok(Ok(row))
+    }
+}
+
+/// A cell's text: a string, or an integer kept as its digits (REDCap sends
+/// `redcap_repeat_instance` as a number). Anything else is refused.
+struct Cell<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Cell<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CellVisitor)
+    }
+}
+
+struct CellVisitor;
+
+impl<'de> Visitor<'de> for CellVisitor {
+    type Value = Cell<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an integer")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Owned(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Cell<'de>, E> {
+        Ok(Cell(Cow::Borrowed("")))
+    }
+}
+
+/// Decodes a flat CSV export (header row first) into typed rows.
+pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, DecodeError> {
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(body);
+    let syntax = |error: csv::Error| DecodeError::Syntax(error.to_string());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(syntax)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut number = 0;
+    while reader.read_record(&mut record).map_err(syntax)? {
+        number += 1;
+        let mut row = T::default();
+        for (column, raw) in header.iter().zip(record.iter()) {
+            if let Err((value, expected)) = set(&mut row, column, raw, mode) {
+                return Err(DecodeError::Value(RecordError {
+                    row: number,
+                    record: record.get(0).map(str::to_string),
+                    column: column.clone(),
+                    value,
+                    expected,
+                }));
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Typed rows as import rows: every column of the type, in order, with its exact text.
+pub fn encode_rows<T: FlatRow>(rows: &[T]) -> Vec<Row> {
+    rows.iter()
+        .map(|row| {
+            T::COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(index, column)| (*column, row.column_text(index).into_owned()))
+                .collect()
+        })
+        .collect()
+}

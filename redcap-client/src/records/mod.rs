@@ -1,0 +1,88 @@
+//! Typed records: the runtime behind the types `cargo redcap gen` and `project!` generate.
+//!
+//! A type that maps export columns to typed fields implements [`FlatRow`]: the instrument
+//! structs `#[derive(Record)]` writes, hand-written partial structs, and a project's
+//! generated `Row` (record key plus every instrument). [`decode_json`] and [`decode_csv`]
+//! fill them straight from an export body, one `match` per column name; [`encode_rows`]
+//! writes them back as import rows with the exact text they came from.
+
+mod decode;
+mod values;
+
+use std::borrow::Cow;
+
+pub use decode::{DecodeError, RecordError, decode_csv, decode_json, encode_rows};
+pub use values::{
+    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, RecordId,
+    TimeSeconds, ValueError, WireValue, decode_choice,
+};
+
+/// How strictly column text is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecodeMode {
+    /// Every value must fit its field; a choice code the dictionary does not list, or a
+    /// column the type does not know, is an error.
+    #[default]
+    Strict,
+    /// Choice codes the dictionary does not list are kept (as the enum's `Unknown`), and
+    /// unknown columns are skipped.
+    Lenient,
+}
+
+/// A type whose values live in the columns of a flat export row.
+///
+/// Implemented by `#[derive(Record)]` for instrument structs, and by the generated `Row`
+/// of a project. Column ids are indexes into [`FlatRow::COLUMNS`].
+pub trait FlatRow: Default {
+    /// The field names to ask REDCap for (its `fields` parameter).
+    const FIELDS: &'static [&'static str];
+    /// The export columns, in REDCap's order.
+    const COLUMNS: &'static [&'static str];
+    /// The id of an export column, if the type has it.
+    fn column_index(column: &str) -> Option<usize>;
+    /// Sets one column from its text.
+    fn set_column(&mut self, index: usize, raw: &str, mode: DecodeMode) -> Result<(), ValueError>;
+    /// The text of one column.
+    fn column_text(&self, index: usize) -> Cow<'_, str>;
+}
+
+/// Where a flat row belongs: its record, event and repeat instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RowKey {
+    /// The record.
+    pub record: RecordId,
+    /// Unique event name (longitudinal projects).
+    pub event: Option<String>,
+    /// The repeating instrument, or `None` on rows of non-repeating data and of
+    /// repeating events.
+    pub repeat_instrument: Option<String>,
+    /// The repeat instance, or `None` on non-repeating rows.
+    pub repeat_instance: Option<u32>,
+    /// Unique DAG name, when the export has `redcap_data_access_group`.
+    pub dag: Option<String>,
+}
+
+/// One repeat instance of an instrument or event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Instance<T> {
+    /// The instance number (1, 2, …).
+    pub instance: u32,
+    /// Its data.
+    pub data: T,
+}
+
+/// Reads `redcap_repeat_instance` text: blank, or a positive integer as REDCap writes it.
+pub fn parse_instance(raw: &str) -> Result<Option<u32>, ValueError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<u32>() {
+        Ok(n) if n > 0 && n.to_string() == raw => Ok(Some(n)),
+        _ => Err(ValueError::expected("a repeat instance (1, 2, …)")),
+    }
+}
+
+/// Whether a column is one of REDCap's pseudo-fields rather than a project field.
+pub fn is_pseudo_column(column: &str) -> bool {
+    column.starts_with("redcap_") || column.ends_with("_timestamp")
+}

@@ -1,0 +1,394 @@
+//! The value types of typed records, each decoding from and encoding to the exact text
+//! REDCap puts in an export column.
+//!
+//! A value type either keeps the text (`RecordId`, `Decimal`, `String`) or accepts only
+//! the canonical text it would write back (dates, integers, flags), so decoding and
+//! encoding a row always gives back the same row. Text that does not fit is an error,
+//! never a silently changed value.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::DecodeMode;
+
+/// Why a column's text does not fit its field's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// What was expected, e.g. `a date (YYYY-MM-DD)`.
+    pub expected: Cow<'static, str>,
+}
+
+impl ValueError {
+    /// A value that is not `expected`.
+    pub fn expected(expected: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            expected: expected.into(),
+        }
+    }
+}
+
+/// A value of one export column: decoded from its exact text, encoded back to it.
+pub trait WireValue: Sized {
+    /// Decodes non-blank text.
+    fn decode(raw: &str, mode: DecodeMode) -> Result<Self, ValueError>;
+    /// The exact text to export or import.
+    fn encode(&self) -> Cow<'_, str>;
+}
+
+/// A field that occupies one column: blank text is `None`.
+pub trait ColumnValue {
+    /// Sets the value from the column's text.
+    fn set_text(&mut self, raw: &str, mode: DecodeMode) -> Result<(), ValueError>;
+    /// The column's text.
+    fn text(&self) -> Cow<'_, str>;
+}
+
+impl<T: WireValue> ColumnValue for Option<T> {
+    fn set_text(&mut self, raw: &str, mode: DecodeMode) -> Result<(), ValueError> {
+        *self = if raw.is_empty() {
+            None
+        } else {
+            Some(T::decode(raw, mode)?)
+        };
+        Ok(())
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Some(value) => value.encode(),
+            None => Cow::Borrowed(""),
+        }
+    }
+}
+
+impl WireValue for String {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        Ok(raw.to_string())
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl WireValue for i64 {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        let value: i64 = raw
+            .parse()
+            .map_err(|_| ValueError::expected("an integer"))?;
+        // `007` or `+7` would come back as `7`: refuse rather than change the text.
+        if value.to_string() != raw {
+            return Err(ValueError::expected("an integer written without leading zeros or sign"));
+        }
+        Ok(value)
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+impl WireValue for bool {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        match raw {
+            "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(ValueError::expected("1 or 0")),
+        }
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "1" } else { "0" })
+    }
+}
+
+/// Implements `WireValue` for a chrono type with one exact format.
+macro_rules! chrono_value {
+    ($ty:ty, $format:literal, $expected:literal) => {
+        impl WireValue for $ty {
+            fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+                let value = <$ty>::parse_from_str(raw, $format)
+                    .map_err(|_| ValueError::expected($expected))?;
+                if value.format($format).to_string() != raw {
+                    return Err(ValueError::expected($expected));
+                }
+                Ok(value)
+            }
+            fn encode(&self) -> Cow<'_, str> {
+                Cow::Owned(self.format($format).to_string())
+            }
+        }
+    };
+}
+
+chrono_value!(chrono::NaiveDate, "%Y-%m-%d", "a date (YYYY-MM-DD)");
+chrono_value!(chrono::NaiveTime, "%H:%M", "a time (HH:MM)");
+
+/// A date and time to the minute (`datetime_*` validations): `YYYY-MM-DD HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub chrono::NaiveDateTime);
+
+/// A date and time to the second (`datetime_seconds_*`): `YYYY-MM-DD HH:MM:SS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTimeSeconds(pub chrono::NaiveDateTime);
+
+/// A time of day to the second (`time_hh_mm_ss`): `HH:MM:SS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeSeconds(pub chrono::NaiveTime);
+
+macro_rules! chrono_newtype {
+    ($ty:ident, $inner:ty, $format:literal, $expected:literal) => {
+        impl WireValue for $ty {
+            fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+                let value = <$inner>::parse_from_str(raw, $format)
+                    .map_err(|_| ValueError::expected($expected))?;
+                if value.format($format).to_string() != raw {
+                    return Err(ValueError::expected($expected));
+                }
+                Ok($ty(value))
+            }
+            fn encode(&self) -> Cow<'_, str> {
+                Cow::Owned(self.0.format($format).to_string())
+            }
+        }
+    };
+}
+
+chrono_newtype!(DateTime, chrono::NaiveDateTime, "%Y-%m-%d %H:%M", "a date and time (YYYY-MM-DD HH:MM)");
+chrono_newtype!(DateTimeSeconds, chrono::NaiveDateTime, "%Y-%m-%d %H:%M:%S", "a date and time (YYYY-MM-DD HH:MM:SS)");
+chrono_newtype!(TimeSeconds, chrono::NaiveTime, "%H:%M:%S", "a time (HH:MM:SS)");
+
+/// A record name: opaque text, never parsed, trimmed or re-cased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct RecordId(pub String);
+
+impl RecordId {
+    /// The record name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for RecordId {
+    fn from(value: &str) -> Self {
+        Self(value.to_string())
+    }
+}
+
+impl From<String> for RecordId {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl WireValue for RecordId {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        Ok(Self(raw.to_string()))
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
+
+/// An exact decimal number: keeps the text REDCap sent (`1.50` stays `1.50`, a comma
+/// decimal mark stays a comma), so it never passes through a float on the way back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Decimal(String);
+
+impl Decimal {
+    /// Checks that `text` is a decimal number (`-1`, `2.50`, `.5`, `3,25`).
+    pub fn new(text: impl Into<String>) -> Result<Self, ValueError> {
+        let text = text.into();
+        if is_decimal(&text) {
+            Ok(Self(text))
+        } else {
+            Err(ValueError::expected("a number"))
+        }
+    }
+
+    /// The exact text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as a float, for arithmetic (a comma decimal mark is read as a point).
+    pub fn to_f64(&self) -> f64 {
+        self.0.replace(',', ".").parse().unwrap_or(f64::NAN)
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn is_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once(['.', ',']) {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    match fraction {
+        None => !whole.is_empty() && digits(whole),
+        Some(fraction) => digits(whole) && !fraction.is_empty() && digits(fraction),
+    }
+}
+
+impl WireValue for Decimal {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        Self::new(raw)
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
+
+/// The status of an instrument (`<form>_complete`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FormStatus {
+    /// `0`, red.
+    Incomplete,
+    /// `1`, yellow.
+    Unverified,
+    /// `2`, green.
+    Complete,
+}
+
+impl WireValue for FormStatus {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        match raw {
+            "0" => Ok(Self::Incomplete),
+            "1" => Ok(Self::Unverified),
+            "2" => Ok(Self::Complete),
+            _ => Err(ValueError::expected("a form status (0, 1 or 2)")),
+        }
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Borrowed(match self {
+            Self::Incomplete => "0",
+            Self::Unverified => "1",
+            Self::Complete => "2",
+        })
+    }
+}
+
+/// A generated choice enum: the codes and labels of a dropdown, radio or checkbox field.
+pub trait Choice: Sized + Clone + PartialEq + 'static {
+    /// Every choice of the dictionary, in its order.
+    const ALL: &'static [Self];
+    /// The code REDCap stores.
+    fn code(&self) -> &str;
+    /// The label REDCap shows (metadata only: never imported).
+    fn label(&self) -> &str;
+    /// The choice with this code.
+    fn from_code(code: &str) -> Option<Self>;
+    /// A code the dictionary does not list, kept in lenient mode.
+    fn unknown(code: &str) -> Self;
+}
+
+/// Decodes a choice code: strict mode refuses codes the dictionary does not list,
+/// lenient mode keeps them.
+pub fn decode_choice<C: Choice>(raw: &str, mode: DecodeMode) -> Result<C, ValueError> {
+    match C::from_code(raw) {
+        Some(choice) => Ok(choice),
+        None if mode == DecodeMode::Lenient => Ok(C::unknown(raw)),
+        None => Err(ValueError::expected(format!(
+            "one of the codes {}",
+            C::ALL.iter().map(|c| c.code().to_string()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// The columns of a checkbox field (`field___code`), one state per choice.
+///
+/// Each column keeps its exact state: checked (`1`), unchecked (`0`) or blank (on rows
+/// where the field's instrument does not apply).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Checkboxes<C> {
+    states: Vec<(C, Option<bool>)>,
+}
+
+impl<C: Choice> Checkboxes<C> {
+    /// Whether `choice` is checked.
+    pub fn is_checked(&self, choice: &C) -> bool {
+        self.states.iter().any(|(c, state)| c == choice && *state == Some(true))
+    }
+
+    /// The checked choices, in dictionary order.
+    pub fn checked(&self) -> impl Iterator<Item = &C> {
+        self.states
+            .iter()
+            .filter(|(_, state)| *state == Some(true))
+            .map(|(choice, _)| choice)
+    }
+
+    /// Checks or unchecks `choice`.
+    pub fn set(&mut self, choice: C, checked: bool) {
+        self.set_state(choice, Some(checked));
+    }
+
+    fn set_state(&mut self, choice: C, state: Option<bool>) {
+        match self.states.iter_mut().find(|(c, _)| *c == choice) {
+            Some(slot) => slot.1 = state,
+            None => self.states.push((choice, state)),
+        }
+    }
+
+    /// Sets the column of `code` from its text (`1`, `0` or blank).
+    pub fn set_column(&mut self, code: &str, raw: &str, mode: DecodeMode) -> Result<(), ValueError> {
+        let state = match raw {
+            "" => None,
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => return Err(ValueError::expected("1, 0 or blank")),
+        };
+        let choice = decode_choice::<C>(code, mode)?;
+        self.set_state(choice, state);
+        Ok(())
+    }
+
+    /// The text of the column of `code`.
+    pub fn column_text(&self, code: &str) -> &'static str {
+        match self.states.iter().find(|(c, _)| c.code() == code) {
+            Some((_, Some(true))) => "1",
+            Some((_, Some(false))) => "0",
+            _ => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: WireValue>(raw: &str) -> Result<String, ValueError> {
+        T::decode(raw, DecodeMode::Strict).map(|value| value.encode().into_owned())
+    }
+
+    #[test]
+    fn values_come_back_as_the_same_text() {
+        assert_eq!(round_trip::<Decimal>("70.50").unwrap(), "70.50");
+        assert_eq!(round_trip::<Decimal>("1,5").unwrap(), "1,5");
+        assert_eq!(round_trip::<Decimal>("-.5").unwrap(), "-.5");
+        assert_eq!(round_trip::<RecordId>(" 007").unwrap(), " 007");
+        assert_eq!(round_trip::<chrono::NaiveDate>("2020-02-29").unwrap(), "2020-02-29");
+        assert_eq!(round_trip::<DateTime>("2020-02-29 13:05").unwrap(), "2020-02-29 13:05");
+        assert_eq!(round_trip::<i64>("-42").unwrap(), "-42");
+    }
+
+    #[test]
+    fn text_that_would_change_is_refused() {
+        assert!(round_trip::<i64>("007").is_err());
+        assert!(round_trip::<i64>("+7").is_err());
+        assert!(round_trip::<chrono::NaiveDate>("2020-2-29").is_err());
+        assert!(round_trip::<chrono::NaiveDate>("2021-02-29").is_err());
+        assert!(round_trip::<Decimal>("1e5").is_err());
+        assert!(round_trip::<Decimal>("NaN").is_err());
+        assert!(round_trip::<bool>("yes").is_err());
+    }
+}
