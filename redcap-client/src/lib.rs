@@ -19,13 +19,13 @@
 //! [`MethodInfo::idempotent`] let the caller decide.
 
 mod client;
-mod typed;
 mod error;
+pub mod records;
 mod request;
 mod response;
 mod rows;
 mod token;
-pub mod records;
+mod typed;
 pub mod types;
 
 pub use client::{Client, ClientBuilder, TOKEN_ENV, URL_ENV};
@@ -34,6 +34,9 @@ pub use request::{FileUpload, MethodInfo, Payload, PayloadFormat, Request};
 pub use response::{AutoId, FileDownload, ImportOutcome, RawResponse};
 pub use rows::{CsvError, Row, rows_from_csv};
 pub use token::{ApiToken, TokenError, TokenKind};
+
+/// Derives `records::FlatRow` for an instrument struct; see the `redcap-derive` crate.
+pub use redcap_derive::Record;
 
 /// The client generated from the API spec by `build.rs`; held to the same lints as
 /// hand-written code.

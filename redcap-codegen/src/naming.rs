@@ -64,6 +64,73 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
+/// Plain text of a REDCap label: HTML tags dropped, whitespace collapsed.
+pub fn plain_text(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut in_tag = false;
+    for c in label.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A PascalCase identifier from free text (a choice label), or `None` when the text
+/// has no letters to build one from.
+pub fn pascal_from_text(text: &str) -> Option<String> {
+    let words: String = plain_text(text)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let name = heck::ToPascalCase::to_pascal_case(words.as_str());
+    let name: String = name.chars().take(48).collect();
+    match name.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => Some(name),
+        _ => None,
+    }
+}
+
+/// Hands out names, making each unique by appending a suffix when it is taken.
+#[derive(Debug, Default)]
+pub struct UniqueNames {
+    taken: std::collections::BTreeSet<String>,
+}
+
+impl UniqueNames {
+    /// Names that must never be handed out (e.g. a variant the generator adds itself).
+    pub fn reserving(names: &[&str]) -> Self {
+        Self {
+            taken: names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    /// `wanted`, or `wanted` + `fallback_suffix` (then a counter) when taken.
+    pub fn claim(&mut self, wanted: &str, fallback_suffix: &str) -> String {
+        if self.taken.insert(wanted.to_string()) {
+            return wanted.to_string();
+        }
+        let with_suffix = format!("{wanted}{fallback_suffix}");
+        if self.taken.insert(with_suffix.clone()) {
+            return with_suffix;
+        }
+        let mut counter = 2;
+        loop {
+            let candidate = format!("{with_suffix}{counter}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            counter += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +142,20 @@ mod tests {
         assert_eq!(ident("records").to_string(), "records");
         assert_eq!(type_ident("export_records").to_string(), "ExportRecords");
         assert_eq!(const_ident("export_records").to_string(), "EXPORT_RECORDS");
+    }
+
+    #[test]
+    fn labels_become_variant_names() {
+        assert_eq!(
+            pascal_from_text("<b>Strongly</b> agree!").as_deref(),
+            Some("StronglyAgree")
+        );
+        assert_eq!(pascal_from_text("1 - Yes"), None);
+        assert_eq!(pascal_from_text("¿?"), None);
+        let mut names = UniqueNames::reserving(&["Unknown"]);
+        assert_eq!(names.claim("Yes", "1"), "Yes");
+        assert_eq!(names.claim("Yes", "1"), "Yes1");
+        assert_eq!(names.claim("Unknown", "9"), "Unknown9");
     }
 
     #[test]

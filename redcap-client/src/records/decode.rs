@@ -171,7 +171,10 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
             }
             if let Err((value, expected)) = set(&mut row, &column, &raw, self.mode) {
                 // Drain the rest of the object so the error is about values, not syntax.
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
                 return Ok(Err(RecordError {
                     row: self.number,
                     record,
@@ -256,6 +259,23 @@ pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, D
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Typed rows as import rows with only `columns`, in that order (e.g. the columns an
+/// export had). Columns the type does not know are left out.
+pub fn encode_rows_as<T: FlatRow>(rows: &[T], columns: &[&str]) -> Vec<Row> {
+    let indexes: Vec<(&str, usize)> = columns
+        .iter()
+        .filter_map(|column| T::column_index(column).map(|index| (*column, index)))
+        .collect();
+    rows.iter()
+        .map(|row| {
+            indexes
+                .iter()
+                .map(|(column, index)| (*column, row.column_text(*index).into_owned()))
+                .collect()
+        })
+        .collect()
 }
 
 /// Typed rows as import rows: every column of the type, in order, with its exact text.

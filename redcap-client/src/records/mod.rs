@@ -11,11 +11,29 @@ mod values;
 
 use std::borrow::Cow;
 
-pub use decode::{DecodeError, RecordError, decode_csv, decode_json, encode_rows};
+pub use decode::{DecodeError, RecordError, decode_csv, decode_json, encode_rows, encode_rows_as};
 pub use values::{
     Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, RecordId,
     TimeSeconds, ValueError, WireValue, decode_choice,
 };
+
+/// A date (`date_*` validations): `YYYY-MM-DD` on the wire.
+pub type Date = chrono::NaiveDate;
+
+/// A time of day to the minute (`time` validation): `HH:MM`.
+pub type Time = chrono::NaiveTime;
+
+/// Rows that cannot be grouped into the project's records.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("row {row}, record `{record}`: {message}")]
+pub struct GroupError {
+    /// 1-based row.
+    pub row: usize,
+    /// The record of the row.
+    pub record: RecordId,
+    /// What does not fit.
+    pub message: String,
+}
 
 /// How strictly column text is read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +98,11 @@ pub fn parse_instance(raw: &str) -> Result<Option<u32>, ValueError> {
         Ok(n) if n > 0 && n.to_string() == raw => Ok(Some(n)),
         _ => Err(ValueError::expected("a repeat instance (1, 2, …)")),
     }
+}
+
+/// Text of a key column: blank is `None`.
+pub fn non_blank(raw: &str) -> Option<String> {
+    (!raw.is_empty()).then(|| raw.to_string())
 }
 
 /// Whether a column is one of REDCap's pseudo-fields rather than a project field.

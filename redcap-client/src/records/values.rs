@@ -77,7 +77,9 @@ impl WireValue for i64 {
             .map_err(|_| ValueError::expected("an integer"))?;
         // `007` or `+7` would come back as `7`: refuse rather than change the text.
         if value.to_string() != raw {
-            return Err(ValueError::expected("an integer written without leading zeros or sign"));
+            return Err(ValueError::expected(
+                "an integer written without leading zeros or sign",
+            ));
         }
         Ok(value)
     }
@@ -151,9 +153,24 @@ macro_rules! chrono_newtype {
     };
 }
 
-chrono_newtype!(DateTime, chrono::NaiveDateTime, "%Y-%m-%d %H:%M", "a date and time (YYYY-MM-DD HH:MM)");
-chrono_newtype!(DateTimeSeconds, chrono::NaiveDateTime, "%Y-%m-%d %H:%M:%S", "a date and time (YYYY-MM-DD HH:MM:SS)");
-chrono_newtype!(TimeSeconds, chrono::NaiveTime, "%H:%M:%S", "a time (HH:MM:SS)");
+chrono_newtype!(
+    DateTime,
+    chrono::NaiveDateTime,
+    "%Y-%m-%d %H:%M",
+    "a date and time (YYYY-MM-DD HH:MM)"
+);
+chrono_newtype!(
+    DateTimeSeconds,
+    chrono::NaiveDateTime,
+    "%Y-%m-%d %H:%M:%S",
+    "a date and time (YYYY-MM-DD HH:MM:SS)"
+);
+chrono_newtype!(
+    TimeSeconds,
+    chrono::NaiveTime,
+    "%H:%M:%S",
+    "a time (HH:MM:SS)"
+);
 
 /// A record name: opaque text, never parsed, trimmed or re-cased.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -299,7 +316,11 @@ pub fn decode_choice<C: Choice>(raw: &str, mode: DecodeMode) -> Result<C, ValueE
         None if mode == DecodeMode::Lenient => Ok(C::unknown(raw)),
         None => Err(ValueError::expected(format!(
             "one of the codes {}",
-            C::ALL.iter().map(|c| c.code().to_string()).collect::<Vec<_>>().join(", ")
+            C::ALL
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -308,39 +329,69 @@ pub fn decode_choice<C: Choice>(raw: &str, mode: DecodeMode) -> Result<C, ValueE
 ///
 /// Each column keeps its exact state: checked (`1`), unchecked (`0`) or blank (on rows
 /// where the field's instrument does not apply).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone)]
 pub struct Checkboxes<C> {
-    states: Vec<(C, Option<bool>)>,
+    /// Columns that are not blank, in the order they were set.
+    states: Vec<(C, bool)>,
+}
+
+impl<C> Default for Checkboxes<C> {
+    fn default() -> Self {
+        Self { states: Vec::new() }
+    }
+}
+
+/// Equal when the same columns hold the same states, whatever order they were set in.
+impl<C: PartialEq> PartialEq for Checkboxes<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.states.len() == other.states.len()
+            && self.states.iter().all(|state| other.states.contains(state))
+    }
 }
 
 impl<C: Choice> Checkboxes<C> {
     /// Whether `choice` is checked.
     pub fn is_checked(&self, choice: &C) -> bool {
-        self.states.iter().any(|(c, state)| c == choice && *state == Some(true))
+        self.states.iter().any(|(c, state)| c == choice && *state)
     }
 
     /// The checked choices, in dictionary order.
     pub fn checked(&self) -> impl Iterator<Item = &C> {
         self.states
             .iter()
-            .filter(|(_, state)| *state == Some(true))
+            .filter(|(_, state)| *state)
             .map(|(choice, _)| choice)
     }
 
-    /// Checks or unchecks `choice`.
+    /// Checks or unchecks `choice` (its column becomes `1` or `0`).
     pub fn set(&mut self, choice: C, checked: bool) {
         self.set_state(choice, Some(checked));
     }
 
+    /// Makes the column of `choice` blank.
+    pub fn clear(&mut self, choice: &C) {
+        self.states.retain(|(c, _)| c != choice);
+    }
+
     fn set_state(&mut self, choice: C, state: Option<bool>) {
-        match self.states.iter_mut().find(|(c, _)| *c == choice) {
-            Some(slot) => slot.1 = state,
-            None => self.states.push((choice, state)),
+        let slot = self.states.iter().position(|(c, _)| *c == choice);
+        match (slot, state) {
+            (Some(index), Some(state)) => self.states[index].1 = state,
+            (Some(index), None) => {
+                self.states.remove(index);
+            }
+            (None, Some(state)) => self.states.push((choice, state)),
+            (None, None) => {}
         }
     }
 
     /// Sets the column of `code` from its text (`1`, `0` or blank).
-    pub fn set_column(&mut self, code: &str, raw: &str, mode: DecodeMode) -> Result<(), ValueError> {
+    pub fn set_column(
+        &mut self,
+        code: &str,
+        raw: &str,
+        mode: DecodeMode,
+    ) -> Result<(), ValueError> {
         let state = match raw {
             "" => None,
             "1" => Some(true),
@@ -355,9 +406,9 @@ impl<C: Choice> Checkboxes<C> {
     /// The text of the column of `code`.
     pub fn column_text(&self, code: &str) -> &'static str {
         match self.states.iter().find(|(c, _)| c.code() == code) {
-            Some((_, Some(true))) => "1",
-            Some((_, Some(false))) => "0",
-            _ => "",
+            Some((_, true)) => "1",
+            Some((_, false)) => "0",
+            None => "",
         }
     }
 }
@@ -376,8 +427,14 @@ mod tests {
         assert_eq!(round_trip::<Decimal>("1,5").unwrap(), "1,5");
         assert_eq!(round_trip::<Decimal>("-.5").unwrap(), "-.5");
         assert_eq!(round_trip::<RecordId>(" 007").unwrap(), " 007");
-        assert_eq!(round_trip::<chrono::NaiveDate>("2020-02-29").unwrap(), "2020-02-29");
-        assert_eq!(round_trip::<DateTime>("2020-02-29 13:05").unwrap(), "2020-02-29 13:05");
+        assert_eq!(
+            round_trip::<chrono::NaiveDate>("2020-02-29").unwrap(),
+            "2020-02-29"
+        );
+        assert_eq!(
+            round_trip::<DateTime>("2020-02-29 13:05").unwrap(),
+            "2020-02-29 13:05"
+        );
         assert_eq!(round_trip::<i64>("-42").unwrap(), "-42");
     }
 

@@ -1,0 +1,23 @@
+//! Record types generated from corpus projects, exercised by the tests in `tests/`.
+
+#![deny(warnings)]
+
+/// REDCapR's `simple` project (classic, checkboxes, a file field).
+pub mod simple {
+    include!(concat!(env!("OUT_DIR"), "/simple.rs"));
+}
+
+/// REDCapR's `longitudinal` project (two arms, twelve events, checkboxes).
+pub mod longitudinal {
+    include!(concat!(env!("OUT_DIR"), "/longitudinal.rs"));
+}
+
+/// REDCapR's `vignette-repeating` project (three repeating instruments).
+pub mod repeating {
+    include!(concat!(env!("OUT_DIR"), "/repeating.rs"));
+}
+
+/// REDCapR's `checkboxes-1` dictionary (letter codes).
+pub mod checkboxes {
+    include!(concat!(env!("OUT_DIR"), "/checkboxes.rs"));
+}

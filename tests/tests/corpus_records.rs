@@ -1,0 +1,209 @@
+//! Every records file of the corpus decodes into its project's generated types and
+//! encodes back to the identical rows: values, columns, event and repeat keys.
+
+use redcap_client::records::{
+    DecodeMode, FlatRow, decode_csv, decode_json, encode_rows, encode_rows_as,
+};
+use redcap_client::{Row, rows_from_csv};
+use redcap_tests::{checkboxes, longitudinal, repeating, simple};
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects"
+);
+
+fn read(project: &str) -> String {
+    let path = format!("{FIXTURES}/{project}/data.csv");
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// The rows as REDCap sent them, as column → text maps.
+fn source_rows(text: &str) -> Vec<Row> {
+    rows_from_csv(text).unwrap()
+}
+
+fn assert_same_rows(source: &[Row], encoded: &[Row], project: &str) {
+    assert_eq!(source.len(), encoded.len(), "{project}: row count");
+    for (index, (expected, actual)) in source.iter().zip(encoded).enumerate() {
+        let expected: Vec<(&str, &str)> = expected.iter().collect();
+        let actual: Vec<(&str, &str)> = actual.iter().collect();
+        assert_eq!(expected, actual, "{project}: row {}", index + 1);
+    }
+}
+
+/// CSV → typed rows → import rows, compared cell by cell with the file.
+fn row_round_trip<R: FlatRow>(project: &str) -> Vec<R> {
+    let text = read(project);
+    let rows: Vec<R> = decode_csv(text.as_bytes(), DecodeMode::Strict)
+        .unwrap_or_else(|error| panic!("{project}: {error}"));
+    assert_same_rows(&source_rows(&text), &encode_rows(&rows), project);
+    rows
+}
+
+/// REDCapR's `simple` data was rewritten by R, which turned the radio field `sex`
+/// (codes 0 and 1) into `FALSE`/`TRUE`: strict decoding refuses it, naming the place;
+/// lenient decoding keeps the text and gives it back unchanged.
+#[test]
+fn simple_rows_with_foreign_codes_fail_strictly_and_round_trip_leniently() {
+    let text = read("simple");
+    let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 1, record `1`: column `sex`: `FALSE` is not one of the codes 0, 1"
+    );
+    let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Lenient).unwrap();
+    // The file predates the field `interpreter_needed`: re-encode the columns it has.
+    let source = source_rows(&text);
+    let columns: Vec<&str> = source[0].columns().collect();
+    assert_same_rows(&source, &encode_rows_as(&rows, &columns), "simple");
+    let records = simple::Record::from_rows(rows.clone()).unwrap();
+    assert_eq!(records.len(), 5);
+    let again: Vec<simple::Row> = records.iter().flat_map(simple::Record::to_rows).collect();
+    assert_eq!(again, rows);
+}
+
+#[test]
+fn longitudinal_rows_and_records_round_trip() {
+    let rows = row_round_trip::<longitudinal::Row>("longitudinal");
+    let records = longitudinal::Record::from_rows(rows.clone()).unwrap();
+    assert_eq!(records.len(), 3);
+    let again: Vec<longitudinal::Row> = records
+        .iter()
+        .flat_map(longitudinal::Record::to_rows)
+        .collect();
+    assert_same_rows(
+        &encode_rows(&rows),
+        &encode_rows(&again),
+        "longitudinal records",
+    );
+}
+
+#[test]
+fn repeating_rows_and_records_round_trip() {
+    let rows = row_round_trip::<repeating::Row>("vignette-repeating");
+    let records = repeating::Record::from_rows(rows.clone()).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].blood_pressure.len(), 3);
+    assert_eq!(records[1].image.len(), 3);
+    let again: Vec<repeating::Row> = records
+        .iter()
+        .flat_map(repeating::Record::to_rows)
+        .collect();
+    assert_same_rows(
+        &encode_rows(&rows),
+        &encode_rows(&again),
+        "repeating records",
+    );
+}
+
+#[test]
+fn checkbox_rows_round_trip_with_letter_codes() {
+    let rows = row_round_trip::<checkboxes::Row>("checkboxes-1");
+    let records = checkboxes::Record::from_rows(rows).unwrap();
+    use checkboxes::form_2::CheckTwo;
+    assert!(records[0].form_2.check_two.is_checked(&CheckTwo::A));
+    assert!(!records[0].form_2.check_two.is_checked(&CheckTwo::B));
+}
+
+#[test]
+fn typed_values_are_what_the_dictionary_says() {
+    let rows = decode_csv::<simple::Row>(read("simple").as_bytes(), DecodeMode::Lenient).unwrap();
+    let first = &rows[0].demographics;
+    assert_eq!(rows[0].key.record.as_str(), "1");
+    assert_eq!(first.dob, chrono::NaiveDate::from_ymd_opt(2003, 8, 30));
+    assert_eq!(
+        first.sex,
+        Some(simple::demographics::Sex::Unknown("FALSE".into()))
+    );
+    let health = &rows[0].health;
+    assert!(health.height.is_some(), "height is a Decimal");
+    assert!(health.weight.is_some(), "weight is an i64");
+    assert!(health.bmi.as_ref().is_some_and(|bmi| bmi.to_f64() > 0.0));
+}
+
+#[test]
+fn json_decodes_like_csv() {
+    let text = read("vignette-repeating");
+    let source = source_rows(&text);
+    // REDCap's JSON sends redcap_repeat_instance as a number; blank ones as "".
+    let json: Vec<serde_json_like::Object> = source.iter().map(serde_json_like::object).collect();
+    let body = serde_json_like::array(&json);
+    let rows: Vec<repeating::Row> = decode_json(body.as_bytes(), DecodeMode::Strict).unwrap();
+    assert_same_rows(&source, &encode_rows(&rows), "json");
+}
+
+#[test]
+fn a_bad_value_is_named_with_row_record_and_column() {
+    let text = read("simple").replacen("2003-08-30", "2003-13-30", 1);
+    let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Lenient).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("row 1"), "{message}");
+    assert!(message.contains("record `1`"), "{message}");
+    assert!(message.contains("`dob`"), "{message}");
+    assert!(message.contains("2003-13-30"), "{message}");
+}
+
+#[test]
+fn unknown_codes_fail_strictly_and_are_kept_leniently() {
+    let body = br#"[{"record_id":"1","sex":"7","race___1":"1"}]"#;
+    let strict = decode_json::<simple::Row>(body, DecodeMode::Strict).unwrap_err();
+    assert!(strict.to_string().contains("`sex`: `7`"), "{strict}");
+    let lenient = decode_json::<simple::Row>(body, DecodeMode::Lenient).unwrap();
+    assert_eq!(
+        lenient[0].demographics.sex,
+        Some(simple::demographics::Sex::Unknown("7".into()))
+    );
+    let encoded = encode_rows(&lenient);
+    assert_eq!(encoded[0].get("sex"), Some("7"));
+    assert_eq!(encoded[0].get("race___1"), Some("1"));
+    assert_eq!(encoded[0].get("race___2"), Some(""));
+}
+
+#[test]
+fn an_unknown_column_is_an_error_unless_lenient() {
+    let body = br#"[{"record_id":"1","not_a_field":"x"}]"#;
+    let error = decode_json::<simple::Row>(body, DecodeMode::Strict).unwrap_err();
+    assert!(error.to_string().contains("`not_a_field`"), "{error}");
+    assert!(decode_json::<simple::Row>(body, DecodeMode::Lenient).is_ok());
+}
+
+/// Minimal JSON writing for the test, so that REDCap's number-typed instance is reproduced.
+mod serde_json_like {
+    use redcap_client::Row;
+
+    pub(crate) type Object = String;
+
+    fn quote(text: &str) -> String {
+        let mut out = String::from('"');
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    pub(crate) fn object(row: &Row) -> Object {
+        let members: Vec<String> = row
+            .iter()
+            .map(|(column, value)| {
+                let value = if column == "redcap_repeat_instance" && !value.is_empty() {
+                    value.to_string()
+                } else {
+                    quote(value)
+                };
+                format!("{}:{value}", quote(column))
+            })
+            .collect();
+        format!("{{{}}}", members.join(","))
+    }
+
+    pub(crate) fn array(objects: &[Object]) -> String {
+        format!("[{}]", objects.join(","))
+    }
+}
