@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod generate;
 pub mod schema;
 
 /// How cargo calls us: `cargo redcap …` runs `cargo-redcap redcap …`.
@@ -31,6 +32,8 @@ pub struct Args {
 pub enum Command {
     /// Print the canonical schema of a project read from any REDCap export.
     Schema(schema::SchemaArgs),
+    /// Generate typed record code (a module or a crate) from a project's schema.
+    Gen(generate::GenArgs),
 }
 
 /// Why a subcommand failed.
@@ -40,6 +43,18 @@ pub enum Error {
     /// Reading or checking the project failed.
     #[error(transparent)]
     Schema(#[from] redcap_schema::Error),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The arguments do not make sense together.
+    #[error("{0}")]
+    Usage(String),
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -49,6 +64,7 @@ pub enum Error {
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match args.command {
         Command::Schema(a) => schema::run(&a, out),
+        Command::Gen(a) => generate::run(&a, out),
     };
     match result {
         Ok(code) => code,

@@ -886,16 +886,22 @@ fn longitudinal_parts(
             members.push(
                 quote!(#[doc = #doc] pub #member: ::core::option::Option<events::#struct_name>,),
             );
-            let absorb = absorb_arms(&container, &quote!(data), rt);
+            // An event without instruments still marks that the record has it.
+            let data = if container.forms.is_empty() {
+                quote!(_data)
+            } else {
+                quote!(data)
+            };
+            let absorb = absorb_arms(&container, &data, rt);
             arms.push(quote! {
                 #unique => {
-                    let data = self.#member.get_or_insert_with(::core::default::Default::default);
+                    let #data = self.#member.get_or_insert_with(::core::default::Default::default);
                     #absorb
                 }
             });
-            let rows = emit_rows(&container, &quote!(data), Some(unique), rt);
+            let rows = emit_rows(&container, &data, Some(unique), rt);
             emits.push(quote! {
-                if let ::core::option::Option::Some(data) = &self.#member {
+                if let ::core::option::Option::Some(#data) = &self.#member {
                     #rows
                 }
             });

@@ -21,3 +21,8 @@ pub mod repeating {
 pub mod checkboxes {
     include!(concat!(env!("OUT_DIR"), "/checkboxes.rs"));
 }
+
+/// Every other dictionary and project XML of the corpus fixtures, generated and compiled.
+pub mod corpus {
+    include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+}
