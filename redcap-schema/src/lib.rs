@@ -33,6 +33,7 @@ pub mod build;
 pub mod check;
 pub mod choices;
 pub mod dictionary;
+pub mod diff;
 mod error;
 pub mod export_names;
 pub mod field_type;
@@ -48,6 +49,7 @@ pub mod write;
 pub use action_tags::ActionTag;
 pub use assemble::{SchemaBuilder, read, read_path};
 pub use choices::Choice;
+pub use diff::{SchemaDiff, diff};
 pub use error::Error;
 pub use field_type::FieldType;
 pub use model::{
