@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod diff;
 pub mod generate;
 pub mod schema;
 
@@ -32,6 +33,9 @@ pub struct Args {
 pub enum Command {
     /// Print the canonical schema of a project read from any REDCap export.
     Schema(schema::SchemaArgs),
+    /// Compare two versions of a project's schema and classify every change
+    /// as breaking, compatible or cosmetic; exit 1 on breaking changes.
+    Diff(diff::DiffArgs),
     /// Generate typed record code (a module or a crate) from a project's schema.
     Gen(generate::GenArgs),
 }
@@ -64,6 +68,8 @@ pub enum Error {
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match args.command {
         Command::Schema(a) => schema::run(&a, out),
+        // The diff has its own exit codes (1 breaking, 2 error).
+        Command::Diff(a) => return diff::run(&a, out, err),
         Command::Gen(a) => generate::run(&a, out),
     };
     match result {

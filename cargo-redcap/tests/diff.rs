@@ -1,0 +1,141 @@
+//! `cargo redcap diff` end to end, through the library entry point: exit
+//! codes, the report in each format, and errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cargo_redcap::{Cli, run};
+use clap::Parser;
+
+fn fixture(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../redcap-schema/tests/fixtures")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/dictionary.csv";
+
+fn cargo_redcap(args: &[&str]) -> (ExitCode, String, String) {
+    let Cli::Redcap(parsed) = Cli::try_parse_from(["cargo", "redcap"].iter().chain(args)).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(parsed, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn recoding_a_radio_choice_is_breaking_and_says_why() {
+    let (old, new) = (fixture(SIMPLE), fixture("diff/simple-sex-recoded.csv"));
+    let (code, out, err) = cargo_redcap(&["diff", &old, &new, "--color", "never"]);
+    assert_eq!(code, ExitCode::FAILURE, "{err}");
+    assert_eq!(
+        out,
+        "Schema diff: 1 breaking, 0 compatible, 0 cosmetic\n\
+         \n\
+         Breaking changes (1)\n  \
+         field `sex` in `demographics`: choice recoded: `1, Male` → `2, Male`\n    \
+         answers stored as `1` meant `Male`, which is now coded `2`, and `1` is no longer a choice: existing answers are re-labelled or orphaned unless the data is re-coded\n"
+    );
+
+    let (code, json, _) = cargo_redcap(&["diff", &old, &new, "--format", "json"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    // The change as the documented JSON format writes it.
+    assert!(json.starts_with("{\n  \"format\": \"redcap-schema-diff/1\",\n  \"breaking\": true,"));
+    assert!(
+        json.contains(
+            "      \"kind\": \"choice_recoded\",\n      \"impact\": \"breaking\",\n      \"target\": \"field\",\n      \"form\": \"demographics\",\n      \"field\": \"sex\",\n      \"old\": {\n        \"code\": \"1\",\n        \"label\": \"Male\"\n      },\n      \"new\": {\n        \"code\": \"2\",\n        \"label\": \"Male\"\n      },\n"
+        ),
+        "{json}"
+    );
+
+    let (code, markdown, _) = cargo_redcap(&["diff", &old, &new, "--format", "markdown"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(markdown.starts_with("## Schema diff\n\n1 breaking, 0 compatible, 0 cosmetic\n"));
+    assert!(
+        markdown
+            .contains("- **field `sex` in `demographics`**: choice recoded: `1, Male` → `2, Male`")
+    );
+
+    let (code, allowed, _) =
+        cargo_redcap(&["diff", &old, &new, "--allow-breaking", "--color", "never"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(allowed, out);
+}
+
+#[test]
+fn adding_a_field_is_compatible() {
+    let (old, new) = (fixture(SIMPLE), fixture("diff/simple-field-added.csv"));
+    let (code, out, err) = cargo_redcap(&["diff", &old, &new, "--color", "never"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with("Schema diff: 0 breaking, 1 compatible, 0 cosmetic\n"),
+        "{out}"
+    );
+    assert!(out.contains("field `language` in `race_and_ethnicity`: field added: `text`"));
+    // And taken away again, the field's data would be lost.
+    let (code, out, _) = cargo_redcap(&["diff", &new, &old, "--color", "never"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(out.contains("field removed"), "{out}");
+}
+
+#[test]
+fn the_same_project_in_two_formats_has_no_breaking_change() {
+    let (code, out, _) = cargo_redcap(&[
+        "diff",
+        &fixture(SIMPLE),
+        &fixture("REDCapR/inst/test-data/projects/simple/project.xml"),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(out.starts_with("Schema diff: 0 breaking,"), "{out}");
+    let same = fixture(SIMPLE);
+    let (code, out, _) = cargo_redcap(&["diff", &same, &same]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(out, "No changes.\n");
+}
+
+#[test]
+fn colour_is_asked_for_not_assumed() {
+    let (old, new) = (fixture(SIMPLE), fixture("diff/simple-sex-recoded.csv"));
+    let (_, out, _) = cargo_redcap(&["diff", &old, &new, "--color", "always"]);
+    assert!(
+        out.contains("\x1b[1;31mBreaking changes (1)\x1b[0m"),
+        "{out:?}"
+    );
+    let (_, out, _) = cargo_redcap(&["diff", &old, &new, "--color", "never"]);
+    assert!(!out.contains('\x1b'));
+}
+
+#[test]
+fn unreadable_inputs_exit_2_and_name_the_file() {
+    let missing = fixture("diff/no-such-file.csv");
+    let (code, out, err) = cargo_redcap(&["diff", &fixture(SIMPLE), &missing]);
+    assert_eq!(code, ExitCode::from(2));
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("error: ") && err.contains("no-such-file.csv"),
+        "{err}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("cargo-redcap-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "field_name,form_name,section_header,field_type,field_label\nrecord_id,f,,texte,ID\n",
+    )
+    .unwrap();
+    let (code, _, err) = cargo_redcap(&["diff", bad.to_str().unwrap(), &fixture(SIMPLE)]);
+    assert_eq!(code, ExitCode::from(2));
+    assert!(
+        err.contains("bad.csv") && err.contains("unknown-field-type"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
