@@ -1,0 +1,235 @@
+//! Serialisation the way REDCap 15.7.6 writes it: PHP `json_encode`
+//! escaping, `fputcsv` quoting, and the `<records><item>` XML shape.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+/// The response formats REDCap distinguishes (`format`, `returnFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Csv,
+    Xml,
+    Odm,
+}
+
+impl Format {
+    /// REDCap reads `format` as json, csv or odm; anything else (missing
+    /// included) is xml.
+    pub(crate) fn parse(value: Option<&str>) -> Format {
+        match value {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            Some("odm") => Format::Odm,
+            _ => Format::Xml,
+        }
+    }
+
+    /// The Content-Type REDCap sends for this format.
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xml | Format::Odm => "text/xml; charset=utf-8",
+        }
+    }
+}
+
+/// A table of string-or-number cells: what most exports produce before
+/// they are serialised in the requested format.
+pub(crate) type Table = Vec<IndexMap<String, Value>>;
+
+/// JSON as PHP's `json_encode` writes it: no whitespace, `/` escaped as
+/// `\/`, every non-ASCII character as `\uXXXX`.
+pub(crate) fn php_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(value, &mut out);
+    out
+}
+
+fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_json_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(key, out);
+                out.push(':');
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A table as a JSON array of objects.
+pub(crate) fn table_json(table: &Table) -> String {
+    let items = table
+        .iter()
+        .map(|row| Value::Object(row.clone().into_iter().collect()))
+        .collect();
+    php_json(&Value::Array(items))
+}
+
+/// A cell as text: strings as they are, numbers as written.
+pub(crate) fn cell_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One CSV cell as PHP's `fputcsv` writes it: quoted only when it holds the
+/// delimiter, a quote, CR, LF, TAB or a space.
+fn csv_cell(value: &str, delimiter: char, out: &mut String) {
+    let needs_quotes = value
+        .chars()
+        .any(|c| c == delimiter || matches!(c, '"' | '\r' | '\n' | '\t' | ' '));
+    if needs_quotes {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// One CSV line with a trailing `\n`.
+pub(crate) fn csv_line<'a>(
+    cells: impl IntoIterator<Item = &'a str>,
+    delimiter: char,
+    out: &mut String,
+) {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            out.push(delimiter);
+        }
+        csv_cell(cell, delimiter, out);
+    }
+    out.push('\n');
+}
+
+/// Text inside CDATA, with `]]>` split as REDCap does.
+fn cdata(value: &str) -> String {
+    format!("<![CDATA[{}]]>", value.replace("]]>", "]]]]><![CDATA[>"))
+}
+
+/// A table as REDCap's export XML: `<records><item>…</item></records>`
+/// (or another root/item name), empty values as empty elements.
+pub(crate) fn table_xml(table: &Table, root: &str) -> String {
+    let mut out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<{root}>\n");
+    for row in table {
+        out.push_str("<item>");
+        for (key, value) in row {
+            let text = cell_text(value);
+            if text.is_empty() {
+                out.push_str(&format!("<{key}></{key}>"));
+            } else {
+                out.push_str(&format!("<{key}>{}</{key}>", cdata(&text)));
+            }
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str(&format!("</{root}>"));
+    out
+}
+
+/// The wrapped body of an error per `returnFormat` (REDCap's
+/// `RestUtility::sendResponse`): the XML message is not escaped, as in
+/// REDCap.
+pub(crate) fn error_body(format: Format, message: &str) -> String {
+    match format {
+        Format::Json => {
+            if message.starts_with("{\"error\"") {
+                message.to_owned()
+            } else {
+                let mut map = serde_json::Map::new();
+                map.insert("error".into(), Value::String(message.to_owned()));
+                php_json(&Value::Object(map))
+            }
+        }
+        Format::Csv => format!("ERROR: {message}"),
+        Format::Xml | Format::Odm => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><hash><error>{message}</error></hash>"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_like_php() {
+        let v = serde_json::json!({"a/b": "é \"x\"\n", "n": 1});
+        assert_eq!(php_json(&v), r#"{"a\/b":"\u00e9 \"x\"\n","n":1}"#);
+        let emoji = Value::String("😀".into());
+        assert_eq!(php_json(&emoji), r#""\ud83d\ude00""#);
+    }
+
+    #[test]
+    fn csv_quotes_like_fputcsv() {
+        let mut out = String::new();
+        csv_line(["a", "b c", "d,e", "f\"g", ""], ',', &mut out);
+        assert_eq!(out, "a,\"b c\",\"d,e\",\"f\"\"g\",\n");
+    }
+
+    #[test]
+    fn error_envelopes() {
+        assert_eq!(error_body(Format::Json, "a/b"), r#"{"error":"a\/b"}"#);
+        assert_eq!(error_body(Format::Csv, "x"), "ERROR: x");
+        assert!(error_body(Format::Xml, "x").ends_with("<hash><error>x</error></hash>"));
+    }
+
+    #[test]
+    fn xml_cdata_split() {
+        let mut row = IndexMap::new();
+        row.insert("f".to_owned(), Value::String("a]]>b".into()));
+        row.insert("g".to_owned(), Value::String(String::new()));
+        assert_eq!(
+            table_xml(&vec![row], "records"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<records>\n<item><f><![CDATA[a]]]]><![CDATA[>b]]></f><g></g></item>\n</records>"
+        );
+    }
+}

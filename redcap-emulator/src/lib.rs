@@ -1,0 +1,363 @@
+//! A local REDCap-compatible API server that behaves as REDCap 15.7.6 does,
+//! for development and CI: the same parameters, defaults, formats, status
+//! codes and error bodies, quirks included.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), redcap_emulator::StartError> {
+//! use redcap_emulator::{Config, Emulator};
+//! let emulator = Emulator::start(
+//!     Config::default().project("demo", "redcap-schema/tests/fixtures/PyCap/tests/data/test_simple_project.xml"),
+//! )
+//! .await?;
+//! println!("{} {}", emulator.url(), emulator.projects()[0].token);
+//! # Ok(()) }
+//! ```
+//!
+//! Storage is SQLite (in memory, or a file under a data directory): record
+//! data as EAV rows per project, event, record, field and instance, as
+//! REDCap keeps it; each request is one transaction, so an import is
+//! all-or-nothing.
+//!
+//! # Emulated methods
+//!
+//! Records: export (flat and eav; json, csv, xml), import (flat and eav;
+//! json, csv, xml), delete (whole records or by arm, event, instrument,
+//! instance), rename, generate next record name. Metadata export/import,
+//! field names, instruments, project info export/import, arms, events,
+//! form–event mappings and repeating setup (export, import, delete),
+//! data access groups (export), project XML export, version, and
+//! `content=project` with the super token.
+//!
+//! # Not yet emulated
+//!
+//! - Files, file repository, PDFs, surveys (links, codes, participants,
+//!   `exportSurveyFields` columns and `{form}_timestamp`), reports, logging,
+//!   users, user roles, DAG import/delete/switch, user–DAG mappings,
+//!   randomisation, field validation types, attachments: these methods answer
+//!   501 with a message naming the method.
+//! - Record export: the record-name hash for de-identified export rights;
+//!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
+//!   affects CSV headers as in REDCap, but the label text of a checkbox
+//!   header does not strip every HTML entity; `records` matches exactly
+//!   (REDCap's database collation matches case-insensitively); the "blank
+//!   row" REDCap adds for events without data that pass a filter.
+//! - filterLogic: smart variables (`[record-name]`, `[event-name]` alone,
+//!   instance smart variables), `datediff` and the date, text and
+//!   statistics functions beyond `if contains not_contain starts_with
+//!   ends_with sum min max mean abs round length lower upper trim isnumber
+//!   isinteger isblankormissingcode`; `(x)^(y)`.
+//! - Record import: calculated fields are not recalculated; secondary
+//!   unique field, locking, e-Consent and randomisation checks; the soft
+//!   min/max warnings (never returned by REDCap anyway); `dateFormat` for
+//!   datetime fields only normalises separators; the exact messages for a
+//!   bad `redcap_repeat_instrument`/`redcap_repeat_instance` value;
+//!   `backgroundProcess`.
+//! - Metadata import: columns are read by position as REDCap does, but the
+//!   auto-fixes REDCap applies silently (lower-casing names, …) are not made;
+//!   `sql` fields are accepted from any user.
+//! - Events: `day_offset`, `offset_min`, `offset_max` (scheduling module);
+//!   event and DAG ids are positional, not database ids; DAG-prefixed
+//!   auto-numbers use the group's unique name where REDCap uses its id.
+//! - Project states: production, analysis/cleanup, offline; expired rights
+//!   are enforced, suspended users are not modelled.
+
+mod context;
+mod design;
+mod dispatch;
+mod format;
+mod http;
+mod layout;
+mod logic;
+mod params;
+mod project_admin;
+mod records;
+mod reply;
+mod rights;
+mod store;
+
+pub mod cli;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+pub use rights::UserRights;
+
+/// The REDCap version the emulator answers as.
+pub const REDCAP_VERSION: &str = dispatch::REDCAP_VERSION;
+
+/// How to start an emulator.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Config {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Projects to load: a name and an input (`cargo redcap schema` reads
+    /// it; project XML brings records too).
+    pub projects: Vec<(String, PathBuf)>,
+    /// Keep the database in `DIR/redcap-emulator.sqlite3` instead of memory.
+    pub data_dir: Option<PathBuf>,
+    /// The 64-character super token; generated when absent.
+    pub super_token: Option<String>,
+}
+
+impl Config {
+    /// Adds a project to load.
+    pub fn project(mut self, name: impl Into<String>, input: impl Into<PathBuf>) -> Config {
+        self.projects.push((name.into(), input.into()));
+        self
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Config {
+        self.port = port;
+        self
+    }
+
+    /// Persists under a directory.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Config {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Uses this super token.
+    pub fn super_token(mut self, token: impl Into<String>) -> Config {
+        self.super_token = Some(token.into());
+        self
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A project input could not be read or is not a valid project.
+    #[error("project `{name}`: {message}")]
+    Project {
+        /// The project's name.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The super token is not 64 letters and digits.
+    #[error("the super token must be 64 letters and digits, got {0} characters")]
+    SuperToken(usize),
+    /// `--project` is not `NAME=INPUT`.
+    #[error("`{0}` is not NAME=INPUT")]
+    ProjectArg(String),
+    /// The database could not be opened.
+    #[error("database {path}: {message}")]
+    Storage {
+        /// Where.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {error}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// The error.
+        #[source]
+        error: std::io::Error,
+    },
+    /// The API spec embedded in `redcap-api-spec` does not load.
+    #[error("the API spec does not load: {0}")]
+    Spec(String),
+}
+
+/// A project being served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedProject {
+    /// Its name.
+    pub name: String,
+    /// Its id.
+    pub project_id: i64,
+    /// The API token of its creating user (full rights).
+    pub token: String,
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Emulator {
+    url: String,
+    super_token: String,
+    projects: Vec<ServedProject>,
+    shared: Arc<http::Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn storage_error(path: &str) -> impl Fn(rusqlite::Error) -> StartError + '_ {
+    move |e| StartError::Storage {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn open(config: &Config) -> Result<(Connection, String), StartError> {
+    match &config.data_dir {
+        Some(dir) => {
+            let path = dir.join("redcap-emulator.sqlite3");
+            let shown = path.display().to_string();
+            std::fs::create_dir_all(dir).map_err(|e| StartError::Storage {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+            Ok((
+                Connection::open(&path).map_err(storage_error(&shown))?,
+                shown,
+            ))
+        }
+        None => Ok((
+            Connection::open_in_memory().map_err(storage_error(":memory:"))?,
+            ":memory:".to_owned(),
+        )),
+    }
+}
+
+fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedProject, StartError> {
+    let err = |message: String| StartError::Project {
+        name: name.to_owned(),
+        message,
+    };
+    if let Some(existing) = store::project_by_name(conn, name).map_err(|e| err(e.to_string()))? {
+        let token = store::user_token(conn, existing.id, &format!("{name}_admin"))
+            .map_err(|e| err(e.to_string()))?
+            .ok_or_else(|| err("stored project has no creating user".into()))?;
+        return Ok(ServedProject {
+            name: name.to_owned(),
+            project_id: existing.id,
+            token,
+        });
+    }
+    let bytes = std::fs::read(input).map_err(|e| err(format!("{}: {e}", input.display())))?;
+    let (schema, records) = project_admin::read_input(&bytes, &input.display().to_string())
+        .map_err(|e| err(e.to_string()))?;
+    let info = indexmap::IndexMap::new();
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(|e| err(e.to_string()))?;
+    let (project_id, token) =
+        project_admin::create(&tx, name, &schema, &info, &records).map_err(|e| err(e.message))?;
+    tx.commit().map_err(|e| err(e.to_string()))?;
+    Ok(ServedProject {
+        name: name.to_owned(),
+        project_id,
+        token,
+    })
+}
+
+impl Emulator {
+    /// Opens storage, loads the projects and starts serving on
+    /// `127.0.0.1:{port}`. Must run inside a Tokio runtime.
+    pub async fn start(config: Config) -> Result<Emulator, StartError> {
+        let spec = redcap_api_spec::load().map_err(|e| StartError::Spec(e.to_string()))?;
+        let (conn, path) = open(&config)?;
+        store::init(&conn).map_err(storage_error(&path))?;
+        let super_token = match &config.super_token {
+            Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_alphanumeric()) => t.clone(),
+            Some(t) => return Err(StartError::SuperToken(t.chars().count())),
+            None => match store::setting(&conn, "super_token").map_err(storage_error(&path))? {
+                Some(t) => t,
+                None => project_admin::random_token(64).map_err(|e| StartError::Storage {
+                    path: path.clone(),
+                    message: e.message,
+                })?,
+            },
+        };
+        store::set_setting(&conn, "super_token", &super_token).map_err(storage_error(&path))?;
+        let mut projects = Vec::new();
+        for (name, input) in &config.projects {
+            projects.push(load_project(&conn, name, input)?);
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|error| StartError::Bind {
+                port: config.port,
+                error,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|error| StartError::Bind {
+                port: config.port,
+                error,
+            })?
+            .port();
+        let shared = Arc::new(http::Shared {
+            conn: Mutex::new(conn),
+            spec,
+        });
+        let app = http::router(shared.clone());
+        let server = tokio::spawn(async move {
+            // The server only ends when the task is aborted.
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Emulator {
+            url: format!("http://127.0.0.1:{port}/api/"),
+            super_token,
+            projects,
+            shared,
+            server,
+        })
+    }
+
+    /// The API endpoint, `http://127.0.0.1:{port}/api/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The 64-character super token.
+    pub fn super_token(&self) -> &str {
+        &self.super_token
+    }
+
+    /// The projects loaded at start, with their tokens.
+    pub fn projects(&self) -> &[ServedProject] {
+        &self.projects
+    }
+
+    /// The token of a loaded project's creating user.
+    pub fn token(&self, project: &str) -> Option<&str> {
+        self.projects
+            .iter()
+            .find(|p| p.name == project)
+            .map(|p| p.token.as_str())
+    }
+
+    /// Adds (or replaces) a user of a project with the given rights and
+    /// returns the user's new token.
+    pub fn add_user(
+        &self,
+        project_id: i64,
+        username: &str,
+        rights: UserRights,
+    ) -> Result<String, StartError> {
+        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let token = project_admin::random_token(32).map_err(|e| StartError::Storage {
+            path: "token".into(),
+            message: e.message,
+        })?;
+        store::put_user(&conn, project_id, username, &token, &rights)
+            .map_err(storage_error("users"))?;
+        Ok(token)
+    }
+
+    /// The line printed on start: URL, super token and projects as JSON.
+    pub fn start_line(&self) -> String {
+        serde_json::json!({
+            "url": self.url,
+            "super_token": self.super_token,
+            "projects": self.projects,
+        })
+        .to_string()
+    }
+}

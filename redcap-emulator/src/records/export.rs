@@ -1,0 +1,810 @@
+//! `content=record` export: flat and eav, REDCap's field/form/event/record
+//! selection, labels, filterLogic, date range and serialisation quirks.
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use redcap_schema::{FieldType, validation::DataType};
+use serde_json::Value;
+
+use crate::context::Ctx;
+use crate::format::{Format, cell_text, csv_line, table_json, table_xml};
+use crate::layout::{Column, Layout, Slot};
+use crate::logic::{self, Env};
+use crate::records::data::{RecordData, Row};
+use crate::reply::{ApiError, Reply};
+
+/// The export options REDCap reads, normalised as REDCap does.
+struct Options {
+    eav: bool,
+    labels: bool,
+    label_headers: bool,
+    checkbox_label: bool,
+    export_groups: bool,
+    blank_gray_status: bool,
+    combine_checkboxes: bool,
+    delimiter: char,
+    decimal: Option<char>,
+}
+
+impl Options {
+    fn read(ctx: &Ctx<'_>) -> Options {
+        let p = ctx.params;
+        Options {
+            eav: p.choice("type", &["flat", "eav"], "flat") == "eav",
+            labels: p.choice("rawOrLabel", &["raw", "label"], "raw") == "label",
+            label_headers: p.choice("rawOrLabelHeaders", &["raw", "label"], "raw") == "label",
+            checkbox_label: p.flag("exportCheckboxLabel"),
+            export_groups: p.flag("exportDataAccessGroups"),
+            blank_gray_status: p.flag("exportBlankForGrayFormStatus"),
+            combine_checkboxes: p.flag("combineCheckboxOptions"),
+            delimiter: delimiter(p.get("csvDelimiter")),
+            decimal: match p.get("decimalCharacter") {
+                Some(",") => Some(','),
+                Some(".") => Some('.'),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// `csvDelimiter`: `,` `tab` `;` `|` `^`, anything else a comma.
+pub(crate) fn delimiter(value: Option<&str>) -> char {
+    match value {
+        Some("tab") | Some("\t") => '\t',
+        Some(";") => ';',
+        Some("|") => '|',
+        Some("^") => '^',
+        _ => ',',
+    }
+}
+
+/// The fields to export, in dictionary order (status fields after their
+/// form's fields), from `fields` ∪ `forms`.
+pub(crate) fn select_fields(
+    layout: &Layout<'_>,
+    fields: &[String],
+    forms: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let schema = layout.schema;
+    let bad_fields: Vec<String> = fields
+        .iter()
+        .filter(|f| layout.form_of(f).is_none())
+        .map(|f| format!("'{f}'"))
+        .collect();
+    if !bad_fields.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following values in the parameter \"fields\" are not valid: {}",
+            bad_fields.join(", ")
+        )));
+    }
+    let bad_forms: Vec<String> = forms
+        .iter()
+        .filter(|f| schema.form(f).is_none())
+        .map(|f| format!("'{f}'"))
+        .collect();
+    if !bad_forms.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following values in the parameter \"forms\" are not valid: {}",
+            bad_forms.join(", ")
+        )));
+    }
+    let all = fields.is_empty() && forms.is_empty();
+    let mut out = Vec::new();
+    for form in &schema.forms {
+        let whole = all || forms.contains(&form.name);
+        for field in &form.fields {
+            if field.field_type == FieldType::Descriptive {
+                continue;
+            }
+            if whole || fields.contains(&field.name) {
+                out.push(field.name.clone());
+            }
+        }
+        if whole || fields.contains(&form.complete_field) {
+            out.push(form.complete_field.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(ApiError::bad(
+            "The variables provided in the parameter \"fields\" are not valid fields that contain data. This might happen if you only provided variables for Descriptive fields.",
+        ));
+    }
+    Ok(out)
+}
+
+/// Drops fields the user's per-form export rights remove (REDCap's
+/// `deidFieldsToRemove`); the record-ID field always stays.
+fn apply_export_rights(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    fields: Vec<String>,
+    asked: bool,
+) -> Result<Vec<String>, ApiError> {
+    let rights = &ctx.user.rights;
+    let before = fields.len();
+    let kept: Vec<String> = fields
+        .into_iter()
+        .filter(|name| {
+            if name == layout.id_field() {
+                return true;
+            }
+            let form = layout.form_of(name).unwrap_or_default();
+            let field = layout.field(name);
+            match rights.form_export(form) {
+                0 => false,
+                2 => field.is_none_or(|f| {
+                    let date = f.validation.is_some_and(|v| {
+                        matches!(
+                            v.data_type(),
+                            DataType::Date | DataType::Datetime | DataType::DatetimeSeconds
+                        )
+                    });
+                    !(f.identifier
+                        || f.field_type == FieldType::Notes
+                        || (f.field_type == FieldType::Text && (f.validation.is_none() || date)))
+                }),
+                3 => field.is_none_or(|f| !f.identifier),
+                _ => true,
+            }
+        })
+        .collect();
+    let only_id = kept.iter().all(|f| f == layout.id_field());
+    if asked && before > 0 && (kept.is_empty() || (only_id && before > kept.len())) {
+        return Err(ApiError::bad(
+            "The API request cannot complete because all the fields you have specified in your request are fields that will be removed due to your limited Data Export privileges, so there is nothing to return. Higher level data export rights are required to retrieve data for the fields specified.",
+        ));
+    }
+    Ok(kept)
+}
+
+/// Values of the row being tested by filterLogic.
+struct RowEnv<'a, 'b> {
+    layout: &'a Layout<'b>,
+    data: &'a RecordData,
+    row: &'a Row,
+}
+
+impl Env for RowEnv<'_, '_> {
+    fn value(&self, event: Option<&str>, field: &str, code: Option<&str>) -> Option<String> {
+        let layout = self.layout;
+        let form = layout.form_of(field)?;
+        let (event_idx, row): (usize, Option<&Row>) = match event {
+            Some(name) if layout.longitudinal() => {
+                let idx = layout.events.iter().position(|e| e.unique_name == name)?;
+                (idx, self.data.base_row(&self.row.record, idx))
+            }
+            _ => (self.row.event, Some(self.row)),
+        };
+        let info = &layout.events[event_idx];
+        // A non-repeating field read from an instance row comes from the
+        // record's base row of the same event; a repeating field read from
+        // a base row is blank.
+        let slot_of_field = layout.slot(info, field, self.row.instance().unwrap_or(1));
+        let row = match (row, &slot_of_field) {
+            (Some(r), Slot::Base) if r.slot != Slot::Base => {
+                self.data.base_row(&r.record, event_idx)
+            }
+            (Some(r), Slot::Repeat(..)) if r.slot == Slot::Base => None,
+            (r, _) => r,
+        };
+        let applies = info.forms.iter().any(|f| f == form);
+        if field == layout.id_field() {
+            return Some(self.row.record.clone());
+        }
+        match code {
+            Some(code) => {
+                if !applies {
+                    return Some(String::new());
+                }
+                let checked = row.is_some_and(|r| r.codes(field).iter().any(|c| c == code));
+                Some(if checked { "1" } else { "0" }.to_owned())
+            }
+            None => Some(row.and_then(|r| r.get(field)).unwrap_or("").to_owned()),
+        }
+    }
+}
+
+/// A label as REDCap prints it in an export: `"` becomes `'`, line breaks
+/// two spaces.
+fn clean_label(label: &str) -> String {
+    label
+        .replace('"', "'")
+        .replace("\r\n", "  ")
+        .replace(['\n', '\r'], " ")
+}
+
+fn choice_label(layout: &Layout<'_>, field: &str, code: &str) -> String {
+    layout
+        .choices(field)
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| clean_label(&c.label))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Converts the decimal mark of number fields per `decimalCharacter`.
+fn convert_decimal(
+    layout: &Layout<'_>,
+    field: &str,
+    value: String,
+    decimal: Option<char>,
+) -> String {
+    let Some(mark) = decimal else { return value };
+    let Some(f) = layout.field(field) else {
+        return value;
+    };
+    let kind = f.validation.map(|v| v.data_type());
+    let dotted = f.field_type == FieldType::Calc
+        || kind == Some(DataType::Number)
+        || kind == Some(DataType::Integer);
+    match mark {
+        ',' if dotted => value.replace('.', ","),
+        '.' if kind == Some(DataType::NumberCommaDecimal) => value.replace(',', "."),
+        _ => value,
+    }
+}
+
+/// The value of a plain (non-checkbox) field column in a row.
+fn field_value(
+    layout: &Layout<'_>,
+    row: &Row,
+    field: &str,
+    applies: bool,
+    opts: &Options,
+) -> String {
+    let stored = row.get(field).unwrap_or("").to_owned();
+    if layout.is_status(field) {
+        if !applies {
+            return String::new();
+        }
+        let form = layout.form_of(field).unwrap_or_default();
+        let form_has_data = row
+            .values
+            .keys()
+            .any(|k| k != layout.id_field() && layout.form_of(k) == Some(form));
+        let status = if stored.is_empty() {
+            if opts.blank_gray_status && !form_has_data {
+                return String::new();
+            }
+            "0".to_owned()
+        } else {
+            stored
+        };
+        return if opts.labels {
+            choice_label(layout, field, &status)
+        } else {
+            status
+        };
+    }
+    if stored.is_empty() {
+        return stored;
+    }
+    let f = layout.field(field);
+    if opts.labels
+        && f.is_some_and(|f| {
+            matches!(
+                f.field_type,
+                FieldType::Radio
+                    | FieldType::Dropdown
+                    | FieldType::Yesno
+                    | FieldType::Truefalse
+                    | FieldType::Sql
+            )
+        })
+    {
+        return choice_label(layout, field, &stored);
+    }
+    if f.is_some_and(|f| f.field_type == FieldType::File) {
+        return "[document]".to_owned();
+    }
+    convert_decimal(layout, field, stored, opts.decimal)
+}
+
+/// Exports records.
+pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let layout = Layout::new(&ctx.project.schema);
+    let opts = Options::read(ctx);
+    let p = ctx.params;
+    if ctx.user.rights.no_export_access() {
+        return Err(ApiError::forbidden(crate::rights::NO_ACCESS_EXPORT));
+    }
+    let fields_asked = p.list("fields");
+    let forms_asked = p.list("forms");
+    let asked = !fields_asked.is_empty() || !forms_asked.is_empty();
+    let fields = select_fields(&layout, &fields_asked, &forms_asked)?;
+    let fields = apply_export_rights(ctx, &layout, fields, asked)?;
+    let events: Vec<String> = p.list("events");
+    if layout.longitudinal() {
+        let bad: Vec<String> = events
+            .iter()
+            .filter(|e| layout.event(e).is_none())
+            .map(|e| format!("'{e}'"))
+            .collect();
+        if !bad.is_empty() {
+            return Err(ApiError::bad(format!(
+                "The following values in the parameter \"events\" are not valid: {}",
+                bad.join(", ")
+            )));
+        }
+    }
+    let records = p.list("records");
+    let data = RecordData::load(
+        ctx.conn,
+        ctx.project.id,
+        &layout,
+        if records.is_empty() {
+            None
+        } else {
+            Some(&records)
+        },
+    )?;
+    let allowed_records = allowed_records(ctx, &data)?;
+    let logic = match p.non_empty("filterLogic") {
+        Some(text) => match logic::parse(text) {
+            Ok(l) => l,
+            Err(_) => {
+                return Err(ApiError::bad(
+                    "An unknown error occurred. Please check your API parameters.",
+                ));
+            }
+        },
+        None => None,
+    };
+    let field_set: HashSet<&str> = fields.iter().map(String::as_str).collect();
+    let id_exported = field_set.contains(layout.id_field());
+    // With only event-prefixed references, REDCap evaluates (and returns)
+    // only the referenced events.
+    let logic_events: Option<HashSet<String>> = logic.as_ref().and_then(|l| {
+        if layout.longitudinal() && l.refs().iter().all(|r| r.event.is_some()) {
+            Some(l.refs().iter().filter_map(|r| r.event.clone()).collect())
+        } else {
+            None
+        }
+    });
+    let mut selected: Vec<&Row> = Vec::new();
+    let mut matching_records: HashSet<&str> = HashSet::new();
+    for row in &data.rows {
+        if !allowed_records
+            .as_ref()
+            .is_none_or(|a| a.contains(&row.record))
+        {
+            continue;
+        }
+        let event = &layout.events[row.event];
+        if layout.longitudinal() && !events.is_empty() && !events.contains(&event.unique_name) {
+            continue;
+        }
+        let has_value = row.values.iter().any(|(k, v)| {
+            field_set.contains(k.as_str())
+                && (k != layout.id_field() || id_exported)
+                && v.iter().any(|x| !x.is_empty())
+        }) || (id_exported && !row.values.is_empty());
+        if !has_value && !opts.eav {
+            continue;
+        }
+        if let Some(logic) = &logic {
+            if let Some(only) = &logic_events
+                && !only.contains(&event.unique_name)
+            {
+                continue;
+            }
+            let env = RowEnv {
+                layout: &layout,
+                data: &data,
+                row,
+            };
+            if !logic.matches(&layout, &env) {
+                continue;
+            }
+            matching_records.insert(row.record.as_str());
+        }
+        selected.push(row);
+    }
+    if opts.eav && logic.is_some() {
+        // eav: the filter selects records, then all their data is returned.
+        selected = data
+            .rows
+            .iter()
+            .filter(|r| matching_records.contains(r.record.as_str()))
+            .filter(|r| {
+                allowed_records
+                    .as_ref()
+                    .is_none_or(|a| a.contains(&r.record))
+            })
+            .collect();
+    }
+    if let Some(changed) = changed_records(ctx)? {
+        selected.retain(|r| changed.contains(&r.record));
+    }
+    let groups_column = opts.export_groups
+        && !layout.schema.dags.is_empty()
+        && ctx.user.rights.group.is_none()
+        && id_exported;
+    if opts.eav {
+        return Ok(eav(ctx, &layout, &data, &selected, &field_set, &opts));
+    }
+    flat(
+        ctx,
+        &layout,
+        &data,
+        &selected,
+        &fields,
+        id_exported,
+        groups_column,
+        &opts,
+    )
+}
+
+/// The records a DAG-restricted user may see (`None`: all).
+fn allowed_records(ctx: &Ctx<'_>, data: &RecordData) -> Result<Option<HashSet<String>>, ApiError> {
+    Ok(ctx.user.rights.group.as_ref().map(|group| {
+        data.records
+            .iter()
+            .filter(|r| data.groups.get(*r) == Some(group))
+            .cloned()
+            .collect()
+    }))
+}
+
+/// Records with a logged change inside `dateRangeBegin`..`dateRangeEnd`.
+fn changed_records(ctx: &Ctx<'_>) -> Result<Option<HashSet<String>>, ApiError> {
+    let norm = |v: Option<&str>| {
+        v.map(|s| s.trim().replace(['T', '/'], " ").replacen(' ', "T", 0))
+            .and_then(|s| parse_timestamp(&s))
+    };
+    let begin = norm(ctx.params.non_empty("dateRangeBegin"));
+    let end = norm(ctx.params.non_empty("dateRangeEnd"));
+    if begin.is_none() && end.is_none() {
+        return Ok(None);
+    }
+    let begin = begin.unwrap_or_else(|| "2004-08-01 00:00:00".to_owned());
+    let end = end.unwrap_or_else(|| chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string());
+    let changed = crate::store::records_changed_between(ctx.conn, ctx.project.id, &begin, &end)?;
+    Ok(Some(changed.into_iter().collect()))
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (date-only and minute precision accepted), with
+/// `/` separators in the date tolerated; `None` when unparseable (REDCap
+/// then ignores the bound).
+fn parse_timestamp(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (date, time) = match text.split_once(' ') {
+        Some((d, t)) => (d.replace('/', "-"), t.to_owned()),
+        None => (text.replace('/', "-"), "00:00:00".to_owned()),
+    };
+    let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok()?;
+    let time = chrono::NaiveTime::parse_from_str(&time, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(&time, "%H:%M"))
+        .ok()?;
+    Some(date.and_time(time).format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flat(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    data: &RecordData,
+    rows: &[&Row],
+    fields: &[String],
+    id_exported: bool,
+    groups_column: bool,
+    opts: &Options,
+) -> Result<Reply, ApiError> {
+    let id = layout.id_field();
+    let mut header: Vec<(String, String)> = Vec::new();
+    let mut columns: Vec<Option<Column>> = Vec::new();
+    let pseudo = |name: &str,
+                  label: &str,
+                  header: &mut Vec<(String, String)>,
+                  columns: &mut Vec<Option<Column>>| {
+        header.push((name.to_owned(), label.to_owned()));
+        columns.push(None);
+    };
+    for field in fields {
+        if field == id {
+            let label = layout
+                .field(id)
+                .map(|f| strip_html(&f.label))
+                .unwrap_or_default();
+            header.push((id.to_owned(), label));
+            columns.push(Some(Column::Field(id.to_owned())));
+            if layout.longitudinal() {
+                pseudo("redcap_event_name", "Event Name", &mut header, &mut columns);
+            }
+            if layout.schema.has_repeating() {
+                pseudo(
+                    "redcap_repeat_instrument",
+                    "Repeat Instrument",
+                    &mut header,
+                    &mut columns,
+                );
+                pseudo(
+                    "redcap_repeat_instance",
+                    "Repeat Instance",
+                    &mut header,
+                    &mut columns,
+                );
+            }
+            if groups_column {
+                pseudo(
+                    "redcap_data_access_group",
+                    "Data Access Group",
+                    &mut header,
+                    &mut columns,
+                );
+            }
+            continue;
+        }
+        if let Some(f) = layout.field(field) {
+            if f.field_type == FieldType::Checkbox && !opts.combine_checkboxes {
+                let codes = f
+                    .choices
+                    .iter()
+                    .chain(layout.schema.project.missing_data_codes.iter());
+                for (name, choice) in f.export_names.iter().zip(codes) {
+                    header.push((
+                        name.clone(),
+                        format!(
+                            "{} (choice={})",
+                            strip_html(&f.label),
+                            strip_html(&choice.label)
+                        ),
+                    ));
+                    columns.push(Some(Column::Checkbox(field.clone(), choice.code.clone())));
+                }
+                continue;
+            }
+            header.push((field.clone(), strip_html(&f.label)));
+        } else {
+            header.push((field.clone(), "Complete?".to_owned()));
+        }
+        columns.push(Some(Column::Field(field.clone())));
+    }
+    let mut table: Vec<IndexMap<String, Value>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let event = &layout.events[row.event];
+        let mut out = IndexMap::new();
+        for ((name, _), column) in header.iter().zip(&columns) {
+            let value = match column {
+                None => match name.as_str() {
+                    "redcap_event_name" => Value::String(if opts.labels {
+                        layout.event_label(event)
+                    } else {
+                        event.unique_name.clone()
+                    }),
+                    "redcap_repeat_instrument" => Value::String(match &row.slot {
+                        Slot::Repeat(form, _) if opts.labels && !form.is_empty() => {
+                            layout.form_label(form).to_owned()
+                        }
+                        Slot::Repeat(form, _) => form.clone(),
+                        Slot::Base => String::new(),
+                    }),
+                    "redcap_repeat_instance" => match row.instance() {
+                        Some(n) => Value::from(n),
+                        None => Value::String(String::new()),
+                    },
+                    "redcap_data_access_group" => {
+                        let group = data.groups.get(&row.record).cloned().unwrap_or_default();
+                        Value::String(if opts.labels {
+                            layout
+                                .schema
+                                .dags
+                                .iter()
+                                .find(|d| d.unique_name == group)
+                                .map(|d| d.name.clone())
+                                .unwrap_or(group)
+                        } else {
+                            group
+                        })
+                    }
+                    _ => Value::String(String::new()),
+                },
+                Some(Column::Field(f)) if f == id => Value::String(row.record.clone()),
+                Some(Column::Field(f)) => {
+                    let form = layout.form_of(f).unwrap_or_default();
+                    let applies = layout.form_applies(event, &row.slot, form);
+                    if layout
+                        .field(f)
+                        .is_some_and(|x| x.field_type == FieldType::Checkbox)
+                    {
+                        // combineCheckboxOptions: the checked codes (or labels).
+                        let codes = row.codes(f);
+                        let parts: Vec<String> = codes
+                            .iter()
+                            .map(|c| {
+                                if opts.labels {
+                                    choice_label(layout, f, c)
+                                } else {
+                                    c.clone()
+                                }
+                            })
+                            .collect();
+                        Value::String(parts.join(","))
+                    } else {
+                        Value::String(field_value(layout, row, f, applies, opts))
+                    }
+                }
+                Some(Column::Checkbox(f, code)) => {
+                    let form = layout.form_of(f).unwrap_or_default();
+                    if !layout.form_applies(event, &row.slot, form) {
+                        Value::String(String::new())
+                    } else {
+                        let checked = row.codes(f).iter().any(|c| c == code);
+                        Value::String(match (opts.labels, opts.checkbox_label, checked) {
+                            (false, _, true) => "1".into(),
+                            (false, _, false) => "0".into(),
+                            (true, true, true) => choice_label(layout, f, code),
+                            (true, true, false) => String::new(),
+                            (true, false, true) => "Checked".into(),
+                            (true, false, false) => "Unchecked".into(),
+                        })
+                    }
+                }
+            };
+            out.insert(name.clone(), value);
+        }
+        if !id_exported && layout.longitudinal() {
+            // Without the record-ID field REDCap drops the pseudo-columns
+            // too, so the row is just the fields asked for.
+        }
+        table.push(out);
+    }
+    let body = match ctx.format {
+        Format::Json => table_json(&table),
+        Format::Csv => {
+            let mut out = String::new();
+            if header.is_empty() || table.is_empty() && header.is_empty() {
+                out.push('\n');
+            } else {
+                let names: Vec<&str> = header
+                    .iter()
+                    .map(|(n, l)| {
+                        if opts.label_headers {
+                            l.as_str()
+                        } else {
+                            n.as_str()
+                        }
+                    })
+                    .collect();
+                csv_line(names, opts.delimiter, &mut out);
+                for row in &table {
+                    let cells: Vec<String> = row.values().map(cell_text).collect();
+                    csv_line(cells.iter().map(String::as_str), opts.delimiter, &mut out);
+                }
+            }
+            out
+        }
+        Format::Xml | Format::Odm => table_xml(&table, "records"),
+    };
+    Ok(Reply::new(ctx.format, body))
+}
+
+fn strip_html(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn eav(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    data: &RecordData,
+    rows: &[&Row],
+    fields: &HashSet<&str>,
+    opts: &Options,
+) -> Reply {
+    let has_instances = rows.iter().any(|r| r.slot != Slot::Base);
+    let mut table: Vec<IndexMap<String, Value>> = Vec::new();
+    for row in rows {
+        let event = &layout.events[row.event];
+        let mut names: Vec<&String> = row
+            .values
+            .keys()
+            .filter(|k| fields.contains(k.as_str()))
+            .collect();
+        names.sort_by_key(|n| {
+            layout
+                .schema
+                .fields()
+                .position(|(_, f)| &f.name == *n)
+                .unwrap_or_else(|| {
+                    let form = layout.form_of(n).unwrap_or_default();
+                    layout
+                        .schema
+                        .fields()
+                        .take_while(|(fm, _)| fm.name != form)
+                        .count()
+                        + layout
+                            .schema
+                            .form(form)
+                            .map(|f| f.fields.len())
+                            .unwrap_or(0)
+                })
+        });
+        for name in names {
+            for value in &row.values[name] {
+                if value.is_empty() {
+                    continue;
+                }
+                let mut item = IndexMap::new();
+                item.insert("record".to_owned(), Value::String(row.record.clone()));
+                if layout.longitudinal() {
+                    item.insert(
+                        "redcap_event_name".to_owned(),
+                        Value::String(event.unique_name.clone()),
+                    );
+                }
+                if has_instances {
+                    let (instrument, instance) = match &row.slot {
+                        Slot::Repeat(form, n) => (form.clone(), Value::from(*n)),
+                        Slot::Base => (String::new(), Value::String(String::new())),
+                    };
+                    item.insert(
+                        "redcap_repeat_instrument".to_owned(),
+                        Value::String(instrument),
+                    );
+                    item.insert("redcap_repeat_instance".to_owned(), instance);
+                }
+                item.insert("field_name".to_owned(), Value::String(name.clone()));
+                let shown = if opts.labels
+                    && (layout.field(name).is_some_and(|f| {
+                        f.field_type.has_choices()
+                            || matches!(f.field_type, FieldType::Yesno | FieldType::Truefalse)
+                    }) || layout.is_status(name))
+                {
+                    choice_label(layout, name, value)
+                } else {
+                    convert_decimal(layout, name, value.clone(), opts.decimal)
+                };
+                item.insert("value".to_owned(), Value::String(shown));
+                table.push(item);
+            }
+        }
+    }
+    let _ = data;
+    let body = match ctx.format {
+        Format::Json => table_json(&table),
+        Format::Csv => {
+            // REDCap's eav CSV column order differs from JSON's, and
+            // `arrayToCsv` guards formula-like values with a TAB.
+            let mut header = vec!["record", "field_name", "value"];
+            if has_instances {
+                header.extend(["redcap_repeat_instrument", "redcap_repeat_instance"]);
+            }
+            if layout.longitudinal() {
+                header.push("redcap_event_name");
+            }
+            let mut out = String::new();
+            csv_line(header.iter().copied(), opts.delimiter, &mut out);
+            for item in &table {
+                let cells: Vec<String> = header
+                    .iter()
+                    .map(|h| {
+                        let v = item.get(*h).map(cell_text).unwrap_or_default();
+                        if v.starts_with(['=', '-', '+', '@']) {
+                            format!("\t{v}")
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                csv_line(cells.iter().map(String::as_str), opts.delimiter, &mut out);
+            }
+            if out.ends_with('\n') {
+                out.pop();
+            }
+            out
+        }
+        Format::Xml | Format::Odm => table_xml(&table, "records"),
+    };
+    Reply::new(ctx.format, body)
+}

@@ -1,0 +1,731 @@
+//! `content=record` import: flat and eav payloads, REDCap's whole-payload
+//! checks, per-value validation (all errors at once, nothing written),
+//! `overwriteBehavior`, `forceAutoNumber`, `returnContent`.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+use redcap_schema::FieldType;
+use redcap_schema::export_names::checkbox_column;
+use serde_json::Value;
+
+use crate::context::Ctx;
+use crate::format::{Format, php_json};
+use crate::layout::{Column, Layout, Slot};
+use crate::records::data::GROUP_FIELD;
+use crate::records::export::delimiter;
+use crate::records::payload::{self, Item};
+use crate::records::validate;
+use crate::reply::{ApiError, Reply, import_count};
+use crate::store;
+
+const PSEUDO: &[&str] = &[
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "redcap_survey_identifier",
+];
+
+/// One row to write, after the whole-payload checks.
+struct Planned {
+    record: String,
+    original: String,
+    event: usize,
+    instrument: Option<String>,
+    instance: Option<String>,
+    item: Item,
+}
+
+/// One error line: record, field, value, message.
+type ErrorLine = (String, String, String, String);
+
+fn error_lines(errors: &[ErrorLine]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "));
+    errors
+        .iter()
+        .map(|(r, f, v, m)| format!("{},{},{},{}", quote(r), quote(f), quote(v), quote(m)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Turns eav rows into flat items, one per record × event × instance.
+fn eav_to_flat(layout: &Layout<'_>, items: Vec<Item>) -> Result<Vec<Item>, ApiError> {
+    let mut grouped: IndexMap<(String, String, String, String), Item> = IndexMap::new();
+    for item in items {
+        let record = item
+            .get("record")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        if record.is_empty() {
+            return Err(ApiError::bad("The record name cannot be empty."));
+        }
+        let get = |k: &str| item.get(k).cloned().unwrap_or_default();
+        if get("redcap_repeat_instance") == "new" {
+            return Err(ApiError::bad(format!(
+                "The record ({record}) has a value of 'new' for 'redcap_repeat_instance', which is not allowed for 'eav' type data. The value 'new' can only be used for 'flat' type data."
+            )));
+        }
+        let key = (
+            record.clone(),
+            get("redcap_event_name"),
+            get("redcap_repeat_instrument"),
+            get("redcap_repeat_instance"),
+        );
+        let row = grouped.entry(key).or_insert_with(|| {
+            let mut row = Item::new();
+            row.insert(layout.id_field().to_owned(), record.clone());
+            for k in [
+                "redcap_event_name",
+                "redcap_repeat_instrument",
+                "redcap_repeat_instance",
+            ] {
+                if let Some(v) = item.get(k) {
+                    row.insert(k.to_owned(), v.clone());
+                }
+            }
+            row
+        });
+        let field = get("field_name");
+        let value = get("value");
+        if layout
+            .field(&field)
+            .is_some_and(|f| f.field_type == FieldType::Checkbox)
+        {
+            row.insert(checkbox_column(&field, &value), "1".into());
+        } else if field != layout.id_field() {
+            row.insert(field, value);
+        }
+    }
+    Ok(grouped.into_values().collect())
+}
+
+fn bad_record_name(record: &str) -> Option<String> {
+    if record.chars().count() > 100 {
+        return Some(format!(
+            "Record names must be 100 characters or less in length. The following record name is too long and thus cannot be imported: {record}"
+        ));
+    }
+    if record.contains(['+', '&', '#', '\'']) {
+        return Some(format!(
+            "The record name ({record}) cannot contain a plus sign (+), ampersand (&), pound sign (#), or apostrophe."
+        ));
+    }
+    if record.contains(['\n', '\r']) || record.to_ascii_lowercase().contains("<br") {
+        return Some("Record names cannot contain BR tags, line breaks, or carriage return characters. Please remove them and try again.".into());
+    }
+    None
+}
+
+/// The next auto-number: max all-digit record + 1.
+pub(crate) fn next_number(existing: impl IntoIterator<Item = String>) -> u64 {
+    existing
+        .into_iter()
+        .filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()))
+        .filter_map(|r| r.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+/// Imports records.
+pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    import_with(ctx, false)
+}
+
+/// Imports a project's own records when it is loaded: computed and file
+/// values are stored as the source has them, since the emulator neither
+/// calculates nor holds the files.
+pub(crate) fn import_seed(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    import_with(ctx, true)
+}
+
+fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
+    let layout = Layout::new(&ctx.project.schema);
+    let p = ctx.params;
+    let eav = p.choice("type", &["flat", "eav"], "flat") == "eav";
+    let overwrite =
+        p.choice("overwriteBehavior", &["normal", "overwrite"], "normal") == "overwrite";
+    let date_format = p.choice("dateFormat", &["MDY", "DMY"], "YMD");
+    let autonumber = p.flag("forceAutoNumber")
+        && ctx
+            .project
+            .schema
+            .project
+            .record_autonumbering
+            .unwrap_or(false);
+    let mut return_content = p.choice(
+        "returnContent",
+        &["ids", "auto_ids", "nothing", "count"],
+        "count",
+    );
+    if return_content == "auto_ids" && !autonumber {
+        return_content = "count";
+    }
+    let data = p.get("data").unwrap_or_default();
+    if data.trim().is_empty() {
+        return Err(ApiError::bad("No data was provided."));
+    }
+    let mut items = payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?;
+    if eav {
+        items = eav_to_flat(&layout, items)?;
+    }
+    if items.is_empty() {
+        return Err(ApiError::bad("No data was provided."));
+    }
+    let id = layout.id_field().to_owned();
+    let schema = layout.schema;
+
+    // Whole-payload checks.
+    if !schema.has_repeating()
+        && items[0]
+            .keys()
+            .any(|k| k == "redcap_repeat_instrument" || k == "redcap_repeat_instance")
+    {
+        return Err(ApiError::bad(
+            "ERROR: Trying to import repeat instance/instrument fields! The fields 'redcap_repeat_instrument' and 'redcap_repeat_instance' are reserved for when 'Repeating Instruments and Events' have been  enabled in a project. Since this project does not have that feature enabled, you must remove those two fields from your data file in order to import your data.",
+        ));
+    }
+    let mut unknown: Vec<String> = Vec::new();
+    for item in &items {
+        for key in item.keys() {
+            let known = *key == id
+                || PSEUDO.contains(&key.as_str())
+                || layout.column(key).is_some()
+                || schema
+                    .forms
+                    .iter()
+                    .any(|f| *key == format!("{}_timestamp", f.name));
+            if !known {
+                let shown = if key.is_empty() {
+                    "[variable name was left blank]".to_owned()
+                } else {
+                    key.clone()
+                };
+                if !unknown.contains(&shown) {
+                    unknown.push(shown);
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following fields were not found in the project as real data fields: {}",
+            unknown.join(", ")
+        )));
+    }
+    if items.iter().any(|i| !i.contains_key(&id)) {
+        return Err(ApiError::bad(format!(
+            "The record id field ({id}) is missing."
+        )));
+    }
+    let existing = store::record_names(ctx.conn, ctx.project.id)?;
+    let existing_lower: HashMap<String, String> = existing
+        .iter()
+        .map(|r| (r.to_lowercase(), r.clone()))
+        .collect();
+    let groups: HashMap<String, String> = store::values(ctx.conn, ctx.project.id, None)?
+        .into_iter()
+        .filter(|v| v.field == GROUP_FIELD)
+        .map(|v| (v.record, v.value))
+        .collect();
+    let user_group = ctx.user.rights.group.clone();
+    if user_group.is_some()
+        && items
+            .iter()
+            .any(|i| i.contains_key("redcap_data_access_group"))
+    {
+        return Err(ApiError::bad(
+            "ERROR: Illegal use of 'redcap_data_access_group' field! You are currently in a Data Access Group, which means that you cannot import data into the 'redcap_data_access_group' field. Please remove that field from your data file and try again.",
+        ));
+    }
+    let mut auto_map: IndexMap<String, String> = IndexMap::new();
+    let mut next = next_number(existing.iter().cloned());
+    let mut planned = Vec::new();
+    let mut bad_events: Vec<String> = Vec::new();
+    let mut bad_groups: Vec<String> = Vec::new();
+    let mut other_group: Vec<String> = Vec::new();
+    for item in items {
+        let original = item
+            .get(&id)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        if original.is_empty() {
+            return Err(ApiError::bad(format!(
+                "The record id field ({id}) is missing."
+            )));
+        }
+        if let Some(message) = bad_record_name(&original) {
+            return Err(ApiError::bad(message));
+        }
+        let record = if autonumber {
+            auto_map
+                .entry(original.clone())
+                .or_insert_with(|| {
+                    let n = next;
+                    next += 1;
+                    match &user_group {
+                        Some(g) => format!("{g}-{n}"),
+                        None => n.to_string(),
+                    }
+                })
+                .clone()
+        } else {
+            existing_lower
+                .get(&original.to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| original.clone())
+        };
+        if let Some(g) = &user_group
+            && existing_lower.contains_key(&record.to_lowercase())
+            && groups.get(&record) != Some(g)
+            && !other_group.contains(&record)
+        {
+            other_group.push(record.clone());
+        }
+        let event = if layout.longitudinal() {
+            match item.get("redcap_event_name") {
+                None => 0,
+                Some(e) if e.trim().is_empty() => {
+                    return Err(ApiError::bad("The record event name is missing."));
+                }
+                Some(e) => match layout.events.iter().position(|x| x.unique_name == e.trim()) {
+                    Some(i) => i,
+                    None => {
+                        if !bad_events.contains(e) {
+                            bad_events.push(e.clone());
+                        }
+                        0
+                    }
+                },
+            }
+        } else {
+            0
+        };
+        if let Some(g) = item
+            .get("redcap_data_access_group")
+            .filter(|g| !g.is_empty())
+            && !schema.dags.iter().any(|d| d.unique_name == *g)
+            && !bad_groups.contains(g)
+        {
+            bad_groups.push(g.clone());
+        }
+        planned.push(Planned {
+            record,
+            original,
+            event,
+            instrument: item
+                .get("redcap_repeat_instrument")
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            instance: item
+                .get("redcap_repeat_instance")
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            item,
+        });
+    }
+    if !other_group.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following records cannot be modified because they do not belong to your Data Access Group: {}",
+            other_group.join(", ")
+        )));
+    }
+    if !bad_events.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following values of redcap_event_name are invalid: {}",
+            bad_events.join(", ")
+        )));
+    }
+    if !bad_groups.is_empty() {
+        return Err(ApiError::bad(format!(
+            "The following Data Access Group are invalid for the redcap_data_access_group field: {}",
+            bad_groups.join(", ")
+        )));
+    }
+    if !schema.has_repeating() {
+        let mut seen = HashSet::new();
+        let mut dups = Vec::new();
+        for row in &planned {
+            let key = (row.record.clone(), row.event);
+            if !seen.insert(key) {
+                let shown = if layout.longitudinal() {
+                    format!("{} ({})", row.record, layout.events[row.event].unique_name)
+                } else {
+                    row.record.clone()
+                };
+                dups.push(shown);
+            }
+        }
+        if !dups.is_empty() {
+            return Err(ApiError::bad(format!(
+                "The records listed below occur more than once. Please remove any duplicates and try again: {}",
+                dups.join(", ")
+            )));
+        }
+    }
+
+    // Per-value checks, all collected.
+    let missing: Vec<&str> = schema
+        .project
+        .missing_data_codes
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    let mut errors: Vec<ErrorLine> = Vec::new();
+    for row in &mut planned {
+        let event = &layout.events[row.event];
+        if let Some(instrument) = &row.instrument
+            && !event.repeating_forms.contains(instrument)
+        {
+            errors.push((row.record.clone(), "redcap_repeat_instrument".into(), instrument.clone(), format!("The value provided for 'redcap_repeat_instrument' is not a repeating instrument in the event '{}'.", event.unique_name)));
+        }
+        if let Some(instance) = &row.instance
+            && instance != "new"
+            && !instance
+                .parse::<u32>()
+                .is_ok_and(|n| (1..=32767).contains(&n))
+        {
+            errors.push((row.record.clone(), "redcap_repeat_instance".into(), instance.clone(), "The value provided for 'redcap_repeat_instance' must be an integer between 1 and 32767.".into()));
+        }
+        let keys: Vec<String> = row.item.keys().cloned().collect();
+        for key in keys {
+            let value = row.item[&key].clone();
+            if key == id || PSEUDO.contains(&key.as_str()) || value.is_empty() {
+                continue;
+            }
+            let Some(column) = layout.column(&key).cloned() else {
+                continue;
+            };
+            let field_name = match &column {
+                Column::Field(f) | Column::Checkbox(f, _) => f.clone(),
+            };
+            let form = layout.form_of(&field_name).unwrap_or_default().to_owned();
+            if layout.longitudinal() && !event.forms.contains(&form) {
+                errors.push((row.record.clone(), key.clone(), value.clone(), format!("This field ('{field_name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", layout.event_label(event))));
+                continue;
+            }
+            if !event.repeats_whole
+                && event.repeating_forms.contains(&form)
+                && row.instrument.is_none()
+                && field_name != id
+            {
+                errors.push((row.record.clone(), key.clone(), value.clone(), "This field is located on a repeating instrument; however, no value has been provided for the field 'redcap_repeat_instrument'  in the data file for this item. Please provide a value for redcap_repeat_instrument, which will be the unique form name of the field's instrument.".into()));
+                continue;
+            }
+            match column {
+                Column::Checkbox(_, _) => {
+                    if value != "0" && value != "1" {
+                        errors.push((row.record.clone(), key.clone(), value.clone(), format!("{key} is a checkbox field and thus can only have a value of '1' (checked) or '0' (unchecked).")));
+                    }
+                }
+                Column::Field(f) => {
+                    if missing.contains(&value.as_str()) {
+                        continue;
+                    }
+                    if layout.is_status(&f) {
+                        if !["0", "1", "2"].contains(&value.as_str()) {
+                            errors.push((
+                                row.record.clone(),
+                                key.clone(),
+                                value.clone(),
+                                format!("The value is not a valid category for {f}"),
+                            ));
+                        }
+                        continue;
+                    }
+                    let Some(field) = layout.field(&f) else {
+                        continue;
+                    };
+                    if field.is_computed() || field.field_type == FieldType::File || seeding {
+                        continue;
+                    }
+                    match validate::check(field, &value, date_format) {
+                        Ok(normalised) => {
+                            row.item.insert(key.clone(), normalised);
+                        }
+                        Err(message) => {
+                            errors.push((row.record.clone(), key.clone(), value.clone(), message))
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::bad(error_lines(&errors)));
+    }
+
+    // Write.
+    let mut max_instance: HashMap<(String, usize, String), i64> = HashMap::new();
+    for v in store::values(ctx.conn, ctx.project.id, None)? {
+        if let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == v.event)
+            && let Slot::Repeat(form, n) =
+                layout.slot(&layout.events[event_idx], &v.field, v.instance)
+        {
+            let entry = max_instance.entry((v.record, event_idx, form)).or_insert(0);
+            *entry = (*entry).max(n);
+        }
+    }
+    let mut created: HashSet<String> = HashSet::new();
+    let existing_set: HashSet<&String> = existing.iter().collect();
+    for row in &planned {
+        write_row(
+            ctx,
+            &layout,
+            row,
+            overwrite,
+            seeding,
+            &mut max_instance,
+            &missing,
+        )?;
+        if !existing_set.contains(&row.record) && created.insert(row.record.clone()) {
+            store::log(ctx.conn, ctx.project.id, &row.record, "Create record (API)")?;
+            if let Some(g) = &user_group {
+                store::set_value(
+                    ctx.conn,
+                    ctx.project.id,
+                    &store::Value {
+                        event: layout.events[0].unique_name.clone(),
+                        record: row.record.clone(),
+                        field: GROUP_FIELD.into(),
+                        instance: 1,
+                        value: g.clone(),
+                    },
+                )?;
+            }
+        } else {
+            store::log(ctx.conn, ctx.project.id, &row.record, "Update record (API)")?;
+        }
+    }
+
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for row in &planned {
+        if !ids.iter().any(|(r, _)| *r == row.record) {
+            ids.push((row.record.clone(), row.original.clone()));
+        }
+    }
+    Ok(match return_content {
+        "nothing" => Reply::new(ctx.format, String::new()),
+        "ids" => ids_reply(
+            ctx.format,
+            ids.iter().map(|(r, _)| r.clone()).collect(),
+            None,
+        ),
+        "auto_ids" => ids_reply(
+            ctx.format,
+            ids.iter().map(|(r, o)| format!("{r},{o}")).collect(),
+            Some(ids.as_slice()),
+        ),
+        _ => import_count(ctx.format, ids.len()),
+    })
+}
+
+fn ids_reply(format: Format, ids: Vec<String>, pairs: Option<&[(String, String)]>) -> Reply {
+    match format {
+        Format::Json => Reply::new(
+            format,
+            php_json(&Value::Array(ids.into_iter().map(Value::String).collect())),
+        ),
+        Format::Csv => {
+            let body = match pairs {
+                Some(pairs) => std::iter::once("id,original_id".to_owned())
+                    .chain(pairs.iter().map(|(r, o)| format!("{r},{o}")))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => std::iter::once("id".to_owned())
+                    .chain(ids)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            };
+            Reply::new(format, body)
+        }
+        Format::Xml | Format::Odm => {
+            let inner: String = ids.iter().map(|i| format!("<id>{i}</id>")).collect();
+            Reply::new(
+                format,
+                format!("<?xml version=\"1.0\" encoding=\"UTF-8\" ?><ids>{inner}</ids>"),
+            )
+        }
+    }
+}
+
+/// Writes one planned row.
+fn write_row(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    row: &Planned,
+    overwrite: bool,
+    seeding: bool,
+    max_instance: &mut HashMap<(String, usize, String), i64>,
+    missing: &[&str],
+) -> Result<(), ApiError> {
+    let pid = ctx.project.id;
+    let event = &layout.events[row.event];
+    let repeat_key = if event.repeats_whole {
+        Some(String::new())
+    } else {
+        row.instrument.clone()
+    };
+    let instance: i64 = match &repeat_key {
+        None => 1,
+        Some(form) => {
+            let entry = max_instance
+                .entry((row.record.clone(), row.event, form.clone()))
+                .or_insert(0);
+            match row.instance.as_deref() {
+                Some("new") => {
+                    *entry += 1;
+                    *entry
+                }
+                Some(n) => {
+                    let n: i64 = n.parse().unwrap_or(1);
+                    *entry = (*entry).max(n);
+                    n
+                }
+                None => 1,
+            }
+        }
+    };
+    let value_at = |field: &str, value: String| -> store::Value {
+        let on_instance =
+            matches!(layout.slot(event, field, instance), Slot::Repeat(..)) && repeat_key.is_some();
+        store::Value {
+            event: event.unique_name.clone(),
+            record: row.record.clone(),
+            field: field.to_owned(),
+            instance: if on_instance { instance } else { 1 },
+            value,
+        }
+    };
+    let mut touched_forms: Vec<String> = Vec::new();
+    for (key, value) in &row.item {
+        if PSEUDO.contains(&key.as_str()) || *key == layout.id_field() {
+            if key == "redcap_data_access_group" {
+                let v = value_at(GROUP_FIELD, value.clone());
+                let v = store::Value {
+                    event: layout.events[0].unique_name.clone(),
+                    instance: 1,
+                    ..v
+                };
+                if value.is_empty() {
+                    if overwrite {
+                        store::delete_where(
+                            ctx.conn,
+                            pid,
+                            "record = ?2 AND field = ?3",
+                            &[&row.record, &GROUP_FIELD],
+                        )?;
+                    }
+                } else {
+                    store::delete_where(
+                        ctx.conn,
+                        pid,
+                        "record = ?2 AND field = ?3",
+                        &[&row.record, &GROUP_FIELD],
+                    )?;
+                    store::insert_value(ctx.conn, pid, &v)?;
+                }
+            }
+            continue;
+        }
+        let Some(column) = layout.column(key) else {
+            continue;
+        };
+        match column {
+            Column::Checkbox(field, code) => {
+                let v = value_at(field, code.clone());
+                match value.as_str() {
+                    "1" => {
+                        store::delete_code(ctx.conn, pid, &v)?;
+                        store::insert_value(ctx.conn, pid, &v)?;
+                    }
+                    "0" => {
+                        store::delete_code(ctx.conn, pid, &v)?;
+                    }
+                    _ if overwrite => {
+                        store::delete_code(ctx.conn, pid, &v)?;
+                    }
+                    _ => continue,
+                }
+                if let Some(form) = layout.form_of(field) {
+                    touched_forms.push(form.to_owned());
+                }
+            }
+            Column::Field(field) => {
+                let f = layout.field(field);
+                if f.is_some_and(|f| f.is_computed()) && !seeding {
+                    continue;
+                }
+                if f.is_some_and(|f| f.field_type == FieldType::File)
+                    && !missing.contains(&value.as_str())
+                    && !seeding
+                {
+                    continue;
+                }
+                let v = value_at(field, value.clone());
+                if value.is_empty() {
+                    if overwrite {
+                        store::delete_value(
+                            ctx.conn, pid, &v.event, &v.record, &v.field, v.instance,
+                        )?;
+                    }
+                    continue;
+                }
+                store::set_value(ctx.conn, pid, &v)?;
+                if !layout.is_status(field)
+                    && let Some(form) = layout.form_of(field)
+                {
+                    touched_forms.push(form.to_owned());
+                }
+            }
+        }
+    }
+    // The record-ID value and a default form status, as REDCap's save
+    // adds them.
+    let id_value = store::Value {
+        event: event.unique_name.clone(),
+        record: row.record.clone(),
+        field: layout.id_field().to_owned(),
+        instance: if event.repeats_whole { instance } else { 1 },
+        value: row.record.clone(),
+    };
+    let has_id = store::values(ctx.conn, pid, Some(std::slice::from_ref(&row.record)))?
+        .iter()
+        .any(|v| {
+            v.event == id_value.event
+                && v.field == id_value.field
+                && v.instance == id_value.instance
+        });
+    if !has_id {
+        store::insert_value(ctx.conn, pid, &id_value)?;
+        if touched_forms.is_empty()
+            && let Some(first) = event.forms.first()
+        {
+            touched_forms.push(first.clone());
+        }
+    }
+    touched_forms.dedup();
+    let stored = store::values(ctx.conn, pid, Some(std::slice::from_ref(&row.record)))?;
+    for form in touched_forms {
+        let Some(f) = layout.schema.form(&form) else {
+            continue;
+        };
+        if !event.forms.contains(&form)
+            || row
+                .item
+                .get(&f.complete_field)
+                .is_some_and(|v| !v.is_empty())
+        {
+            continue;
+        }
+        let status = value_at(&f.complete_field, "0".into());
+        let present = stored.iter().any(|v| {
+            v.event == status.event && v.field == status.field && v.instance == status.instance
+        });
+        if !present {
+            store::insert_value(ctx.conn, pid, &status)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Record methods: export, import, delete, rename, next record name.
+
+pub(crate) mod data;
+pub(crate) mod delete;
+pub(crate) mod export;
+pub(crate) mod import;
+pub(crate) mod payload;
+pub(crate) mod validate;

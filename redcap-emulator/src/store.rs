@@ -1,0 +1,386 @@
+//! SQLite storage: projects (their schema as a `schema.json` snapshot),
+//! users with their tokens and rights, record data as EAV rows the way
+//! REDCap keeps `redcap_data`, and a log of record changes for
+//! `dateRangeBegin`/`dateRangeEnd`.
+//!
+//! Every function takes the connection of the request's transaction, so a
+//! request is all-or-nothing.
+
+use indexmap::IndexMap;
+use redcap_schema::ProjectSchema;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::rights::UserRights;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+    project_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    schema_json TEXT NOT NULL,
+    info_json TEXT NOT NULL,
+    creation_time TEXT NOT NULL,
+    in_production INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS users (
+    project_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    rights_json TEXT NOT NULL,
+    PRIMARY KEY (project_id, username)
+);
+CREATE TABLE IF NOT EXISTS data (
+    project_id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    record TEXT NOT NULL,
+    field TEXT NOT NULL,
+    instance INTEGER NOT NULL DEFAULT 1,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS data_record ON data (project_id, record);
+CREATE TABLE IF NOT EXISTS log (
+    project_id INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    record TEXT NOT NULL,
+    action TEXT NOT NULL
+);
+";
+
+/// Creates the tables when they do not exist yet.
+pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)
+}
+
+/// A stored setting (`super_token`).
+pub(crate) fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+/// Stores a setting.
+pub(crate) fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// A project as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Project {
+    pub(crate) id: i64,
+    pub(crate) schema: ProjectSchema,
+    /// Project attributes the schema does not model (purpose, notes, IRB
+    /// number, PI, …), by the API's key names.
+    pub(crate) info: IndexMap<String, String>,
+    pub(crate) creation_time: String,
+    pub(crate) in_production: bool,
+}
+
+fn schema_from_json(text: &str) -> rusqlite::Result<ProjectSchema> {
+    redcap_schema::from_snapshot(text, "stored schema").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn info_from_json(text: &str) -> rusqlite::Result<IndexMap<String, String>> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn project_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    let schema_json: String = row.get(2)?;
+    let info_json: String = row.get(3)?;
+    Ok(Project {
+        id: row.get(0)?,
+        schema: schema_from_json(&schema_json)?,
+        info: info_from_json(&info_json)?,
+        creation_time: row.get(4)?,
+        in_production: row.get::<_, i64>(5)? != 0,
+    })
+}
+
+const PROJECT_COLUMNS: &str =
+    "project_id, name, schema_json, info_json, creation_time, in_production";
+
+/// The project with this id.
+pub(crate) fn project(conn: &Connection, id: i64) -> rusqlite::Result<Project> {
+    conn.query_row(
+        &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE project_id = ?1"),
+        [id],
+        project_from_row,
+    )
+}
+
+/// The project with this name, if any.
+pub(crate) fn project_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Project>> {
+    conn.query_row(
+        &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE name = ?1"),
+        [name],
+        project_from_row,
+    )
+    .optional()
+}
+
+/// Inserts a project and returns its id.
+pub(crate) fn insert_project(
+    conn: &Connection,
+    name: &str,
+    schema: &ProjectSchema,
+    info: &IndexMap<String, String>,
+    creation_time: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO projects (name, schema_json, info_json, creation_time) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            name,
+            redcap_schema::to_snapshot(schema),
+            serde_json::to_string(info).unwrap_or_else(|_| "{}".into()),
+            creation_time
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Replaces a project's schema and attributes.
+pub(crate) fn save_project(conn: &Connection, project: &Project) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE projects SET schema_json = ?2, info_json = ?3, in_production = ?4 WHERE project_id = ?1",
+        params![
+            project.id,
+            redcap_schema::to_snapshot(&project.schema),
+            serde_json::to_string(&project.info).unwrap_or_else(|_| "{}".into()),
+            i64::from(project.in_production)
+        ],
+    )?;
+    Ok(())
+}
+
+/// A user of a project, found by token.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) project_id: i64,
+    pub(crate) rights: UserRights,
+}
+
+/// The user whose token this is; tokens compare case-insensitively as in
+/// REDCap's `utf8mb4_unicode_ci` column.
+pub(crate) fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<User>> {
+    conn.query_row(
+        "SELECT project_id, rights_json FROM users WHERE token = ?1",
+        [token],
+        |row| {
+            let rights_json: String = row.get(1)?;
+            let rights = serde_json::from_str(&rights_json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            Ok(User {
+                project_id: row.get(0)?,
+                rights,
+            })
+        },
+    )
+    .optional()
+}
+
+/// The token of a user, if the user exists.
+pub(crate) fn user_token(
+    conn: &Connection,
+    project_id: i64,
+    username: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT token FROM users WHERE project_id = ?1 AND username = ?2",
+        params![project_id, username],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Adds or replaces a user.
+pub(crate) fn put_user(
+    conn: &Connection,
+    project_id: i64,
+    username: &str,
+    token: &str,
+    rights: &UserRights,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO users (project_id, username, token, rights_json) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (project_id, username) DO UPDATE SET token = excluded.token, rights_json = excluded.rights_json",
+        params![
+            project_id,
+            username,
+            token,
+            serde_json::to_string(rights).unwrap_or_else(|_| "{}".into())
+        ],
+    )?;
+    Ok(())
+}
+
+/// One stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Value {
+    pub(crate) event: String,
+    pub(crate) record: String,
+    pub(crate) field: String,
+    pub(crate) instance: i64,
+    pub(crate) value: String,
+}
+
+/// Every stored value of a project, optionally only of some records.
+pub(crate) fn values(
+    conn: &Connection,
+    project_id: i64,
+    records: Option<&[String]>,
+) -> rusqlite::Result<Vec<Value>> {
+    let map = |row: &rusqlite::Row<'_>| {
+        Ok(Value {
+            event: row.get(0)?,
+            record: row.get(1)?,
+            field: row.get(2)?,
+            instance: row.get(3)?,
+            value: row.get(4)?,
+        })
+    };
+    let sql = "SELECT event, record, field, instance, value FROM data WHERE project_id = ?1";
+    match records {
+        None => {
+            let mut stmt = conn.prepare(&format!("{sql} ORDER BY rowid"))?;
+            let rows = stmt.query_map([project_id], map)?;
+            rows.collect()
+        }
+        Some(records) => {
+            let mut stmt = conn.prepare(&format!("{sql} AND record = ?2 ORDER BY rowid"))?;
+            let mut out = Vec::new();
+            for record in records {
+                for row in stmt.query_map(params![project_id, record], map)? {
+                    out.push(row?);
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The distinct record names of a project.
+pub(crate) fn record_names(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT DISTINCT record FROM data WHERE project_id = ?1 ORDER BY rowid")?;
+    let rows = stmt.query_map([project_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Stores one value, replacing what was there (checkbox codes are separate
+/// rows, so they are inserted with [`insert_value`] instead).
+pub(crate) fn set_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
+    delete_value(conn, project_id, &v.event, &v.record, &v.field, v.instance)?;
+    insert_value(conn, project_id, v)
+}
+
+/// Inserts one value row.
+pub(crate) fn insert_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO data (project_id, event, record, field, instance, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![project_id, v.event, v.record, v.field, v.instance, v.value],
+    )?;
+    Ok(())
+}
+
+/// Deletes every row of one field in one event and instance.
+pub(crate) fn delete_value(
+    conn: &Connection,
+    project_id: i64,
+    event: &str,
+    record: &str,
+    field: &str,
+    instance: i64,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5",
+        params![project_id, event, record, field, instance],
+    )
+}
+
+/// Deletes one checkbox code.
+pub(crate) fn delete_code(
+    conn: &Connection,
+    project_id: i64,
+    v: &Value,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5 AND value = ?6",
+        params![project_id, v.event, v.record, v.field, v.instance, v.value],
+    )
+}
+
+/// Runs a raw delete over the data of one project, with extra conditions.
+pub(crate) fn delete_where(
+    conn: &Connection,
+    project_id: i64,
+    condition: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<usize> {
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&project_id];
+    all.extend_from_slice(args);
+    conn.execute(
+        &format!("DELETE FROM data WHERE project_id = ?1 AND {condition}"),
+        all.as_slice(),
+    )
+}
+
+/// Renames a record everywhere.
+pub(crate) fn rename_record(
+    conn: &Connection,
+    project_id: i64,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE data SET record = ?3 WHERE project_id = ?1 AND record = ?2",
+        params![project_id, old, new],
+    )?;
+    conn.execute(
+        "UPDATE log SET record = ?3 WHERE project_id = ?1 AND record = ?2",
+        params![project_id, old, new],
+    )?;
+    Ok(())
+}
+
+/// Logs a change to a record at the current time.
+pub(crate) fn log(
+    conn: &Connection,
+    project_id: i64,
+    record: &str,
+    action: &str,
+) -> rusqlite::Result<()> {
+    let ts = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    conn.execute(
+        "INSERT INTO log (project_id, ts, record, action) VALUES (?1, ?2, ?3, ?4)",
+        params![project_id, ts, record, action],
+    )?;
+    Ok(())
+}
+
+/// Records with a logged change between two timestamps (inclusive).
+pub(crate) fn records_changed_between(
+    conn: &Connection,
+    project_id: i64,
+    begin: &str,
+    end: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT record FROM log WHERE project_id = ?1 AND ts >= ?2 AND ts <= ?3",
+    )?;
+    let rows = stmt.query_map(params![project_id, begin, end], |r| r.get(0))?;
+    rows.collect()
+}
