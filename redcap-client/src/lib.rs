@@ -38,6 +38,9 @@ pub use token::{ApiToken, TokenError, TokenKind};
 /// Derives `records::FlatRow` for an instrument struct; see the `redcap-derive` crate.
 pub use redcap_derive::Record;
 
+/// Expands a project's record types from its schema file; see the `redcap-derive` crate.
+pub use redcap_derive::project;
+
 /// The client generated from the API spec by `build.rs`; held to the same lints as
 /// hand-written code.
 mod generated {

@@ -565,6 +565,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         impl #rt::records::FlatRow for Row {
             const FIELDS: &'static [&'static str] = &[#(#field_names),*];
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+            const COMPLETE: bool = true;
 
             fn column_index(column: &str) -> ::core::option::Option<usize> {
                 match column {

@@ -5,9 +5,15 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr};
 
+use crate::check::{Found, check_type, checkbox_columns, find};
+use crate::schema_file::SchemaFile;
+
 /// What the attributes say about one struct field.
 struct FieldSpec {
     ident: syn::Ident,
+    ty: syn::Type,
+    /// Where errors about this field point: its `redcap` attribute, or the field.
+    span: proc_macro2::Span,
     field: String,
     /// `(column, code)` pairs of a checkbox field; empty for one-column fields.
     checkbox: Vec<(String, String)>,
@@ -16,6 +22,8 @@ struct FieldSpec {
 /// Struct-level attributes.
 struct StructSpec {
     krate: syn::Path,
+    form: Option<String>,
+    schema: Option<SchemaFile>,
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -35,8 +43,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut errors: Option<syn::Error> = None;
     let mut fields = Vec::new();
     for field in &named.named {
-        match field_spec(field) {
-            Ok(spec) => fields.push(spec),
+        let checked = field_spec(field).and_then(|mut field| {
+            if let Some(file) = &spec.schema {
+                check_against_schema(&mut field, &file.schema, spec.form.as_deref())?;
+            }
+            Ok(field)
+        });
+        match checked {
+            Ok(field) => fields.push(field),
             Err(error) => match &mut errors {
                 Some(all) => all.combine(error),
                 None => errors = Some(error),
@@ -78,7 +92,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     let column_literals = columns.iter().map(String::as_str);
     let name_text = name.to_string();
+    let tracking = spec.schema.as_ref().map(SchemaFile::tracking);
     Ok(quote! {
+        #tracking
+
         // Field values are usually patient data: `Debug` names the type and its columns only.
         impl #impl_generics ::core::fmt::Debug for #name #type_generics #where_clause {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -121,8 +138,28 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     })
 }
 
+/// Checks a field against the schema, and fills a checkbox's columns from it.
+fn check_against_schema(
+    field: &mut FieldSpec,
+    schema: &redcap_schema::ProjectSchema,
+    form: Option<&str>,
+) -> syn::Result<()> {
+    let error = |message: String| syn::Error::new(field.span, message);
+    let found = find(schema, form, &field.field).map_err(error)?;
+    check_type(&field.field, &found, &field.ty).map_err(error)?;
+    if let Found::Field(schema_field) = found
+        && schema_field.field_type == redcap_schema::FieldType::Checkbox
+        && field.checkbox.is_empty()
+    {
+        field.checkbox = checkbox_columns(schema, schema_field);
+    }
+    Ok(())
+}
+
 fn struct_spec(input: &DeriveInput) -> syn::Result<StructSpec> {
     let mut krate: syn::Path = syn::parse_quote!(::redcap_client);
+    let mut form = None;
+    let mut schema = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("redcap")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
@@ -130,16 +167,34 @@ fn struct_spec(input: &DeriveInput) -> syn::Result<StructSpec> {
                 krate = path.parse()?;
                 Ok(())
             } else if meta.path.is_ident("form") {
-                let _: LitStr = meta.value()?.parse()?;
+                form = Some(meta.value()?.parse::<LitStr>()?.value());
+                Ok(())
+            } else if meta.path.is_ident("schema") {
+                let path: LitStr = meta.value()?.parse()?;
+                schema = Some(SchemaFile::read(&path)?);
                 Ok(())
             } else {
-                Err(meta.error(
-                    "unknown `redcap` attribute; expected `form = \"…\"` or `crate = \"…\"`",
-                ))
+                Err(meta.error("unknown `redcap` attribute; expected `form`, `schema` or `crate`"))
             }
         })?;
     }
-    Ok(StructSpec { krate })
+    if let (Some(file), Some(name)) = (&schema, &form)
+        && file.schema.form(name).is_none()
+    {
+        let forms = file.schema.forms.iter().map(|f| f.name.as_str());
+        let hint = crate::schema_file::nearest(name, forms)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            format!("no instrument `{name}` in the schema{hint}"),
+        ));
+    }
+    Ok(StructSpec {
+        krate,
+        form,
+        schema,
+    })
 }
 
 fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
@@ -165,6 +220,8 @@ fn field_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
         .collect();
     Ok(FieldSpec {
         ident,
+        ty: field.ty.clone(),
+        span,
         field: name,
         checkbox,
     })

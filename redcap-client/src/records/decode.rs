@@ -46,7 +46,7 @@ fn set<T: FlatRow>(
         Some(index) => row
             .set_column(index, raw, mode)
             .map_err(|error| (raw.to_string(), error.expected.into_owned())),
-        None if is_pseudo_column(column) || mode == DecodeMode::Lenient => Ok(()),
+        None if !T::COMPLETE || is_pseudo_column(column) || mode == DecodeMode::Lenient => Ok(()),
         None => Err((
             raw.to_string(),
             "a column of this type (the schema may be out of date: run `cargo redcap pull`)"

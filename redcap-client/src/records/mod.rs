@@ -56,6 +56,10 @@ pub trait FlatRow: Default {
     const FIELDS: &'static [&'static str];
     /// The export columns, in REDCap's order.
     const COLUMNS: &'static [&'static str];
+    /// Whether the type holds every column of the project (a generated `Row`). Decoding
+    /// into such a type refuses columns it does not know (strict mode); a partial type
+    /// (an instrument struct, a hand-written struct) skips them.
+    const COMPLETE: bool = false;
     /// The id of an export column, if the type has it.
     fn column_index(column: &str) -> Option<usize>;
     /// Sets one column from its text.
