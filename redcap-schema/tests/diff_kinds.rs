@@ -532,3 +532,16 @@ fn reversing_a_diff_swaps_additions_and_removals() {
         assert!(redcap_schema::diff(&new, &new).is_empty(), "{}", case.name);
     }
 }
+
+#[test]
+fn diff_md_documents_every_kind() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("DIFF.md")).unwrap();
+    for kind in Kind::ALL {
+        assert!(
+            doc.contains(&format!("| `{kind}` |")),
+            "DIFF.md lacks {kind}"
+        );
+    }
+    assert!(doc.contains(redcap_schema::diff::render::FORMAT));
+}

@@ -9,7 +9,7 @@ use crate::model::Field;
 use super::choices::{self, ChoiceChange};
 use super::classify::{self, Bound};
 use super::model::{Impact, Kind, Target, Value};
-use super::{Out, text};
+use super::{FixedText, Out, text};
 
 /// Compares an old field with its new self; `target` names the new field.
 pub(crate) fn compare(old: &Field, new: &Field, target: &Target, out: &mut Out) {
@@ -189,7 +189,7 @@ fn texts(old: &Field, new: &Field, target: &Target, out: &mut Out) {
             "label text only: stored values are unchanged",
         );
     }
-    let fixed: [(Kind, Impact, &Option<String>, &Option<String>, &str); 8] = [
+    let fixed: [FixedText; 8] = [
         (
             Kind::NoteChanged,
             Impact::Compatible,

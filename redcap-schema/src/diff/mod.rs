@@ -78,6 +78,16 @@ impl Out {
     }
 }
 
+/// An optional text attribute whose change always has the same impact and
+/// reason: kind, impact, old value, new value, reason.
+type FixedText<'a> = (
+    Kind,
+    Impact,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'static str,
+);
+
 fn text(value: &str) -> Option<Value> {
     Some(Value::Text(value.to_owned()))
 }

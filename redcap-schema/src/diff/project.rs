@@ -5,7 +5,7 @@ use crate::model::ProjectSchema;
 
 use super::choices::{self, ChoiceChange};
 use super::model::{Impact, Kind, Target, Value};
-use super::{Out, text};
+use super::{FixedText, Out, text};
 
 pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, out: &mut Out) {
     let project = Target::Project;
@@ -20,7 +20,7 @@ pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, out: &mut Out) {
         );
     }
     let (o, n) = (&old.project, &new.project);
-    let optional: [(Kind, Impact, &Option<String>, &Option<String>, &str); 4] = [
+    let optional: [FixedText; 4] = [
         (
             Kind::TitleChanged,
             Impact::Cosmetic,
