@@ -215,7 +215,7 @@ pub(crate) fn import_metadata(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         Some(problems) => ApiError::bad(
             problems
                 .errors()
-                .map(|p| p.message.clone())
+                .map(problem_line)
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
@@ -225,6 +225,22 @@ pub(crate) fn import_metadata(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     project.schema = schema;
     save(ctx, &project)?;
     Ok(Reply::count(ctx.format, count))
+}
+
+/// A dictionary problem as one line: REDCap's message with the field and
+/// the spreadsheet cell it is about.
+fn problem_line(problem: &redcap_schema::Problem) -> String {
+    let location = &problem.location;
+    let cell = match (location.column, location.row) {
+        (Some(column), Some(row)) => format!("{}{row}", column.letter()),
+        _ => String::new(),
+    };
+    match (&location.field, cell.is_empty()) {
+        (Some(field), false) => format!("{} ({field}, cell {cell})", problem.message),
+        (Some(field), true) => format!("{} ({field})", problem.message),
+        (None, false) => format!("{} (cell {cell})", problem.message),
+        (None, true) => problem.message.clone(),
+    }
 }
 
 /// `content=exportFieldNames`.
