@@ -14,8 +14,11 @@ use crate::Error;
 pub struct GenArgs {
     /// Inputs, as for `cargo redcap schema`: a data dictionary, project XML, a
     /// schema.json snapshot, or a dictionary plus the API's JSON exports.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(value_name = "INPUT", required_unless_present = "url")]
     pub inputs: Vec<PathBuf>,
+    /// A live project instead of files.
+    #[command(flatten)]
+    pub live: crate::live::LiveArgs,
     /// Write the generated module to this file.
     #[arg(long, value_name = "FILE", conflicts_with = "crate_dir")]
     pub out: Option<PathBuf>,
@@ -35,11 +38,15 @@ pub struct GenArgs {
 
 /// Runs the subcommand.
 pub fn run(args: &GenArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
-    let mut builder = SchemaBuilder::new();
-    for input in &args.inputs {
-        builder.add_path(input)?;
-    }
-    let schema = builder.build()?;
+    let schema = if args.inputs.is_empty() {
+        crate::live::fetch_schema(&args.live.client()?)?
+    } else {
+        let mut builder = SchemaBuilder::new();
+        for input in &args.inputs {
+            builder.add_path(input)?;
+        }
+        builder.build()?
+    };
     let files = match (&args.out, &args.crate_dir) {
         (Some(path), None) => vec![(path.clone(), module(&schema))],
         (None, Some(dir)) => {

@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 
 pub mod diff;
 pub mod generate;
+pub mod live;
+pub mod pull;
 pub mod schema;
+pub mod serve;
 
 /// How cargo calls us: `cargo redcap …` runs `cargo-redcap redcap …`.
 #[derive(Debug, Parser)]
@@ -38,6 +41,11 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Generate typed record code (a module or a crate) from a project's schema.
     Gen(generate::GenArgs),
+    /// Serve a local REDCap-compatible API (REDCap 15.7.6 behaviour) for
+    /// the given projects; prints one JSON line with the URL and tokens.
+    Serve(serve::ServeArgs),
+    /// Write a live project's canonical schema to `redcap/schema.json`.
+    Pull(pull::PullArgs),
 }
 
 /// Why a subcommand failed.
@@ -56,6 +64,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A call to REDCap failed.
+    #[error(transparent)]
+    Api(#[from] redcap_client::Error),
     /// The arguments do not make sense together.
     #[error("{0}")]
     Usage(String),
@@ -71,6 +82,8 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         // The diff has its own exit codes (1 breaking, 2 error).
         Command::Diff(a) => return diff::run(&a, out, err),
         Command::Gen(a) => generate::run(&a, out),
+        Command::Serve(a) => serve::run(&a, out),
+        Command::Pull(a) => pull::run(&a, out),
     };
     match result {
         Ok(code) => code,

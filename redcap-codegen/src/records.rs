@@ -467,7 +467,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
     let key_index_arms = keys
         .iter()
         .enumerate()
-        .map(|(i, k)| quote!(#k => return ::core::option::Option::Some(#i)));
+        .map(|(i, k)| quote!(#k => ::core::option::Option::Some(#i)));
     let key_set_arms = keys.iter().enumerate().map(|(i, k)| {
         let body = match *k {
             "redcap_event_name" => quote!(self.key.event = #rt::records::non_blank(raw)),
@@ -479,7 +479,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             }
             _ => quote!(self.key.record = #rt::records::RecordId(raw.to_string())),
         };
-        quote!(#i => { #body; return ::core::result::Result::Ok(()); })
+        quote!(#i => { #body; ::core::result::Result::Ok(()) })
     });
     let key_text_arms = keys.iter().enumerate().map(|(i, k)| {
         let body = match *k {
@@ -495,7 +495,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             }),
             _ => quote!(::std::borrow::Cow::Borrowed(self.key.record.as_str())),
         };
-        quote!(#i => return #body)
+        quote!(#i => #body)
     });
     let mut offset = key_count;
     let mut lookups = Vec::new();
@@ -560,6 +560,28 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
                 #(#blank_checks)*
                 ::core::option::Option::None
             }
+
+            /// The id of an instrument column, offset past the key columns.
+            fn form_column_index(column: &str) -> ::core::option::Option<usize> {
+                #(#lookups)*
+                ::core::option::Option::None
+            }
+
+            fn set_form_column(
+                &mut self,
+                index: usize,
+                raw: &str,
+                mode: #rt::records::DecodeMode,
+            ) -> ::core::result::Result<(), #rt::records::ValueError> {
+                #(#setters)*
+                let _ = (raw, mode);
+                ::core::result::Result::Ok(())
+            }
+
+            fn form_column_text(&self, index: usize) -> ::std::borrow::Cow<'_, str> {
+                #(#texts)*
+                ::std::borrow::Cow::Borrowed("")
+            }
         }
 
         impl #rt::records::FlatRow for Row {
@@ -570,10 +592,8 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             fn column_index(column: &str) -> ::core::option::Option<usize> {
                 match column {
                     #(#key_index_arms,)*
-                    _ => {}
+                    _ => Self::form_column_index(column),
                 }
-                #(#lookups)*
-                ::core::option::Option::None
             }
 
             fn set_column(
@@ -584,20 +604,15 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             ) -> ::core::result::Result<(), #rt::records::ValueError> {
                 match index {
                     #(#key_set_arms)*
-                    _ => {}
+                    _ => self.set_form_column(index, raw, mode),
                 }
-                #(#setters)*
-                let _ = mode;
-                ::core::result::Result::Ok(())
             }
 
             fn column_text(&self, index: usize) -> ::std::borrow::Cow<'_, str> {
                 match index {
                     #(#key_text_arms,)*
-                    _ => {}
+                    _ => self.form_column_text(index),
                 }
-                #(#texts)*
-                ::std::borrow::Cow::Borrowed("")
             }
         }
     }
@@ -701,53 +716,71 @@ fn absorb_arms(container: &Container<'_>, target: &TokenStream, rt: &syn::Path) 
     }
 }
 
-/// The rows a container writes, in REDCap's order: the base row, then each repeating
-/// instrument's instances.
+/// `..Default::default()` when a struct literal leaves members out.
+fn rest(specified: usize, total: usize) -> TokenStream {
+    if specified < total {
+        quote!(..::core::default::Default::default())
+    } else {
+        quote!()
+    }
+}
+
+/// The rows a container writes, in REDCap's order: the base row (an expression), then
+/// statements pushing each repeating instrument's instances onto `rows`.
 fn emit_rows(
     container: &Container<'_>,
     source: &TokenStream,
     event: Option<&str>,
+    total_forms: usize,
     rt: &syn::Path,
-) -> TokenStream {
+) -> (TokenStream, Vec<TokenStream>) {
     let event_value = match event {
         Some(event) => quote!(::core::option::Option::Some(#event.to_string())),
         None => quote!(::core::option::Option::None),
     };
-    let base_members = container.forms.iter().filter(|f| !f.2).map(|(_, f, _)| {
+    let base: Vec<_> = container.forms.iter().filter(|f| !f.2).collect();
+    let base_members = base.iter().map(|(_, f, _)| {
         let member = &f.member;
         quote!(#member: #source.#member.clone(),)
     });
-    let repeats = container.forms.iter().filter(|f| f.2).map(|(_, f, _)| {
-        let member = &f.member;
-        let name = &f.form.name;
-        quote! {
-            for instance in &#source.#member {
-                rows.push(Row {
-                    key: #rt::records::RowKey {
-                        record: self.id.clone(),
-                        event: #event_value,
-                        repeat_instrument: ::core::option::Option::Some(#name.to_string()),
-                        repeat_instance: ::core::option::Option::Some(instance.instance),
-                        dag: ::core::option::Option::None,
-                    },
-                    #member: instance.data.clone(),
-                    ..::core::default::Default::default()
-                });
+    let base_rest = rest(base.len(), total_forms);
+    let repeat_rest = rest(1, total_forms);
+    let repeats = container
+        .forms
+        .iter()
+        .filter(|f| f.2)
+        .map(|(_, f, _)| {
+            let member = &f.member;
+            let name = &f.form.name;
+            quote! {
+                for instance in &#source.#member {
+                    rows.push(Row {
+                        key: #rt::records::RowKey {
+                            record: self.id.clone(),
+                            event: #event_value,
+                            repeat_instrument: ::core::option::Option::Some(#name.to_string()),
+                            repeat_instance: ::core::option::Option::Some(instance.instance),
+                            dag: ::core::option::Option::None,
+                        },
+                        #member: instance.data.clone(),
+                        #repeat_rest
+                    });
+                }
             }
-        }
-    });
-    quote! {
-        rows.push(Row {
+        })
+        .collect();
+    let base_row = quote! {
+        Row {
             key: #rt::records::RowKey {
                 record: self.id.clone(),
                 event: #event_value,
                 ..::core::default::Default::default()
             },
             #(#base_members)*
-            ..::core::default::Default::default()
-        });
-        #(#repeats)*
-    }
+            #base_rest
+        }
+    };
+    (base_row, repeats)
 }
 
 fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStream {
@@ -757,7 +790,16 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         let container = container(schema, plan, None);
         let members = container_members(&container, rt);
         let absorb = absorb_arms(&container, &quote!(self), rt);
-        let emit = emit_rows(&container, &quote!(self), None, rt);
+        let (base, repeats) = emit_rows(&container, &quote!(self), None, plan.forms.len(), rt);
+        let emit = if repeats.is_empty() {
+            quote!(::std::vec![#base])
+        } else {
+            quote! {
+                let mut rows = ::std::vec![#base];
+                #(#repeats)*
+                rows
+            }
+        };
         (members, absorb, emit, quote!())
     };
     quote! {
@@ -804,9 +846,7 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
 
             /// The record as flat rows, in REDCap's export order.
             pub fn to_rows(&self) -> ::std::vec::Vec<Row> {
-                let mut rows = ::std::vec::Vec::new();
                 #emit
-                rows
             }
         }
     }
@@ -868,6 +908,7 @@ fn longitudinal_parts(
                 let m = &f.member;
                 quote!(#m: instance.data.#m.clone(),)
             });
+            let data_rest = rest(container.forms.len(), plan.forms.len());
             emits.push(quote! {
                 for instance in &self.#member {
                     rows.push(Row {
@@ -878,7 +919,7 @@ fn longitudinal_parts(
                             ..::core::default::Default::default()
                         },
                         #(#data_members)*
-                        ..::core::default::Default::default()
+                        #data_rest
                     });
                 }
             });
@@ -900,10 +941,11 @@ fn longitudinal_parts(
                     #absorb
                 }
             });
-            let rows = emit_rows(&container, &data, Some(unique), rt);
+            let (base, repeats) = emit_rows(&container, &data, Some(unique), plan.forms.len(), rt);
             emits.push(quote! {
                 if let ::core::option::Option::Some(#data) = &self.#member {
-                    #rows
+                    rows.push(#base);
+                    #(#repeats)*
                 }
             });
         }
@@ -926,5 +968,10 @@ fn longitudinal_parts(
             #(#structs)*
         }
     };
-    (members, absorb, quote!(#(#emits)*), event_structs)
+    let emit = quote! {
+        let mut rows = ::std::vec::Vec::new();
+        #(#emits)*
+        rows
+    };
+    (members, absorb, emit, event_structs)
 }

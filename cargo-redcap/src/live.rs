@@ -1,0 +1,124 @@
+//! A live project's schema, fetched over the API: metadata, project info, instruments and,
+//! for longitudinal projects, arms, events and mappings, plus the repeating setup. Each
+//! body goes to `SchemaBuilder` exactly as REDCap sent it.
+
+use redcap_client::params::Format;
+use redcap_client::{Client, RawResponse};
+use redcap_schema::{ProjectSchema, SchemaBuilder};
+
+use crate::Error;
+
+/// Where a live project is, from flags or `REDCAP_API_URL` / `REDCAP_API_TOKEN`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LiveArgs {
+    /// REDCap's API URL (default: `REDCAP_API_URL`).
+    #[arg(long, env = "REDCAP_API_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// The project's API token (default: `REDCAP_API_TOKEN`). Prefer the variable: a flag
+    /// shows up in shell history and process lists.
+    #[arg(
+        long,
+        env = "REDCAP_API_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+}
+
+impl LiveArgs {
+    /// A client, or a usage error naming what is missing.
+    pub fn client(&self) -> Result<Client, Error> {
+        let (Some(url), Some(token)) = (&self.url, &self.token) else {
+            return Err(Error::Usage(
+                "a live project needs --url and --token (or REDCAP_API_URL and REDCAP_API_TOKEN)"
+                    .into(),
+            ));
+        };
+        Client::new(url, token).map_err(Error::Api)
+    }
+}
+
+/// Fetches the project's schema.
+pub fn fetch_schema(client: &Client) -> Result<ProjectSchema, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Output)?;
+    runtime.block_on(fetch(client))
+}
+
+async fn fetch(client: &Client) -> Result<ProjectSchema, Error> {
+    let mut builder = SchemaBuilder::new();
+    let mut add = |response: RawResponse, name: &str| -> Result<(), Error> {
+        builder
+            .add_input(response.body(), name)
+            .map_err(Error::Schema)
+    };
+    let info = client
+        .export_project_info()
+        .send_raw(Format::Json)
+        .await
+        .map_err(Error::Api)?;
+    let project = serde_json::from_slice::<redcap_client::types::ProjectInfo>(info.body())
+        .map_err(|error| {
+            Error::Usage(format!(
+                "REDCap's project info is not what the API documents: {error}"
+            ))
+        })?;
+    let longitudinal = project.is_longitudinal;
+    add(info, "project info (API)")?;
+    add(
+        client
+            .export_metadata()
+            .send_raw(Format::Json)
+            .await
+            .map_err(Error::Api)?,
+        "metadata (API)",
+    )?;
+    add(
+        client
+            .export_instruments()
+            .send_raw(Format::Json)
+            .await
+            .map_err(Error::Api)?,
+        "instruments (API)",
+    )?;
+    if longitudinal {
+        add(
+            client
+                .export_arms()
+                .send_raw(Format::Json)
+                .await
+                .map_err(Error::Api)?,
+            "arms (API)",
+        )?;
+        add(
+            client
+                .export_events()
+                .send_raw(Format::Json)
+                .await
+                .map_err(Error::Api)?,
+            "events (API)",
+        )?;
+        add(
+            client
+                .export_instrument_event_mappings()
+                .send_raw(Format::Json)
+                .await
+                .map_err(Error::Api)?,
+            "form-event mappings (API)",
+        )?;
+    }
+    // REDCap refuses this export (400) for a project where nothing repeats.
+    if project.has_repeating_instruments_or_events {
+        add(
+            client
+                .export_repeating_instruments_events()
+                .send_raw(Format::Json)
+                .await
+                .map_err(Error::Api)?,
+            "repeating instruments and events (API)",
+        )?;
+    }
+    builder.build().map_err(Error::Schema)
+}
