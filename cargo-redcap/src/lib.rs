@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 pub mod diff;
 pub mod generate;
+pub mod live;
+pub mod pull;
 pub mod schema;
 pub mod serve;
 
@@ -42,6 +44,8 @@ pub enum Command {
     /// Serve a local REDCap-compatible API (REDCap 15.7.6 behaviour) for
     /// the given projects; prints one JSON line with the URL and tokens.
     Serve(serve::ServeArgs),
+    /// Write a live project's canonical schema to `redcap/schema.json`.
+    Pull(pull::PullArgs),
 }
 
 /// Why a subcommand failed.
@@ -60,6 +64,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A call to REDCap failed.
+    #[error(transparent)]
+    Api(#[from] redcap_client::Error),
     /// The arguments do not make sense together.
     #[error("{0}")]
     Usage(String),
@@ -76,6 +83,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Diff(a) => return diff::run(&a, out, err),
         Command::Gen(a) => generate::run(&a, out),
         Command::Serve(a) => serve::run(&a, out),
+        Command::Pull(a) => pull::run(&a, out),
     };
     match result {
         Ok(code) => code,
