@@ -107,4 +107,66 @@ fn main() {
         }
     }
     std::fs::write(out.join("corpus.rs"), corpus_modules).expect("OUT_DIR is writable");
+
+    let wide = redcap_schema::read(wide_dictionary().as_bytes(), "wide.csv")
+        .expect("the wide dictionary is valid");
+    let code = redcap_codegen::records::render(&wide, &Default::default());
+    std::fs::write(out.join("wide.rs"), code).expect("OUT_DIR is writable");
+}
+
+/// A classic project shaped like a wide REDCap export: per form, 8 radio fields, 2 yes/no,
+/// 2 checkboxes of 5 choices, 4 dates, 1 datetime, 3 integers, 3 numbers, 1 calc, 5 texts
+/// and 1 note; five forms give about 200 export columns. The benchmark decodes exports of it.
+fn wide_dictionary() -> String {
+    let mut csv = String::from(
+        "Variable / Field Name,Form Name,Section Header,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\",Field Note,Text Validation Type OR Show Slider Number,Text Validation Min,Text Validation Max,Identifier?,Branching Logic (Show field only if...),Required Field?,Custom Alignment,Question Number (surveys only),Matrix Group Name,Matrix Ranking?,Field Annotation\n",
+    );
+    csv.push_str("record_id,form_1,,text,Record ID,,,,,,,,,,,,,\n");
+    for form in 1..=5 {
+        let mut field = |name: String, kind: &str, choices: &str, validation: &str| {
+            csv.push_str(&format!(
+                "{name},form_{form},,{kind},{name} label,\"{choices}\",,{validation},,,,,,,,,,\n"
+            ));
+        };
+        for i in 0..8 {
+            field(
+                format!("f{form}_radio_{i}"),
+                "radio",
+                "1, One | 2, Two | 3, Three | 4, Four | 5, Five",
+                "",
+            );
+        }
+        for i in 0..2 {
+            field(format!("f{form}_yesno_{i}"), "yesno", "", "");
+        }
+        for i in 0..2 {
+            field(
+                format!("f{form}_check_{i}"),
+                "checkbox",
+                "1, A | 2, B | 3, C | 4, D | 5, E",
+                "",
+            );
+        }
+        for i in 0..4 {
+            field(format!("f{form}_date_{i}"), "text", "", "date_ymd");
+        }
+        field(format!("f{form}_when"), "text", "", "datetime_ymd");
+        for i in 0..3 {
+            field(format!("f{form}_int_{i}"), "text", "", "integer");
+        }
+        for i in 0..3 {
+            field(format!("f{form}_num_{i}"), "text", "", "number");
+        }
+        field(
+            format!("f{form}_calc"),
+            "calc",
+            &format!("[f{form}_int_0] * 2"),
+            "",
+        );
+        for i in 0..5 {
+            field(format!("f{form}_text_{i}"), "text", "", "");
+        }
+        field(format!("f{form}_note"), "notes", "", "");
+    }
+    csv
 }

@@ -26,3 +26,8 @@ pub mod checkboxes {
 pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
 }
+
+/// A synthetic wide project (five forms, about 200 export columns), for the benchmark.
+pub mod wide {
+    include!(concat!(env!("OUT_DIR"), "/wide.rs"));
+}

@@ -77,6 +77,74 @@ pub fn decode_json<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, 
     }
 }
 
+/// Decodes a flat JSON export from a reader, handing each row to `sink` as soon as it is
+/// complete, so memory stays flat however large the export is.
+pub fn decode_json_stream<T: FlatRow, R: std::io::Read>(
+    reader: R,
+    mode: DecodeMode,
+    sink: &mut dyn FnMut(T),
+) -> Result<usize, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let mut failure = None;
+    let count = StreamSeed::<T> {
+        mode,
+        failure: &mut failure,
+        sink,
+    }
+    .deserialize(&mut deserializer);
+    match (count, failure) {
+        (_, Some(error)) => Err(DecodeError::Value(error)),
+        (Ok(count), None) => {
+            deserializer
+                .end()
+                .map_err(|error| DecodeError::Syntax(error.to_string()))?;
+            Ok(count)
+        }
+        (Err(error), None) => Err(DecodeError::Syntax(error.to_string())),
+    }
+}
+
+struct StreamSeed<'a, T> {
+    mode: DecodeMode,
+    failure: &'a mut Option<RecordError>,
+    sink: &'a mut dyn FnMut(T),
+}
+
+impl<'de, T: FlatRow> DeserializeSeed<'de> for StreamSeed<'_, T> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: FlatRow> Visitor<'de> for StreamSeed<'_, T> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of export rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut number = 0;
+        loop {
+            number += 1;
+            let seed = RowSeed::<T> {
+                mode: self.mode,
+                number,
+                marker: std::marker::PhantomData,
+            };
+            match seq.next_element_seed(seed)? {
+                None => return Ok(number - 1),
+                Some(Ok(row)) => (self.sink)(row),
+                Some(Err(error)) => {
+                    *self.failure = Some(error);
+                    return Err(de::Error::custom("a value does not fit its field"));
+                }
+            }
+        }
+    }
+}
+
 /// Why an export body could not become typed rows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -164,12 +232,27 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
         let mut row = T::default();
         // REDCap puts the record id first: remember it to name the record in errors.
         let mut record: Option<String> = None;
-        while let Some(column) = map.next_key::<Cow<'de, str>>()? {
+        // REDCap writes columns in the type's order, so the next column is almost always
+        // the one after the last: check that before the full lookup.
+        let mut next = 0;
+        while let Some(Cell(column)) = map.next_key::<Cell<'de>>()? {
             let Cell(raw) = map.next_value::<Cell<'de>>()?;
             if record.is_none() {
                 record = Some(raw.to_string());
             }
-            if let Err((value, expected)) = set(&mut row, &column, &raw, self.mode) {
+            let index = match T::COLUMNS.get(next) {
+                Some(expected) if *expected == column => Some(next),
+                _ => T::column_index(&column),
+            };
+            let outcome = match index {
+                Some(index) => {
+                    next = index + 1;
+                    row.set_column(index, &raw, self.mode)
+                        .map_err(|error| (raw.to_string(), error.expected.into_owned()))
+                }
+                None => set(&mut row, &column, &raw, self.mode),
+            };
+            if let Err((value, expected)) = outcome {
                 // Drain the rest of the object so the error is about values, not syntax.
                 while map
                     .next_entry::<de::IgnoredAny, de::IgnoredAny>()?

@@ -11,7 +11,10 @@ mod values;
 
 use std::borrow::Cow;
 
-pub use decode::{DecodeError, RecordError, decode_csv, decode_json, encode_rows, encode_rows_as};
+pub use decode::{
+    DecodeError, RecordError, decode_csv, decode_json, decode_json_stream, encode_rows,
+    encode_rows_as,
+};
 pub use values::{
     Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, RecordId,
     TimeSeconds, ValueError, WireValue, decode_choice,

@@ -75,8 +75,9 @@ impl WireValue for i64 {
         let value: i64 = raw
             .parse()
             .map_err(|_| ValueError::expected("an integer"))?;
-        // `007` or `+7` would come back as `7`: refuse rather than change the text.
-        if value.to_string() != raw {
+        // `007`, `+7` or `-0` would come back as `7` or `0`: refuse rather than change the text.
+        let digits = raw.strip_prefix('-').unwrap_or(raw);
+        if raw.starts_with('+') || (digits.len() > 1 && digits.starts_with('0')) || raw == "-0" {
             return Err(ValueError::expected(
                 "an integer written without leading zeros or sign",
             ));
@@ -101,27 +102,57 @@ impl WireValue for bool {
     }
 }
 
-/// Implements `WireValue` for a chrono type with one exact format.
-macro_rules! chrono_value {
-    ($ty:ty, $format:literal, $expected:literal) => {
-        impl WireValue for $ty {
-            fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-                let value = <$ty>::parse_from_str(raw, $format)
-                    .map_err(|_| ValueError::expected($expected))?;
-                if value.format($format).to_string() != raw {
-                    return Err(ValueError::expected($expected));
-                }
-                Ok(value)
-            }
-            fn encode(&self) -> Cow<'_, str> {
-                Cow::Owned(self.format($format).to_string())
-            }
-        }
-    };
+/// The number written by `digits` (ASCII digits only), or `None`.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
 }
 
-chrono_value!(chrono::NaiveDate, "%Y-%m-%d", "a date (YYYY-MM-DD)");
-chrono_value!(chrono::NaiveTime, "%H:%M", "a time (HH:MM)");
+/// Reads exactly `YYYY-MM-DD`, the only form that encodes back to the same text.
+fn date(raw: &[u8]) -> Option<chrono::NaiveDate> {
+    if raw.len() != 10 || raw[4] != b'-' || raw[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(number(&raw[..4])?).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, number(&raw[5..7])?, number(&raw[8..10])?)
+}
+
+/// Reads exactly `HH:MM` or, with `seconds`, `HH:MM:SS`.
+fn time(raw: &[u8], seconds: bool) -> Option<chrono::NaiveTime> {
+    let len = if seconds { 8 } else { 5 };
+    if raw.len() != len || raw[2] != b':' || (seconds && raw[5] != b':') {
+        return None;
+    }
+    let second = if seconds { number(&raw[6..8])? } else { 0 };
+    chrono::NaiveTime::from_hms_opt(number(&raw[..2])?, number(&raw[3..5])?, second)
+}
+
+/// Reads exactly `YYYY-MM-DD HH:MM` or, with `seconds`, `YYYY-MM-DD HH:MM:SS`.
+fn datetime(raw: &[u8], seconds: bool) -> Option<chrono::NaiveDateTime> {
+    if raw.len() < 11 || raw[10] != b' ' {
+        return None;
+    }
+    Some(date(&raw[..10])?.and_time(time(&raw[11..], seconds)?))
+}
+
+impl WireValue for chrono::NaiveDate {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        date(raw.as_bytes()).ok_or_else(|| ValueError::expected("a date (YYYY-MM-DD)"))
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Owned(self.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl WireValue for chrono::NaiveTime {
+    fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
+        time(raw.as_bytes(), false).ok_or_else(|| ValueError::expected("a time (HH:MM)"))
+    }
+    fn encode(&self) -> Cow<'_, str> {
+        Cow::Owned(self.format("%H:%M").to_string())
+    }
+}
 
 /// A date and time to the minute (`datetime_*` validations): `YYYY-MM-DD HH:MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -136,15 +167,12 @@ pub struct DateTimeSeconds(pub chrono::NaiveDateTime);
 pub struct TimeSeconds(pub chrono::NaiveTime);
 
 macro_rules! chrono_newtype {
-    ($ty:ident, $inner:ty, $format:literal, $expected:literal) => {
+    ($ty:ident, $parse:expr, $format:literal, $expected:literal) => {
         impl WireValue for $ty {
             fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-                let value = <$inner>::parse_from_str(raw, $format)
-                    .map_err(|_| ValueError::expected($expected))?;
-                if value.format($format).to_string() != raw {
-                    return Err(ValueError::expected($expected));
-                }
-                Ok($ty(value))
+                $parse(raw.as_bytes())
+                    .map($ty)
+                    .ok_or_else(|| ValueError::expected($expected))
             }
             fn encode(&self) -> Cow<'_, str> {
                 Cow::Owned(self.0.format($format).to_string())
@@ -155,19 +183,19 @@ macro_rules! chrono_newtype {
 
 chrono_newtype!(
     DateTime,
-    chrono::NaiveDateTime,
+    |raw| datetime(raw, false),
     "%Y-%m-%d %H:%M",
     "a date and time (YYYY-MM-DD HH:MM)"
 );
 chrono_newtype!(
     DateTimeSeconds,
-    chrono::NaiveDateTime,
+    |raw| datetime(raw, true),
     "%Y-%m-%d %H:%M:%S",
     "a date and time (YYYY-MM-DD HH:MM:SS)"
 );
 chrono_newtype!(
     TimeSeconds,
-    chrono::NaiveTime,
+    |raw| time(raw, true),
     "%H:%M:%S",
     "a time (HH:MM:SS)"
 );
