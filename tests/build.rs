@@ -30,7 +30,10 @@ include!("../redcap-schema/tests/fixtures/corpus_schemas.rs");
 fn main() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../redcap-schema/tests/fixtures");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    println!("cargo:rerun-if-changed={}", fixtures.join("corpus_schemas.rs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        fixtures.join("corpus_schemas.rs").display()
+    );
     let mut corpus_modules = String::new();
     for (module, source) in PROJECTS.iter().chain(CORPUS_SCHEMAS) {
         let path = fixtures.join(source);
