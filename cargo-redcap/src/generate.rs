@@ -98,12 +98,12 @@ pub fn run(args: &GenArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn module(schema: &ProjectSchema) -> String {
+pub(crate) fn module(schema: &ProjectSchema) -> String {
     redcap_codegen::records::render(schema, &Default::default())
 }
 
 /// The files of a project-specific crate.
-fn crate_files(
+pub(crate) fn crate_files(
     schema: &ProjectSchema,
     dir: &Path,
     name: &str,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod demo;
 pub mod diff;
 pub mod generate;
 pub mod live;
@@ -34,6 +35,9 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 #[non_exhaustive]
 pub enum Command {
+    /// See the whole toolkit work on a bundled sample project, no REDCap server needed:
+    /// a local REDCap, the schema pulled, typed code generated, typed records exported.
+    Demo(demo::DemoArgs),
     /// Print the canonical schema of a project read from any REDCap export.
     Schema(schema::SchemaArgs),
     /// Compare two versions of a project's schema and classify every change
@@ -78,6 +82,7 @@ pub enum Error {
 /// Runs a subcommand, writing its output to `out` and errors to `err`.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match args.command {
+        Command::Demo(a) => demo::run(&a, out),
         Command::Schema(a) => schema::run(&a, out),
         // The diff has its own exit codes (1 breaking, 2 error).
         Command::Diff(a) => return diff::run(&a, out, err),

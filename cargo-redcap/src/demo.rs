@@ -1,0 +1,269 @@
+//! `cargo redcap demo`: the whole toolkit on a bundled sample project, with no REDCap
+//! server needed. The emulator serves the sample in-process; the schema is pulled over
+//! the API as `cargo redcap pull` does, the typed crate is written as `cargo redcap gen
+//! --crate` does, and the records come back through the typed client.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use redcap_client::Client;
+use redcap_client::records::{Choice, DecodeMode};
+
+use crate::Error;
+
+/// The bundled sample: REDCapR's longitudinal test project (two arms, checkboxes,
+/// choices, three records). `sample` below is expanded from the same file, so the typed
+/// decode uses the types `gen` writes for it; a test checks the two stay the same file.
+pub const SAMPLE_XML: &[u8] = include_bytes!(
+    "../../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml"
+);
+
+/// The sample's record types, compiled in: generated code cannot be compiled at run time.
+#[allow(missing_docs, unreachable_pub, dead_code)]
+mod sample {
+    redcap_client::project!(
+        "../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml"
+    );
+}
+
+/// The emulator's name for the sample project.
+const PROJECT: &str = "demo";
+
+/// How many records the tour shows.
+const SHOWN_RECORDS: usize = 3;
+
+/// Arguments of `cargo redcap demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where to write the generated crate (default: a new folder in the system's temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs the demo.
+pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("redcap-demo-{}", std::process::id())),
+    };
+    let sample_path = dir.join("sample/project.xml");
+    write_file(&sample_path, SAMPLE_XML)?;
+
+    step(
+        out,
+        "starting a local REDCap (redcap-emulator) with the bundled sample project",
+    )?;
+    // The emulator gets its own runtime; the blocking steps below (the schema pull makes
+    // its own runtime) call it over HTTP like any REDCap.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+    let config = redcap_emulator::Config::default().project(PROJECT, &sample_path);
+    let emulator = runtime
+        .block_on(redcap_emulator::Emulator::start(config))
+        .map_err(|e| Error::Usage(format!("cannot start the emulator: {e}")))?;
+    let token = emulator
+        .token(PROJECT)
+        .ok_or_else(|| Error::Usage("the emulator did not create the demo project".into()))?;
+    let client = Client::new(emulator.url(), token)?;
+    writeln!(
+        out,
+        "    REDCap API at {} (token kept out of sight)",
+        emulator.url()
+    )?;
+
+    step(
+        out,
+        "pulling the project's schema over the API (as `cargo redcap pull`)",
+    )?;
+    let schema = crate::live::fetch_schema(&client)?;
+    let fields: usize = schema.forms.iter().map(|form| form.fields.len()).sum();
+    writeln!(
+        out,
+        "    {:?}: {} instruments, {fields} fields, {} arms, {} events",
+        schema.project.title.as_deref().unwrap_or("(untitled)"),
+        schema.forms.len(),
+        schema.arms.len(),
+        schema.events.len(),
+    )?;
+
+    step(
+        out,
+        "generating the typed crate (as `cargo redcap gen --crate`)",
+    )?;
+    let crate_dir = dir.join("redcap-demo-records");
+    let client_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../redcap-client");
+    // Inside this workspace the crate builds against the local client; elsewhere it
+    // names the published version.
+    let client_path = client_path.is_dir().then_some(client_path.as_path());
+    let files =
+        crate::generate::crate_files(&schema, &crate_dir, "redcap-demo-records", client_path)?;
+    for (path, text) in &files {
+        write_file(path, text.as_bytes())?;
+    }
+    writeln!(out, "    wrote {}", crate_dir.display())?;
+    let module = crate::generate::module(&schema);
+    writeln!(out, "\n    One instrument, as a struct (excerpt):\n")?;
+    write_excerpt(out, &module, "    pub struct ")?;
+    writeln!(out, "\n    One choice field, as an enum (excerpt):\n")?;
+    write_excerpt(out, &module, "    pub enum ")?;
+    writeln!(out)?;
+
+    step(out, "exporting the records through the typed client")?;
+    let rows: Vec<sample::Row> = runtime.block_on(client.export_typed_with(DecodeMode::Strict))?;
+    let row_count = rows.len();
+    let records = sample::Record::from_rows(rows)
+        .map_err(|e| Error::Usage(format!("the exported rows do not group into records: {e}")))?;
+    writeln!(
+        out,
+        "    {row_count} rows decoded into {} `Record`s; the first {}:\n",
+        records.len(),
+        SHOWN_RECORDS.min(records.len())
+    )?;
+    for record in records.iter().take(SHOWN_RECORDS) {
+        write_record(out, record)?;
+    }
+    write_next_steps(out, &crate_dir)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn step(out: &mut dyn Write, what: &str) -> std::io::Result<()> {
+    writeln!(out, "==> {what}…")?;
+    out.flush()
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| Error::File {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| Error::File {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// How many members of a struct or enum the excerpt shows.
+const EXCERPT_ITEMS: usize = 6;
+
+/// The first item of the generated module that starts with `prefix`, without its doc
+/// comments and attributes, paths shortened, and cut after a few members.
+fn write_excerpt(out: &mut dyn Write, module: &str, prefix: &str) -> std::io::Result<()> {
+    let mut lines = module.lines().skip_while(|line| !line.starts_with(prefix));
+    let Some(header) = lines.next() else {
+        return Ok(());
+    };
+    writeln!(out, "        {}", header.trim())?;
+    let mut members = Vec::new();
+    let mut current = String::new();
+    let mut attribute_depth = 0i32;
+    for line in lines {
+        let trimmed = line.trim();
+        if trimmed == "}" {
+            break;
+        }
+        if attribute_depth > 0 || trimmed.starts_with("#[") {
+            attribute_depth += bracket_balance(trimmed);
+            continue;
+        }
+        if trimmed.starts_with("//") {
+            continue;
+        }
+        current.push_str(trimmed);
+        if trimmed.ends_with(',') {
+            members.push(shorten(&std::mem::take(&mut current)));
+        }
+    }
+    for member in members.iter().take(EXCERPT_ITEMS) {
+        writeln!(out, "            {member}")?;
+    }
+    if members.len() > EXCERPT_ITEMS {
+        writeln!(
+            out,
+            "            // … {} more",
+            members.len() - EXCERPT_ITEMS
+        )?;
+    }
+    writeln!(out, "        }}")
+}
+
+fn bracket_balance(line: &str) -> i32 {
+    line.chars()
+        .map(|c| match c {
+            '[' => 1,
+            ']' => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Generated code spells every path in full so it cannot clash with the user's names;
+/// the excerpt is for reading.
+fn shorten(member: &str) -> String {
+    let mut text = member.to_string();
+    for path in [
+        "::core::option::",
+        "::redcap_client::records::",
+        "::std::string::",
+        "::std::vec::",
+    ] {
+        text = text.replace(path, "");
+    }
+    text.replace(",>", ">")
+}
+
+/// A few typed values of a record, never all of it: sample data stands in for patient data.
+fn write_record(out: &mut dyn Write, record: &sample::Record) -> std::io::Result<()> {
+    let events = [
+        record
+            .enrollment_arm_1
+            .as_ref()
+            .map(|e| ("enrollment_arm_1", &e.demographics)),
+        record
+            .enrollment_arm_2
+            .as_ref()
+            .map(|e| ("enrollment_arm_2", &e.demographics)),
+    ];
+    let Some((event, demographics)) = events.into_iter().flatten().next() else {
+        return writeln!(out, "    record {}: no enrolment data", record.id);
+    };
+    let dob = demographics
+        .dob
+        .map_or_else(|| "(blank)".to_string(), |date| date.to_string());
+    let sex = demographics
+        .sex
+        .as_ref()
+        .map_or("(blank)", |sex| sex.label());
+    let gym: Vec<&str> = demographics.gym.checked().map(|day| day.label()).collect();
+    writeln!(out, "    record {} · event {event}", record.id)?;
+    writeln!(out, "        .demographics.dob: Option<Date>    = {dob}")?;
+    writeln!(out, "        .demographics.sex: Option<Sex>     = {sex}")?;
+    writeln!(
+        out,
+        "        .demographics.gym: Checkboxes<Gym> = {gym:?} checked"
+    )
+}
+
+fn write_next_steps(out: &mut dyn Write, crate_dir: &Path) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nThat was all local. The generated crate is in {} (src/lib.rs, redcap/schema.json).\n\
+         \n\
+         The same against your REDCap (HTTPS; the token stays in the environment):\n\
+         \n\
+         \x20   export REDCAP_API_URL=https://redcap.example.org/api/\n\
+         \x20   export REDCAP_API_TOKEN=…                    # the project's API token\n\
+         \x20   cargo redcap call export_version              # check the connection\n\
+         \x20   cargo redcap pull                             # writes redcap/schema.json\n\
+         \x20   cargo redcap gen redcap/schema.json --out src/records.rs\n\
+         \n\
+         then `client.export_typed::<records::Row>()` as above, and `cargo redcap diff` in CI\n\
+         to catch design changes that break the code.",
+        crate_dir.display()
+    )
+}
