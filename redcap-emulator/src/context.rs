@@ -15,4 +15,6 @@ pub(crate) struct Ctx<'a> {
     pub(crate) user: User,
     /// The success format (`format`).
     pub(crate) format: Format,
+    /// `returnFormat` (falling back to `format`): errors, and the counts and ids an import answers with.
+    pub(crate) return_format: Format,
 }

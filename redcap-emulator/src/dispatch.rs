@@ -107,7 +107,7 @@ fn select_method<'s>(spec: &'s Spec, content: &str, params: &Params) -> Option<&
 /// Handles one POST. Returns the reply and whether to commit.
 pub(crate) fn handle(conn: &Connection, spec: &Spec, params: &Params) -> (Reply, bool) {
     let (format, return_format) = formats(params);
-    match route(conn, spec, params, format) {
+    match route(conn, spec, params, format, return_format) {
         Ok(reply) => (reply, true),
         Err(error) => (error.into_reply(return_format), false),
     }
@@ -118,6 +118,7 @@ fn route(
     spec: &Spec,
     params: &Params,
     format: Format,
+    return_format: Format,
 ) -> Result<Reply, ApiError> {
     let token = params.get("token").unwrap_or_default().trim();
     let content = params.get("content").unwrap_or_default();
@@ -167,6 +168,7 @@ fn route(
         project,
         user,
         format,
+        return_format,
     };
     call(&ctx, method)
 }

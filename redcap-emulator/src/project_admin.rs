@@ -95,6 +95,7 @@ fn seed_records(
             rights: UserRights::full(),
         },
         format: Format::Json,
+        return_format: Format::Json,
     };
     crate::records::import::import_seed(&ctx).map_err(|e| {
         ApiError::bad(format!(

@@ -104,3 +104,19 @@ fn pull_writes_the_live_schema() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_csv_import_answers_in_the_return_format_the_client_asks_for() {
+    let (emulator, runtime) = emulator();
+    let client = Client::new(emulator.url(), emulator.token("longitudinal").unwrap()).unwrap();
+    runtime.block_on(async {
+        let csv = "study_id,redcap_event_name,first_name\n900,enrollment_arm_1,Ada\n";
+        let outcome = client
+            .import_records()
+            .data(redcap_client::Payload::csv(csv))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(outcome, redcap_client::ImportOutcome::Count(1));
+    });
+}

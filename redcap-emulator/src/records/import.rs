@@ -505,19 +505,20 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             ids.push((row.record.clone(), row.original.clone()));
         }
     }
+    // REDCap answers an import in `returnFormat` (which falls back to `format`).
     Ok(match return_content {
-        "nothing" => Reply::new(ctx.format, String::new()),
+        "nothing" => Reply::new(ctx.return_format, String::new()),
         "ids" => ids_reply(
-            ctx.format,
+            ctx.return_format,
             ids.iter().map(|(r, _)| r.clone()).collect(),
             None,
         ),
         "auto_ids" => ids_reply(
-            ctx.format,
+            ctx.return_format,
             ids.iter().map(|(r, o)| format!("{r},{o}")).collect(),
             Some(ids.as_slice()),
         ),
-        _ => import_count(ctx.format, ids.len()),
+        _ => import_count(ctx.return_format, ids.len()),
     })
 }
 
