@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod call;
+mod call_code;
 pub mod demo;
 pub mod diff;
 pub mod generate;
@@ -13,6 +15,7 @@ pub mod live;
 pub mod pull;
 pub mod schema;
 pub mod serve;
+mod suggest;
 
 /// How cargo calls us: `cargo redcap …` runs `cargo-redcap redcap …`.
 #[derive(Debug, Parser)]
@@ -38,6 +41,9 @@ pub enum Command {
     /// See the whole toolkit work on a bundled sample project, no REDCap server needed:
     /// a local REDCap, the schema pulled, typed code generated, typed records exported.
     Demo(demo::DemoArgs),
+    /// Call any API method by name, parameters checked against the spec first; prints
+    /// the response (`--list` lists the methods, `--show-code` prints Rust and curl).
+    Call(call::CallArgs),
     /// Print the canonical schema of a project read from any REDCap export.
     Schema(schema::SchemaArgs),
     /// Compare two versions of a project's schema and classify every change
@@ -83,6 +89,7 @@ pub enum Error {
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match args.command {
         Command::Demo(a) => demo::run(&a, out),
+        Command::Call(a) => call::run(&a, out),
         Command::Schema(a) => schema::run(&a, out),
         // The diff has its own exit codes (1 breaking, 2 error).
         Command::Diff(a) => return diff::run(&a, out, err),

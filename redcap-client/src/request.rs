@@ -153,7 +153,13 @@ impl Request {
     }
 
     fn has(&self, name: &str) -> bool {
-        self.params.iter().any(|(existing, _)| existing == name)
+        // `call_raw` sends lists as the PHP array items `name[0]`, `name[1]`, ….
+        self.params.iter().any(|(existing, _)| {
+            existing == name
+                || existing
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('['))
+        })
     }
 
     /// Checks what REDCap would reject before anything is sent.
