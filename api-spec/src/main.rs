@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["--json"] => {
-            let methods: Vec<_> = spec.methods().collect();
+            let methods: Vec<serde_json::Value> = spec.methods().map(method_json).collect();
             match serde_json::to_string_pretty(&methods) {
                 Ok(json) => println!("{json}"),
                 Err(error) => {
@@ -45,4 +45,16 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A method as JSON, with its parameters under `params` (the TOML files call each one
+/// `param`, which reads well there as `[[method.param]]`).
+fn method_json(method: &redcap_api_spec::Method) -> serde_json::Value {
+    let mut value = serde_json::to_value(method).expect("a method always serialises");
+    if let Some(object) = value.as_object_mut()
+        && let Some(params) = object.remove("param")
+    {
+        object.insert("params".to_string(), params);
+    }
+    value
 }

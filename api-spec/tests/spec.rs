@@ -171,3 +171,38 @@ fn malformed_files_are_named_in_the_error() {
         "{error}"
     );
 }
+
+#[test]
+fn the_binary_prints_every_catalog_method_with_its_parameters_as_json() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_redcap-api-spec"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    for entry in catalog().iter().filter(|m| m.documented) {
+        let method = printed
+            .iter()
+            .find(|m| m["name"] == entry.name.as_str())
+            .unwrap_or_else(|| panic!("{} is not printed", entry.name));
+        assert_eq!(method["content"], entry.content.as_str());
+        assert_eq!(
+            method["action"].as_str(),
+            entry.action.as_deref(),
+            "{}",
+            entry.name
+        );
+        let params = method["params"].as_array().unwrap();
+        for param in &entry.params {
+            let printed = params
+                .iter()
+                .find(|p| p["name"] == param.name.as_str())
+                .unwrap_or_else(|| panic!("{}.{} is not printed", entry.name, param.name));
+            assert_eq!(
+                printed["required"], param.required,
+                "{}.{}",
+                entry.name, param.name
+            );
+        }
+    }
+}
