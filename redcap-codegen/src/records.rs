@@ -461,6 +461,9 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             field_names.push(field.name.clone());
             columns.extend(field.export_names.iter().cloned());
         }
+        // REDCap leaves `<form>_complete` out of an export that lists fields unless it is
+        // listed too, so a typed export would see every form status blank.
+        field_names.push(form.complete_field.clone());
         columns.push(form.complete_field.clone());
         let _ = form_plan;
     }
