@@ -4,6 +4,9 @@
 //! - `nightly_export`: typed records to a summary CSV.
 //! - `import_csv`: rows from a CSV checked against the schema, then imported.
 //! - `partial_struct`: `project!` plus a hand-written struct holding a few fields.
+//! - `generated_module`: the committed output of `cargo redcap gen` ([`sample_records`]).
+//!
+//! `cargo test -p redcap-examples` runs every one of them.
 
 use redcap_client::Client;
 
@@ -35,3 +38,9 @@ pub async fn local_redcap() -> Result<(redcap_emulator::Emulator, Client), Strin
     let client = Client::new(emulator.url(), token).map_err(|e| e.to_string())?;
     Ok((emulator, client))
 }
+
+/// The same types, written by `cargo redcap gen --out examples/src/sample_records.rs`: the
+/// file to commit when a project's types should be read and reviewed like other code. A
+/// test runs `gen --check` so it never goes stale. Left as the generator formats it.
+#[rustfmt::skip]
+pub mod sample_records;

@@ -57,3 +57,39 @@ fn partial_struct_reads_its_fields() {
         text(&output.stdout)
     );
 }
+
+#[test]
+fn generated_module_reports_per_event() {
+    let output = run(env!("CARGO_BIN_EXE_generated_module"), &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("3 records enrolled\n"), "{stdout}");
+    // Form statuses come back too: the typed export asks for `<form>_complete`.
+    assert!(
+        stdout.contains("visit_1_arm_1: 2 lab visit(s) entered, 2 complete"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_committed_generated_module_is_current() {
+    use clap::Parser;
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let input = format!(
+        "{manifest}/../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml"
+    );
+    let module = format!("{manifest}/src/sample_records.rs");
+    let args = [
+        "cargo", "redcap", "gen", &input, "--out", &module, "--check",
+    ];
+    let cargo_redcap::Cli::Redcap(parsed) = cargo_redcap::Cli::parse_from(args);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = cargo_redcap::run(parsed, &mut out, &mut err);
+    assert_eq!(
+        code,
+        std::process::ExitCode::SUCCESS,
+        "{}{} (regenerate with `cargo run -p cargo-redcap -- redcap gen {input} --out {module}`)",
+        text(&out),
+        text(&err)
+    );
+}
