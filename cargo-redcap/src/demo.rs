@@ -12,18 +12,18 @@ use redcap_client::records::{Choice, DecodeMode};
 
 use crate::Error;
 
-/// The bundled sample: REDCapR's longitudinal test project (two arms, checkboxes,
-/// choices, three records). `sample` below is expanded from the same file, so the typed
-/// decode uses the types `gen` writes for it; a test checks the two stay the same file.
-pub const SAMPLE_XML: &[u8] = include_bytes!(
-    "../../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml"
-);
+/// The bundled sample: PyCap's longitudinal test project (two arms, a repeating
+/// instrument, checkboxes, choices, two records). `sample` below is expanded from the same
+/// file, so the typed decode uses the types `gen` writes for it; a test checks the two stay
+/// the same file.
+pub const SAMPLE_XML: &[u8] =
+    include_bytes!("../../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml");
 
 /// The sample's record types, compiled in: generated code cannot be compiled at run time.
 #[allow(missing_docs, unreachable_pub, dead_code)]
 mod sample {
     redcap_client::project!(
-        "../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml"
+        "../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml"
     );
 }
 
@@ -110,11 +110,22 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     write_excerpt(out, &module, "    pub struct ")?;
     writeln!(out, "\n    One choice field, as an enum (excerpt):\n")?;
     write_excerpt(out, &module, "    pub enum ")?;
+    writeln!(
+        out,
+        "\n    One event, its repeating instrument as instances (excerpt):\n"
+    )?;
+    write_excerpt(out, &module, "    pub struct EnrollmentArm1 ")?;
     writeln!(out)?;
 
     step(out, "exporting the records through the typed client")?;
     let rows: Vec<sample::Row> = runtime.block_on(client.export_typed_with(DecodeMode::Strict))?;
     let row_count = rows.len();
+    let mut rows_per_record = std::collections::HashMap::<String, usize>::new();
+    for row in &rows {
+        *rows_per_record
+            .entry(row.key.record.as_str().to_string())
+            .or_default() += 1;
+    }
     let records = sample::Record::from_rows(rows)
         .map_err(|e| Error::Usage(format!("the exported rows do not group into records: {e}")))?;
     writeln!(
@@ -124,7 +135,11 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         SHOWN_RECORDS.min(records.len())
     )?;
     for record in records.iter().take(SHOWN_RECORDS) {
-        write_record(out, record)?;
+        let rows = rows_per_record
+            .get(record.id.as_str())
+            .copied()
+            .unwrap_or(0);
+        write_record(out, record, rows)?;
     }
     write_next_steps(out, &crate_dir)?;
     Ok(ExitCode::SUCCESS)
@@ -148,11 +163,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-/// How many members of a struct or enum the excerpt shows.
-const EXCERPT_ITEMS: usize = 6;
+/// At most how many members of a struct or enum the excerpt shows.
+const EXCERPT_ITEMS: usize = 7;
 
 /// The first item of the generated module that starts with `prefix`, without its doc
-/// comments and attributes, paths shortened, and cut after a few members.
+/// comments and attributes, paths shortened, and cut to a few members.
 fn write_excerpt(out: &mut dyn Write, module: &str, prefix: &str) -> std::io::Result<()> {
     let mut lines = module.lines().skip_while(|line| !line.starts_with(prefix));
     let Some(header) = lines.next() else {
@@ -168,38 +183,73 @@ fn write_excerpt(out: &mut dyn Write, module: &str, prefix: &str) -> std::io::Re
             break;
         }
         if attribute_depth > 0 || trimmed.starts_with("#[") {
-            attribute_depth += bracket_balance(trimmed);
+            attribute_depth += balance(trimmed, '[', ']');
             continue;
         }
         if trimmed.starts_with("//") {
             continue;
         }
         current.push_str(trimmed);
-        if trimmed.ends_with(',') {
+        // A member's type may span lines; it ends at a comma outside any generics.
+        if trimmed.ends_with(',') && balance(&current, '<', '>') == 0 {
             members.push(shorten(&std::mem::take(&mut current)));
         }
     }
-    for member in members.iter().take(EXCERPT_ITEMS) {
-        writeln!(out, "            {member}")?;
+    // One member of each type shows the most in a few lines.
+    let mut types = Vec::new();
+    for member in &members {
+        let ty = kind(
+            member
+                .split_once(": ")
+                .map_or(member.as_str(), |(_, ty)| ty),
+        );
+        if types.len() < EXCERPT_ITEMS && !types.contains(&ty) {
+            types.push(ty);
+            writeln!(out, "            {member}")?;
+        }
     }
-    if members.len() > EXCERPT_ITEMS {
-        writeln!(
-            out,
-            "            // … {} more",
-            members.len() - EXCERPT_ITEMS
-        )?;
+    if members.len() > types.len() {
+        writeln!(out, "            // … {} more", members.len() - types.len())?;
     }
     writeln!(out, "        }}")
 }
 
-fn bracket_balance(line: &str) -> i32 {
-    line.chars()
+fn balance(text: &str, open: char, close: char) -> i32 {
+    text.chars()
         .map(|c| match c {
-            '[' => 1,
-            ']' => -1,
+            c if c == open => 1,
+            c if c == close => -1,
             _ => 0,
         })
         .sum()
+}
+
+/// What a member's type shows a reader: choice enums and checkbox sets count as one kind
+/// each, whatever the field.
+fn kind(ty: &str) -> &str {
+    const SCALARS: [&str; 9] = [
+        "String",
+        "Date",
+        "Decimal",
+        "bool",
+        "i64",
+        "DateTime",
+        "DateTimeSeconds",
+        "NaiveTime",
+        "FormStatus",
+    ];
+    let ty = ty.trim_end_matches(',');
+    let inner = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    if inner.starts_with("Checkboxes<") {
+        "checkboxes"
+    } else if inner.contains(['<', ':']) || SCALARS.contains(&inner) || ty == inner {
+        ty
+    } else {
+        "choice"
+    }
 }
 
 /// Generated code spells every path in full so it cannot clash with the user's names;
@@ -218,35 +268,98 @@ fn shorten(member: &str) -> String {
 }
 
 /// A few typed values of a record, never all of it: sample data stands in for patient data.
-fn write_record(out: &mut dyn Write, record: &sample::Record) -> std::io::Result<()> {
-    let events = [
-        record
-            .enrollment_arm_1
-            .as_ref()
-            .map(|e| ("enrollment_arm_1", &e.demographics)),
-        record
-            .enrollment_arm_2
-            .as_ref()
-            .map(|e| ("enrollment_arm_2", &e.demographics)),
-    ];
-    let Some((event, demographics)) = events.into_iter().flatten().next() else {
-        return writeln!(out, "    record {}: no enrolment data", record.id);
+fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> std::io::Result<()> {
+    let show = |out: &mut dyn Write, path: &str, ty: &str, value: String| {
+        writeln!(out, "        {path:<52} {ty:<28} {value}")
     };
-    let dob = demographics
-        .dob
-        .map_or_else(|| "(blank)".to_string(), |date| date.to_string());
-    let sex = demographics
-        .sex
-        .as_ref()
-        .map_or("(blank)", |sex| sex.label());
-    let gym: Vec<&str> = demographics.gym.checked().map(|day| day.label()).collect();
-    writeln!(out, "    record {} · event {event}", record.id)?;
-    writeln!(out, "        .demographics.dob: Option<Date>    = {dob}")?;
-    writeln!(out, "        .demographics.sex: Option<Sex>     = {sex}")?;
-    writeln!(
-        out,
-        "        .demographics.gym: Checkboxes<Gym> = {gym:?} checked"
-    )
+    let text = |value: Option<String>| value.unwrap_or_else(|| "(blank)".into());
+    if let Some(enrolment) = &record.enrollment_arm_1 {
+        writeln!(out, "    record {} (arm 1, {rows} rows)", record.id)?;
+        show(
+            out,
+            "enrollment_arm_1.demographics.date_enrolled",
+            "Option<Date>",
+            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+        )?;
+        // `baseline_data` repeats in this event: one struct per instance.
+        let instances: Vec<String> = enrolment
+            .baseline_data
+            .iter()
+            .map(|i| {
+                format!(
+                    "#{} weight2={}",
+                    i.instance,
+                    text(i.data.weight2.map(|w| w.to_string()))
+                )
+            })
+            .collect();
+        show(
+            out,
+            "enrollment_arm_1.baseline_data",
+            "Vec<Instance<BaselineData>>",
+            format!("[{}]", instances.join(", ")),
+        )?;
+        if let Some(visit) = &record.visit_1_arm_1 {
+            show(
+                out,
+                "visit_1_arm_1.visit_lab_data.vld1",
+                "Option<Decimal>",
+                text(visit.visit_lab_data.vld1.as_ref().map(|d| d.to_string())),
+            )?;
+        }
+        if let Some(dose) = &record.dose_1_arm_1 {
+            show(
+                out,
+                "dose_1_arm_1.patient_morale_questionnaire.pmq3",
+                "Option<Pmq3>",
+                text(
+                    dose.patient_morale_questionnaire
+                        .pmq3
+                        .as_ref()
+                        .map(|c| c.label().to_string()),
+                ),
+            )?;
+        }
+    } else if let Some(enrolment) = &record.enrollment_arm_2 {
+        writeln!(out, "    record {} (arm 2, {rows} rows)", record.id)?;
+        show(
+            out,
+            "enrollment_arm_2.demographics.date_enrolled",
+            "Option<Date>",
+            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+        )?;
+        // The same instrument does not repeat in arm 2: one struct, no instances.
+        show(
+            out,
+            "enrollment_arm_2.baseline_data.weight2",
+            "Option<i64>",
+            text(enrolment.baseline_data.weight2.map(|w| w.to_string())),
+        )?;
+        if let Some(visit) = &record.first_visit_arm_2 {
+            show(
+                out,
+                "first_visit_arm_2.visit_lab_data.vld1",
+                "Option<Decimal>",
+                text(visit.visit_lab_data.vld1.as_ref().map(|d| d.to_string())),
+            )?;
+        }
+        if let Some(dose) = &record.first_dose_arm_2 {
+            show(
+                out,
+                "first_dose_arm_2.patient_morale_questionnaire.pmq3",
+                "Option<Pmq3>",
+                text(
+                    dose.patient_morale_questionnaire
+                        .pmq3
+                        .as_ref()
+                        .map(|c| c.label().to_string()),
+                ),
+            )?;
+        }
+    } else {
+        writeln!(out, "    record {} ({rows} rows, not enrolled)", record.id)?;
+    }
+    Ok(())
 }
 
 fn write_next_steps(out: &mut dyn Write, crate_dir: &Path) -> std::io::Result<()> {

@@ -23,15 +23,43 @@ fn demo_shows_generated_types_and_typed_records() {
     assert!(out.contains("==> pulling the project's schema"), "{out}");
     assert!(out.contains("pub struct Demographics {"), "{out}");
     assert!(out.contains("pub enum Ethnicity {"), "{out}");
-    assert!(out.contains("18 rows decoded into 3 `Record`s"), "{out}");
-    assert!(out.contains("record 100 · event enrollment_arm_1"), "{out}");
     assert!(
-        out.contains(".demographics.sex: Option<Sex>     = Male"),
+        out.contains("pub baseline_data: Vec<Instance<baseline_data::BaselineData>>,"),
         "{out}"
     );
+    assert!(out.contains("13 rows decoded into 2 `Record`s"), "{out}");
+    assert!(out.contains("record 1 (arm 1, 9 rows)"), "{out}");
+    // Typed values: a date, a repeating instrument's instances, a decimal, a choice label.
+    let typed = [
+        (
+            "enrollment_arm_1.demographics.date_enrolled",
+            "Option<Date>",
+            "2021-12-09",
+        ),
+        (
+            "enrollment_arm_1.baseline_data",
+            "Vec<Instance<BaselineData>>",
+            "[#1 weight2=100]",
+        ),
+        ("visit_1_arm_1.visit_lab_data.vld1", "Option<Decimal>", "5"),
+        (
+            "dose_1_arm_1.patient_morale_questionnaire.pmq3",
+            "Option<Pmq3>",
+            "Yes",
+        ),
+        (
+            "enrollment_arm_2.baseline_data.weight2",
+            "Option<i64>",
+            "50",
+        ),
+    ];
+    for (path, ty, value) in typed {
+        let line = format!("{path:<52} {ty:<28} {value}\n");
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
     assert!(out.contains("REDCAP_API_TOKEN"), "{out}");
-    // A few values, never whole records: the sample's names and e-mails stay out.
-    assert!(!out.contains("@"), "{out}");
+    // A few values, never whole records: the sample's names stay out.
+    assert!(!out.contains("Test 1"), "{out}");
 
     let lib = std::fs::read_to_string(dir.join("redcap-demo-records/src/lib.rs")).unwrap();
     assert!(lib.contains("pub struct Row {"));
@@ -42,9 +70,8 @@ fn demo_shows_generated_types_and_typed_records() {
 
 #[test]
 fn the_bundled_sample_is_the_file_the_compiled_types_come_from() {
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
-        "../redcap-schema/tests/fixtures/REDCapR/inst/test-data/projects/longitudinal/project.xml",
-    );
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml");
     assert_eq!(
         std::fs::read(fixture).unwrap(),
         cargo_redcap::demo::SAMPLE_XML
