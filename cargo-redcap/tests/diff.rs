@@ -1,11 +1,12 @@
 //! `cargo redcap diff` end to end, through the library entry point: exit
 //! codes, the report in each format, and errors.
 
+mod support;
+
+use support::cargo_redcap;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use cargo_redcap::{Cli, run};
-use clap::Parser;
 
 fn fixture(path: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,17 +17,6 @@ fn fixture(path: &str) -> String {
 }
 
 const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/dictionary.csv";
-
-fn cargo_redcap(args: &[&str]) -> (ExitCode, String, String) {
-    let Cli::Redcap(parsed) = Cli::try_parse_from(["cargo", "redcap"].iter().chain(args)).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(parsed, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 #[test]
 fn recoding_a_radio_choice_is_breaking_and_says_why() {

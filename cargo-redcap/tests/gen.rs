@@ -1,11 +1,12 @@
 //! `cargo redcap gen` through the library entry point: module and crate output, and
 //! `--check` telling current files from stale ones.
 
+mod support;
+
+use support::cargo_redcap;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use cargo_redcap::{Cli, run};
-use clap::Parser;
 
 fn fixture(path: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,17 +14,6 @@ fn fixture(path: &str) -> String {
         .join(path)
         .display()
         .to_string()
-}
-
-fn cargo_redcap(args: &[&str]) -> (ExitCode, String, String) {
-    let Cli::Redcap(parsed) = Cli::try_parse_from(["cargo", "redcap"].iter().chain(args)).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(parsed, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
 }
 
 fn scratch(name: &str) -> PathBuf {

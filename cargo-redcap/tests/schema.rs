@@ -1,26 +1,16 @@
 //! `cargo redcap schema` end to end, through the library entry point.
 
+mod support;
+
+use support::cargo_redcap;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use cargo_redcap::{Cli, run};
-use clap::Parser;
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../redcap-schema/tests/fixtures")
         .join(path)
-}
-
-fn cargo_redcap(args: &[&str]) -> (ExitCode, String, String) {
-    let Cli::Redcap(parsed) = Cli::try_parse_from(["cargo", "redcap"].iter().chain(args)).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(parsed, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
 }
 
 #[test]
