@@ -1,4 +1,4 @@
-//! `cargo redcap diff OLD NEW`: what changed between two versions of a
+//! `cargo redcap diff OLD NEW` (or `OLD --live`): what changed between two versions of a
 //! project's schema, each change classified as breaking, compatible or
 //! cosmetic with its reason. Exits 0 without breaking changes, 1 with some
 //! (unless `--allow-breaking`), 2 when a side cannot be read.
@@ -40,8 +40,16 @@ pub struct DiffArgs {
     #[arg(value_name = "OLD")]
     pub old: PathBuf,
     /// The new schema, in any of the same forms.
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
+    #[arg(value_name = "NEW", required_unless_present = "live")]
+    pub new: Option<PathBuf>,
+    /// Compare OLD with the live project instead of a NEW file (`--url`/`--token` or
+    /// `REDCAP_API_URL`/`REDCAP_API_TOKEN`): e.g. the committed `redcap/schema.json`
+    /// against the project's current design.
+    #[arg(long, conflicts_with = "new")]
+    pub live: bool,
+    /// The live project, with `--live`.
+    #[command(flatten)]
+    pub remote: crate::live::LiveArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -71,7 +79,10 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
 
 fn report(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitCode, crate::Error> {
     let old = redcap_schema::read_path(&args.old)?;
-    let new = redcap_schema::read_path(&args.new)?;
+    let new = match &args.new {
+        Some(path) => redcap_schema::read_path(path)?,
+        None => crate::live::fetch_schema(&args.remote.client()?)?,
+    };
     let diff = redcap_schema::diff(&old, &new);
     let text = match args.format {
         Format::Human => {

@@ -120,3 +120,30 @@ fn a_csv_import_answers_in_the_return_format_the_client_asks_for() {
         assert_eq!(outcome, redcap_client::ImportOutcome::Count(1));
     });
 }
+
+#[test]
+fn diff_compares_a_file_with_the_live_project() {
+    let (emulator, _runtime) = emulator();
+    let xml = project_xml();
+    let args = [
+        "cargo",
+        "redcap",
+        "diff",
+        xml.to_str().unwrap(),
+        "--live",
+        "--url",
+        emulator.url(),
+        "--token",
+        emulator.token("longitudinal").unwrap(),
+        "--format",
+        "json",
+    ];
+    let cargo_redcap::Cli::Redcap(parsed) = cargo_redcap::Cli::parse_from(args);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = cargo_redcap::run(parsed, &mut stdout, &mut stderr);
+    let report = String::from_utf8_lossy(&stdout);
+    assert!(stderr.is_empty(), "{}", String::from_utf8_lossy(&stderr));
+    // The emulator serves the same design: no field, form or event changes, so no breaking one.
+    assert_eq!(code, std::process::ExitCode::SUCCESS, "{report}");
+    assert!(report.contains("redcap-schema-diff/1"), "{report}");
+}
