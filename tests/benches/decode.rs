@@ -167,6 +167,11 @@ fn main() {
     let mut random = Random(0x5eed_cafe);
     let rows: Vec<Row> = (0..rows_wanted).map(|i| row(&mut random, i + 1)).collect();
     let json = serde_json::to_vec(&rows).unwrap();
+    // `BENCH_WRITE_JSON=FILE` writes the export and stops, for profiling one decode alone.
+    if let Some(path) = std::env::var_os("BENCH_WRITE_JSON") {
+        std::fs::write(path, &json).unwrap();
+        return;
+    }
     let csv = csv_text(&rows);
     drop(rows);
     println!(
