@@ -44,3 +44,14 @@ pub async fn local_redcap() -> Result<(redcap_emulator::Emulator, Client), Strin
 /// test runs `gen --check` so it never goes stale. Left as the generator formats it.
 #[rustfmt::skip]
 pub mod sample_records;
+
+/// The exit status of an example: success, or the error on stderr and failure.
+pub fn exit_code(result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -12,13 +12,7 @@ use redcap_examples::sample_records::{EventName, Field, Row};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    redcap_examples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), String> {

@@ -15,13 +15,7 @@ use redcap_examples::records;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    redcap_examples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), String> {

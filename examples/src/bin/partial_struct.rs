@@ -28,13 +28,7 @@ struct GymPlan {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    redcap_examples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), String> {
