@@ -2,69 +2,11 @@
 //! emulated method's happy path and REDCap's quirks, and the round trip of
 //! the corpus projects.
 
-use std::path::PathBuf;
+mod support;
 
 use redcap_client::{Client, Error, ImportOutcome, Payload, params};
 use redcap_emulator::{Config, Emulator, UserRights};
-
-fn fixture(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../redcap-schema/tests/fixtures")
-        .join(path)
-}
-
-const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/project.xml";
-const REPEATING: &str = "REDCapR/inst/test-data/projects/vignette-repeating/project.xml";
-const LONGITUDINAL: &str = "REDCapR/inst/test-data/projects/longitudinal/project.xml";
-const PYCAP_LONG: &str = "PyCap/tests/data/test_long_project.xml";
-
-async fn start(projects: &[(&str, &str)]) -> Emulator {
-    let mut config = Config::default();
-    for (name, path) in projects {
-        config = config.project(*name, fixture(path));
-    }
-    Emulator::start(config).await.expect("emulator starts")
-}
-
-fn client(emulator: &Emulator, project: &str) -> Client {
-    Client::new(
-        emulator.url(),
-        emulator.token(project).expect("project loaded"),
-    )
-    .expect("client")
-}
-
-async fn raw(client: &Client, method: &str, params: &[(&str, &str)]) -> Result<String, Error> {
-    let params: Vec<(String, String)> = params
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-    let response = client.call_raw(method, &params).await?;
-    Ok(response.text()?.to_owned())
-}
-
-/// A POST with any form fields, for requests the typed client refuses to
-/// build (bad tokens, unknown contents).
-async fn post(url: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, content_type, response.text().await.expect("body"))
-}
+use support::*;
 
 #[tokio::test]
 async fn bad_token_is_403_in_every_return_format() {
