@@ -8,18 +8,18 @@ use std::path::PathBuf;
 use redcap_client::{Client, Error};
 use redcap_emulator::{Config, Emulator};
 
-pub fn fixture(path: &str) -> PathBuf {
+pub(crate) fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../redcap-schema/tests/fixtures")
         .join(path)
 }
 
-pub const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/project.xml";
-pub const REPEATING: &str = "REDCapR/inst/test-data/projects/vignette-repeating/project.xml";
-pub const LONGITUDINAL: &str = "REDCapR/inst/test-data/projects/longitudinal/project.xml";
-pub const PYCAP_LONG: &str = "PyCap/tests/data/test_long_project.xml";
+pub(crate) const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/project.xml";
+pub(crate) const REPEATING: &str = "REDCapR/inst/test-data/projects/vignette-repeating/project.xml";
+pub(crate) const LONGITUDINAL: &str = "REDCapR/inst/test-data/projects/longitudinal/project.xml";
+pub(crate) const PYCAP_LONG: &str = "PyCap/tests/data/test_long_project.xml";
 
-pub async fn start(projects: &[(&str, &str)]) -> Emulator {
+pub(crate) async fn start(projects: &[(&str, &str)]) -> Emulator {
     let mut config = Config::default();
     for (name, path) in projects {
         config = config.project(*name, fixture(path));
@@ -27,7 +27,7 @@ pub async fn start(projects: &[(&str, &str)]) -> Emulator {
     Emulator::start(config).await.expect("emulator starts")
 }
 
-pub fn client(emulator: &Emulator, project: &str) -> Client {
+pub(crate) fn client(emulator: &Emulator, project: &str) -> Client {
     Client::new(
         emulator.url(),
         emulator.token(project).expect("project loaded"),
@@ -35,7 +35,11 @@ pub fn client(emulator: &Emulator, project: &str) -> Client {
     .expect("client")
 }
 
-pub async fn raw(client: &Client, method: &str, params: &[(&str, &str)]) -> Result<String, Error> {
+pub(crate) async fn raw(
+    client: &Client,
+    method: &str,
+    params: &[(&str, &str)],
+) -> Result<String, Error> {
     let params: Vec<(String, String)> = params
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -46,7 +50,7 @@ pub async fn raw(client: &Client, method: &str, params: &[(&str, &str)]) -> Resu
 
 /// A POST with any form fields, for requests the typed client refuses to
 /// build (bad tokens, unknown contents).
-pub async fn post(url: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+pub(crate) async fn post(url: &str, form: &[(&str, &str)]) -> (u16, String, String) {
     let body: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
