@@ -23,6 +23,29 @@ pub struct UserRights {
     pub user_rights: bool,
     /// Data Access Groups.
     pub data_access_groups: bool,
+    /// Create Records.
+    #[serde(default = "yes")]
+    pub record_create: bool,
+    /// Logging.
+    #[serde(default = "yes")]
+    pub logging: bool,
+    /// File Repository.
+    #[serde(default = "yes")]
+    pub file_repository: bool,
+    /// Add/Edit/Organize Reports.
+    #[serde(default = "yes")]
+    pub reports: bool,
+    /// Survey Distribution Tools (manage survey participants).
+    #[serde(default = "yes")]
+    pub manage_survey_participants: bool,
+    /// Randomization: perform (randomize records).
+    #[serde(default = "yes")]
+    pub random_perform: bool,
+    /// Data entry right per form: `0` No Access, `1` Read Only, `2` View &
+    /// Edit, `3` View & Edit plus editing survey responses. Forms not listed
+    /// have `3`.
+    #[serde(default)]
+    pub forms: IndexMap<String, u8>,
     /// The unique name of the user's data access group, if the user is in
     /// one.
     pub group: Option<String>,
@@ -45,6 +68,13 @@ impl UserRights {
             design: true,
             user_rights: true,
             data_access_groups: true,
+            record_create: true,
+            logging: true,
+            file_repository: true,
+            reports: true,
+            manage_survey_participants: true,
+            random_perform: true,
+            forms: IndexMap::new(),
             group: None,
             forms_export: IndexMap::new(),
             expiration: None,
@@ -61,8 +91,19 @@ impl UserRights {
             design: false,
             user_rights: false,
             data_access_groups: false,
+            record_create: false,
+            logging: false,
+            file_repository: false,
+            reports: false,
+            manage_survey_participants: false,
+            random_perform: false,
             ..UserRights::full()
         }
+    }
+
+    /// The data entry right on a form (3 when not listed).
+    pub fn form_entry(&self, form: &str) -> u8 {
+        self.forms.get(form).copied().unwrap_or(3)
     }
 
     /// The export right on a form (1 = full when not listed).
@@ -75,6 +116,11 @@ impl UserRights {
     pub(crate) fn no_export_access(&self) -> bool {
         !self.forms_export.is_empty() && self.forms_export.values().all(|r| *r == 0)
     }
+}
+
+/// Serde's default for rights stored before the right existed.
+fn yes() -> bool {
+    true
 }
 
 /// REDCap's messages for a missing right.
