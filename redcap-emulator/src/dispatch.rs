@@ -11,7 +11,7 @@ use crate::format::Format;
 use crate::params::Params;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{NO_DELETE, NO_EXPORT, NO_IMPORT, NO_RENAME};
-use crate::{design, project_admin, records, store};
+use crate::{design, files, pdf, project_admin, records, store};
 
 /// The REDCap version the emulator answers as.
 pub(crate) const REDCAP_VERSION: &str = "15.7.6";
@@ -176,7 +176,13 @@ fn route(
 /// REDCap's privilege gate, before any method-level check.
 fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
     let rights = &user.rights;
+    let repository = method.content == "fileRepository";
     match method.action.as_deref() {
+        // REDCap checks no API right for listing the File Repository, and
+        // API Import (not Delete Records) for deleting from it.
+        Some("list") if repository => Ok(()),
+        Some("delete") if repository && !rights.api_import => Err(ApiError::forbidden(NO_IMPORT)),
+        Some("delete") if repository => Ok(()),
         Some("delete") if !rights.record_delete => Err(ApiError::forbidden(NO_DELETE)),
         Some("rename") if !rights.record_rename => Err(ApiError::forbidden(NO_RENAME)),
         _ if method.read_only && !rights.api_export => Err(ApiError::forbidden(NO_EXPORT)),
@@ -196,6 +202,7 @@ fn version_reply() -> Reply {
         status: 200,
         content_type: "text/csv; charset=utf-8",
         body: REDCAP_VERSION.to_owned(),
+        file: None,
     }
 }
 
@@ -225,6 +232,18 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "import_repeating_instruments_events" => design::import_repeating(ctx),
         "export_dags" => design::export_dags(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
+        "export_file" => files::field::export(ctx),
+        "export_file_info" => files::field::info(ctx),
+        "import_file" => files::field::import(ctx),
+        "delete_file" => files::field::delete(ctx),
+        "create_file_repository_folder" => files::repository::create_folder(ctx),
+        "list_file_repository" => files::repository::list(ctx),
+        "export_file_repository_file" => files::repository::export(ctx),
+        "import_file_repository_file" => files::repository::import(ctx),
+        "delete_file_repository_file" => files::repository::delete(ctx),
+        "export_field_validation_types" => files::validation_types::export(ctx),
+        "export_field_attachment" => files::attachment::export(ctx),
+        "export_pdf" => pdf::export::export(ctx),
         other => Err(ApiError {
             status: 501,
             message: format!(

@@ -11,7 +11,7 @@ use axum::response::Response;
 use rusqlite::Connection;
 
 use crate::dispatch;
-use crate::params::Params;
+use crate::params::{Params, Upload};
 use crate::reply::{ApiError, Reply};
 
 /// What every request shares.
@@ -35,13 +35,36 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
 }
 
 fn response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(file) = reply.file {
+        return file_response(status, *file);
+    }
     let mut response = Response::new(Body::from(reply.body));
-    *response.status_mut() =
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(reply.content_type),
     );
+    response
+}
+
+/// A file download: the bytes, with a content type and headers built from
+/// stored names (file names are sent as they are, non-ASCII bytes
+/// included, as PHP's `header()` does).
+fn file_response(status: StatusCode, file: crate::reply::FileBody) -> Response {
+    let mut response = Response::new(Body::from(file.bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    let value = |text: &str| {
+        HeaderValue::from_bytes(text.as_bytes())
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+    };
+    headers.insert(header::CONTENT_TYPE, value(&file.content_type));
+    for (name, text) in file.headers {
+        if let Ok(text) = HeaderValue::from_bytes(text.as_bytes()) {
+            headers.insert(name, text);
+        }
+    }
     response
 }
 
@@ -56,22 +79,36 @@ async fn read_params(request: Request) -> Result<Params, String> {
             .await
             .map_err(|e| format!("malformed multipart body: {e}"))?;
         let mut pairs = Vec::new();
+        let mut uploads = Vec::new();
         while let Some(field) = form
             .next_field()
             .await
             .map_err(|e| format!("malformed multipart body: {e}"))?
         {
             let name = field.name().unwrap_or_default().to_owned();
-            let is_file = field.file_name().is_some();
+            let file_name = field.file_name().map(str::to_owned);
+            let mime = field.content_type().map(str::to_owned);
             let bytes = field
                 .bytes()
                 .await
                 .map_err(|e| format!("malformed multipart body: {e}"))?;
-            if !is_file {
-                pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+            match file_name {
+                Some(file_name) => uploads.push((
+                    name,
+                    Upload {
+                        name: file_name,
+                        mime,
+                        bytes: bytes.to_vec(),
+                    },
+                )),
+                None => pairs.push((name, String::from_utf8_lossy(&bytes).into_owned())),
             }
         }
-        return Ok(Params::from_pairs(pairs));
+        let mut params = Params::from_pairs(pairs);
+        for (name, upload) in uploads {
+            params.add_file(name, upload);
+        }
+        return Ok(params);
     }
     let query = request.uri().query().map(str::to_owned);
     let body = Bytes::from_request(request, &())

@@ -26,15 +26,35 @@
 //! field names, instruments, project info export/import, arms, events,
 //! form–event mappings and repeating setup (export, import, delete),
 //! data access groups (export), project XML export, version, and
-//! `content=project` with the super token.
+//! `content=project` with the super token. Files of File Upload fields
+//! (export, import, delete, file info; bytes kept in SQLite, files inside
+//! a loaded project XML included), the File Repository (folders, list,
+//! export, import, delete to the recycle bin), instrument PDFs (blank, one
+//! record, all records), field validation types and descriptive-field
+//! attachments.
 //!
 //! # Not yet emulated
 //!
-//! - Files, file repository, PDFs, surveys (links, codes, participants,
-//!   `exportSurveyFields` columns and `{form}_timestamp`), reports, logging,
-//!   users, user roles, DAG import/delete/switch, user–DAG mappings,
-//!   randomisation, field validation types, attachments: these methods answer
-//!   501 with a message naming the method.
+//! - Surveys (links, codes, participants, `exportSurveyFields` columns and
+//!   `{form}_timestamp`), reports, logging, users, user roles, DAG
+//!   import/delete/switch, user–DAG mappings, randomisation: these methods
+//!   answer 501 with a message naming the method.
+//! - Files: locking, project status (Analysis/Cleanup), upload size limits
+//!   and file-type restrictions; `import_file_app`. A MIME type the client
+//!   does not send is guessed from a short extension table. A user in a
+//!   data access group gets REDCap's "record does not exist" answer for
+//!   another group's record (REDCap's own check was not verified).
+//! - File Repository: roles (`role_id` never restricts), admin-only
+//!   folders, storage limits; the duplicate-folder message text and the
+//!   order of files in a listing are not verified against REDCap.
+//! - PDFs: the layout is the emulator's own (title, instrument, labels,
+//!   values, choices), not REDCap's; piping, branching logic, matrix
+//!   layout, survey mode and e-Consent footers are not rendered; the file
+//!   name pattern and the error for an unknown record are not verified.
+//! - Field validation types: the regexes of the M-D-Y / D-M-Y date types
+//!   and of `email` are older published patterns, not verified for 15.7.6.
+//! - Descriptive-field attachments: the schema carries none, so every
+//!   descriptive field answers "does not have an attachment".
 //! - Record export: the record-name hash for de-identified export rights;
 //!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox
@@ -64,11 +84,13 @@
 mod context;
 mod design;
 mod dispatch;
+mod files;
 mod format;
 mod http;
 mod layout;
 mod logic;
 mod params;
+mod pdf;
 mod project_admin;
 mod records;
 mod reply;

@@ -8,6 +8,17 @@ use indexmap::IndexMap;
 pub(crate) struct Params {
     scalars: IndexMap<String, String>,
     arrays: IndexMap<String, Vec<String>>,
+    files: IndexMap<String, Upload>,
+}
+
+/// A file part of a multipart request, as PHP's `$_FILES` holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Upload {
+    /// The file name the client sent.
+    pub(crate) name: String,
+    /// The part's `Content-Type`, when the client sent one.
+    pub(crate) mime: Option<String>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Params {
@@ -30,6 +41,21 @@ impl Params {
             }
         }
         params
+    }
+
+    /// Adds a file part (multipart uploads).
+    pub(crate) fn add_file(&mut self, name: String, upload: Upload) {
+        self.files.insert(name, upload);
+    }
+
+    /// A file part, by its part name.
+    pub(crate) fn file(&self, name: &str) -> Option<&Upload> {
+        self.files.get(name)
+    }
+
+    /// Whether any file part was sent (PHP's `count($_FILES)`).
+    pub(crate) fn has_files(&self) -> bool {
+        !self.files.is_empty()
     }
 
     /// A plain parameter.

@@ -46,6 +46,7 @@ pub(crate) fn create(
     )?;
     if !records.is_empty() {
         seed_records(conn, id, records)?;
+        crate::files::seed::seed_files(conn, id, schema.project.longitudinal, records)?;
     }
     Ok((id, token))
 }
@@ -224,6 +225,7 @@ pub(crate) fn export_project_xml(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         status: 200,
         content_type: Format::Xml.content_type(),
         body,
+        file: None,
     })
 }
 

@@ -9,6 +9,18 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) content_type: &'static str,
     pub(crate) body: String,
+    /// A binary download instead of `body` (files, PDFs).
+    pub(crate) file: Option<Box<FileBody>>,
+}
+
+/// The body and headers of a binary download.
+#[derive(Debug)]
+pub(crate) struct FileBody {
+    pub(crate) bytes: Vec<u8>,
+    /// The whole `Content-Type` value (`image/png; name="a.png"`).
+    pub(crate) content_type: String,
+    /// Further headers (`Content-Disposition`, `Content-Security-Policy`).
+    pub(crate) headers: Vec<(axum::http::HeaderName, String)>,
 }
 
 impl Reply {
@@ -18,7 +30,24 @@ impl Reply {
             status: 200,
             content_type: format.content_type(),
             body,
+            file: None,
         }
+    }
+
+    /// A 200 binary download.
+    pub(crate) fn file(file: FileBody) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "application/octet-stream",
+            body: String::new(),
+            file: Some(Box::new(file)),
+        }
+    }
+
+    /// REDCap's `RestUtility::sendResponse(200)` with no content: an empty
+    /// body.
+    pub(crate) fn empty(format: Format) -> Reply {
+        Reply::new(format, String::new())
     }
 
     /// A bare count, as REDCap answers imports and deletes of structure
@@ -74,6 +103,7 @@ impl ApiError {
             status: self.status,
             content_type: return_format.content_type(),
             body: error_body(return_format, &self.message),
+            file: None,
         }
     }
 }

@@ -1,0 +1,98 @@
+//! Files: uploads to File Upload fields, the File Repository, descriptive
+//! field attachments and the list of validation types.
+//!
+//! Uploaded bytes live in SQLite ([`store`]) as REDCap keeps them in
+//! `redcap_edocs_metadata`: each has a doc id, and a File Upload field's
+//! value in the record data is that doc id.
+
+pub(crate) mod attachment;
+pub(crate) mod field;
+pub(crate) mod repository;
+pub(crate) mod seed;
+pub(crate) mod store;
+pub(crate) mod validation_types;
+
+use crate::reply::{FileBody, Reply};
+
+/// REDCap's `RestUtility::sendFile`: the bytes with
+/// `Content-Type: {mime}; name="{file name}"` and a script-blocking
+/// Content-Security-Policy.
+pub(crate) fn download(doc: store::Doc) -> Reply {
+    Reply::file(FileBody {
+        content_type: format!("{}; name=\"{}\"", doc.mime, doc.name),
+        headers: vec![(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "script-src 'none'".to_owned(),
+        )],
+        bytes: doc.bytes,
+    })
+}
+
+/// The name REDCap stores for an upload: backslashes (PHP's
+/// `stripslashes`) and single quotes removed.
+pub(crate) fn stored_name(sent: &str) -> String {
+    sent.chars().filter(|c| *c != '\'' && *c != '\\').collect()
+}
+
+/// The MIME type of an upload: the one the client sent, else a guess from
+/// the extension (PHP leaves the type empty when the part has none, and
+/// REDCap falls back on the extension).
+pub(crate) fn mime_of(name: &str, sent: Option<&str>) -> String {
+    if let Some(mime) = sent.filter(|m| !m.trim().is_empty()) {
+        return mime.to_owned();
+    }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "htm" | "html" => "text/html",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "zip" => "application/zip",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
+    .to_owned()
+}
+
+/// PHP's `htmlspecialchars` (REDCap's `RCView::escape`), which some error
+/// messages apply to the names they repeat.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#039;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_types() {
+        assert_eq!(stored_name("o'brien\\.txt"), "obrien.txt");
+        assert_eq!(mime_of("a.PNG", None), "image/png");
+        assert_eq!(mime_of("a.png", Some("text/x-custom")), "text/x-custom");
+        assert_eq!(mime_of("noext", Some("")), "application/octet-stream");
+        assert_eq!(escape("<a href='x'>&"), "&lt;a href=&#039;x&#039;&gt;&amp;");
+    }
+}
