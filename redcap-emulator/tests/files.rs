@@ -221,6 +221,68 @@ async fn repeating_instances_have_their_own_files() {
 }
 
 #[tokio::test]
+async fn longitudinal_files_live_in_their_event() {
+    let emu = start(&[("long", LONGITUDINAL)]).await;
+    let c = client(&emu, "long");
+    c.import_file()
+        .record("100")
+        .field("patient_document")
+        .event("enrollment_arm_1")
+        .file(FileUpload::new("consent.pdf", b"%PDF-1.4 consent".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let file = c
+        .export_file()
+        .record("100")
+        .field("patient_document")
+        .event("enrollment_arm_1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.bytes.as_ref(), b"%PDF-1.4 consent");
+    assert_eq!(file.mime.as_deref(), Some("application/pdf"));
+    // `demographics` is not designated to `dose_1_arm_1`: REDCap answers
+    // 200 and stores nothing.
+    c.import_file()
+        .record("100")
+        .field("patient_document")
+        .event("dose_1_arm_1")
+        .file(FileUpload::new("other.pdf", b"x".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let error = c
+        .export_file()
+        .record("100")
+        .field("patient_document")
+        .event("dose_1_arm_1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_message(&error),
+        (
+            Some(400),
+            Some("There is no file to download for this record")
+        )
+    );
+    // A record without data in the event does not exist there.
+    let error = c
+        .export_file()
+        .record("100")
+        .field("patient_document")
+        .event("enrollment_arm_2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_message(&error),
+        (Some(400), Some("The record \"100\" does not exist"))
+    );
+}
+
+#[tokio::test]
 async fn delete_removes_the_file_and_only_once() {
     let emu = start(&[("simple", SIMPLE)]).await;
     let c = client(&emu, "simple");

@@ -174,9 +174,11 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     if !ctx.params.has_files() {
         return Err(ApiError::bad("No valid file was uploaded"));
     }
+    // A part without a file name is PHP's "no file" upload error.
     let upload = ctx
         .params
         .file("file")
+        .filter(|u| !u.name.is_empty())
         .ok_or_else(|| ApiError::bad("There was a problem with the uploaded file"))?;
     let t = target(ctx)?;
     if !t.record_visible(ctx, false)? {
@@ -216,9 +218,14 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
     }
     // REDCap saves through the record's existing rows in the event: a
-    // record without data in this event (or instance) gets nothing stored,
-    // and the answer is still 200.
-    if t.has_row(ctx)? {
+    // record without data in this event (or instance), or a form not
+    // designated to the event, gets nothing stored, and the answer is
+    // still 200.
+    let designated = t
+        .layout
+        .event(&t.event)
+        .is_some_and(|e| e.forms.contains(&form));
+    if designated && t.has_row(ctx)? {
         store::set_value(
             ctx.conn,
             ctx.project.id,
