@@ -50,7 +50,8 @@
 //! - PDFs: the layout is the emulator's own (title, instrument, labels,
 //!   values, choices), not REDCap's; piping, branching logic, matrix
 //!   layout, survey mode and e-Consent footers are not rendered; the file
-//!   name pattern and the error for an unknown record are not verified.
+//!   name pattern is not verified. A user in a data access group gets the
+//!   "record does not exist" error for another group's record.
 //! - Field validation types: the regexes of the M-D-Y / D-M-Y date types
 //!   and of `email` are older published patterns, not verified for 15.7.6.
 //! - Descriptive-field attachments: the schema carries none, so every

@@ -1023,19 +1023,51 @@ async fn pdf_of_instruments_blank_one_record_and_all() {
         status_message(&error),
         (Some(400), Some("Invalid instrument"))
     );
+    // The instrument is checked even with `allRecords`.
+    let error = c
+        .export_pdf()
+        .all_records(true)
+        .instrument("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_message(&error),
+        (Some(400), Some("Invalid instrument"))
+    );
     let error = c.export_pdf().record("99").send().await.unwrap_err();
     assert_eq!(
         status_message(&error),
-        (Some(400), Some("The record \"99\" does not exist"))
+        (Some(400), Some("The record '99' does not exist"))
     );
+    // The event is only read with a record.
     let long = client(&emu, "long");
     let error = long
         .export_pdf()
+        .record("100")
         .event("nope_arm_1")
         .send()
         .await
         .unwrap_err();
     assert_eq!(status_message(&error), (Some(400), Some("Invalid event")));
+    let blank = long.export_pdf().event("nope_arm_1").send().await.unwrap();
+    assert_valid_pdf(&blank.bytes);
+    let visit = long
+        .export_pdf()
+        .record("100")
+        .event("visit_1_arm_1")
+        .send()
+        .await
+        .unwrap();
+    assert_valid_pdf(&visit.bytes);
+    assert!(contains(
+        &visit.bytes,
+        "Record ID 100 \\(Visit 1 \\(Arm 1: Drug A\\)\\)"
+    ));
+    assert!(!contains(
+        &visit.bytes,
+        "Record ID 100 \\(Enrollment \\(Arm 1: Drug A\\)\\)"
+    ));
 
     // A DAG user's records only.
     let mut rights = UserRights::full();
@@ -1044,7 +1076,7 @@ async fn pdf_of_instruments_blank_one_record_and_all() {
     let error = dag2.export_pdf().record("1").send().await.unwrap_err();
     assert_eq!(
         status_message(&error),
-        (Some(400), Some("The record \"1\" does not exist"))
+        (Some(400), Some("The record '1' does not exist"))
     );
     let theirs = dag2.export_pdf().all_records(true).send().await.unwrap();
     assert!(contains(&theirs.bytes, "John Lee"));

@@ -32,21 +32,40 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let schema = &ctx.project.schema;
     let layout = Layout::new(schema);
     let p = ctx.params;
-    // `allRecords` only has to be present, whatever its value.
-    let all_records = p.has("allRecords") || p.has("allrecords");
-    let record = p.non_empty("record").filter(|_| !all_records);
-    let instrument = p.non_empty("instrument").filter(|_| !all_records);
+    // The checks of `API/pdf/export.php`, in its order: the instrument,
+    // then (only with a record) the event and the record, whether or not
+    // `allRecords` is sent.
+    let record = p.non_empty("record");
+    let instrument = p.non_empty("instrument");
     if let Some(name) = instrument
         && schema.form(name).is_none()
     {
         return Err(ApiError::bad("Invalid instrument"));
     }
-    let event = p.non_empty("event").filter(|_| !all_records);
-    if let Some(name) = event
-        && layout.event(name).is_none()
-    {
-        return Err(ApiError::bad("Invalid event"));
+    let mut event = None;
+    if let Some(record) = record {
+        if layout.longitudinal()
+            && let Some(name) = p.non_empty("event")
+        {
+            if layout.event(name).is_none() {
+                return Err(ApiError::bad("Invalid event"));
+            }
+            event = Some(name);
+        }
+        if !record_visible(ctx, &layout, record)? {
+            return Err(ApiError::bad(format!(
+                "The record '{record}' does not exist"
+            )));
+        }
     }
+    // `allRecords` only has to be present, whatever its value; it prints
+    // every instrument of every record.
+    let all_records = p.has("allRecords") || p.has("allrecords");
+    let (record, instrument) = if all_records {
+        (None, None)
+    } else {
+        (record, instrument)
+    };
     let instance = p
         .get("repeat_instance")
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -68,15 +87,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let mut sections = Vec::new();
     match &data {
         None => {
-            let forms: Vec<&Form> = match event.and_then(|e| layout.event(e)) {
-                Some(e) => schema
-                    .forms
-                    .iter()
-                    .filter(|f| e.forms.contains(&f.name))
-                    .collect(),
-                None => schema.forms.iter().collect(),
-            };
-            for form in forms.into_iter().filter(|f| wanted_form(&f.name)) {
+            for form in schema.forms.iter().filter(|f| wanted_form(&f.name)) {
                 sections.push(Section {
                     form,
                     row: None,
@@ -85,14 +96,6 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             }
         }
         Some(data) => {
-            if let Some(record) = record
-                && !data.rows.iter().any(|r| r.record == record)
-            {
-                return Err(ApiError::bad(format!(
-                    "The record \"{}\" does not exist",
-                    crate::files::escape(record)
-                )));
-            }
             for row in &data.rows {
                 if record.is_some_and(|r| r != row.record) {
                     continue;
@@ -133,6 +136,22 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             format!("attachment; filename=\"{}\"", file_name(&title)),
         )],
     }))
+}
+
+/// Whether a record exists for this user: a user in a data access group
+/// does not see the records of other groups.
+fn record_visible(ctx: &Ctx<'_>, layout: &Layout<'_>, record: &str) -> Result<bool, ApiError> {
+    let data = RecordData::load(
+        ctx.conn,
+        ctx.project.id,
+        layout,
+        Some(std::slice::from_ref(&record.to_owned())),
+    )?;
+    let exists = data.rows.iter().any(|r| r.record == record);
+    Ok(match &ctx.user.rights.group {
+        Some(mine) => exists && data.groups.get(record) == Some(mine),
+        None => exists,
+    })
 }
 
 /// REDCap's download name: the title's letters and digits in CamelCase
