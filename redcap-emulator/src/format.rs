@@ -175,27 +175,6 @@ pub(crate) fn table_xml(table: &Table, root: &str) -> String {
     out
 }
 
-/// A table in the requested format: a JSON array of objects, CSV with
-/// `header` as the header row (`,`-delimited), or XML under `xml_root`.
-pub(crate) fn table_body(format: Format, header: &[&str], table: &Table, xml_root: &str) -> String {
-    match format {
-        Format::Json => table_json(table),
-        Format::Csv => {
-            let mut out = String::new();
-            csv_line(header.iter().copied(), ',', &mut out);
-            for row in table {
-                let cells: Vec<String> = header
-                    .iter()
-                    .map(|h| row.get(*h).map(cell_text).unwrap_or_default())
-                    .collect();
-                csv_line(cells.iter().map(String::as_str), ',', &mut out);
-            }
-            out
-        }
-        Format::Xml | Format::Odm => table_xml(table, xml_root),
-    }
-}
-
 /// The wrapped body of an error per `returnFormat` (REDCap's
 /// `RestUtility::sendResponse`): the XML message is not escaped, as in
 /// REDCap.

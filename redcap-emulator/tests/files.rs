@@ -619,7 +619,7 @@ async fn file_repository_tree() {
     assert_eq!(
         raw.text().unwrap(),
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<item><folder_id><![CDATA[{}]]></folder_id></item>\n</items>",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<item><folder_id>{}</folder_id></item>\n</items>\n",
             archive + 1
         )
     );
@@ -725,7 +725,30 @@ async fn file_repository_tree() {
         )
     );
 
-    // Download, then delete to the recycle bin.
+    let xml = c
+        .list_file_repository()
+        .folder_id(reports)
+        .send_raw(Format::Xml)
+        .await
+        .unwrap();
+    assert_eq!(
+        xml.text().unwrap(),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<item><folder_id>{}</folder_id><name><![CDATA[2024]]></name></item>\n<item><doc_id>{q1}</doc_id><name><![CDATA[q1.csv]]></name></item>\n</items>\n",
+            archive + 1
+        )
+    );
+    // An empty folder lists nothing, in CSV too.
+    let empty = c
+        .list_file_repository()
+        .folder_id(archive)
+        .send_raw(Format::Csv)
+        .await
+        .unwrap();
+    assert_eq!(empty.text().unwrap(), "");
+
+    // Download, then delete to the recycle bin: the file leaves the list
+    // but its doc_id stays valid, as REDCap keeps it for 30 days.
     let file = c
         .export_file_repository_file()
         .doc_id(q1)
@@ -742,18 +765,25 @@ async fn file_repository_tree() {
         .unwrap();
     let top = c.list_file_repository().send().await.unwrap();
     assert!(top.iter().all(|e| e.doc_id != Some(notes)));
+    let binned = c
+        .export_file_repository_file()
+        .doc_id(notes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(binned.bytes.as_ref(), b"top");
+    c.delete_file_repository_file()
+        .doc_id(notes)
+        .send()
+        .await
+        .unwrap();
     for request in [
-        c.export_file_repository_file()
-            .doc_id(notes)
-            .send()
-            .await
-            .map(|_| ()),
-        c.delete_file_repository_file().doc_id(notes).send().await,
         c.export_file_repository_file()
             .doc_id(123_456)
             .send()
             .await
             .map(|_| ()),
+        c.delete_file_repository_file().doc_id(123_456).send().await,
     ] {
         let error = request.unwrap_err();
         assert_eq!(
@@ -761,6 +791,23 @@ async fn file_repository_tree() {
             (Some(400), Some("Invalid doc_id or missing doc_id"))
         );
     }
+    // A CSV-injection guard on names.
+    c.import_file_repository_file()
+        .file(upload("=cmd.txt", b"x"))
+        .folder_id(archive)
+        .send()
+        .await
+        .unwrap();
+    let guarded = c
+        .list_file_repository()
+        .folder_id(archive)
+        .send_raw(Format::Csv)
+        .await
+        .unwrap();
+    assert_eq!(
+        guarded.text().unwrap(),
+        format!("folder_id,doc_id,name\n,{},\"\t=cmd.txt\"\n", q1 + 1)
+    );
     let token = emu.token("simple").unwrap();
     let (status, _, body) = post_raw(
         emu.url(),

@@ -3,12 +3,11 @@
 //! 15.7.6's `FileRepository` class keeps them. Deleted files go to the
 //! recycle bin: they are marked deleted, not removed.
 
-use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::context::Ctx;
 use crate::files::{download, mime_of, store as files, stored_name};
-use crate::format::{Table, table_body};
+use crate::format::{Format, csv_line, php_json};
 use crate::layout::natural_cmp;
 use crate::reply::{ApiError, Reply};
 
@@ -61,18 +60,20 @@ fn visible(ctx: &Ctx<'_>, folder: &files::Folder) -> bool {
 pub(crate) fn create_folder(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_right(ctx)?;
     let p = ctx.params;
+    let parent_text = p.get("folder_id").unwrap_or_default();
+    // `API/file_repository/createFolder.php` checks an integer `folder_id`
+    // first; `FileRepository::createFolder` then checks the name and the
+    // raw `folder_id`.
+    let parent = integer(parent_text);
+    if !folder_access(ctx, parent)? {
+        return Err(no_folder_access(parent_text));
+    }
     let name = p.get("name").unwrap_or_default();
     if name.is_empty() {
         return Err(ApiError::bad("new folder 'name' not provided"));
     }
-    let parent_text = p.get("folder_id").unwrap_or_default();
-    let parent = if parent_text.is_empty() {
-        None
-    } else {
-        Some(integer(parent_text).ok_or_else(|| ApiError::bad("folder_id is not valid"))?)
-    };
-    if !folder_access(ctx, parent)? {
-        return Err(no_folder_access(parent_text));
+    if !parent_text.is_empty() && parent.is_none() {
+        return Err(ApiError::bad("folder_id is not valid"));
     }
     let name: String = sanitize(name).chars().take(150).collect();
     let taken = files::subfolders(ctx.conn, ctx.project.id, parent)?
@@ -93,11 +94,80 @@ pub(crate) fn create_folder(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .and_then(|i| ctx.project.schema.dags.get(i))
         .map(|d| d.unique_name.clone());
     let id = files::insert_folder(ctx.conn, ctx.project.id, &name, parent, dag.as_deref())?;
-    let table: Table = vec![IndexMap::from([("folder_id".to_owned(), Value::from(id))])];
-    Ok(Reply::new(
-        ctx.format,
-        table_body(ctx.format, &["folder_id"], &table, "items"),
-    ))
+    let rows = vec![vec![("folder_id", Value::from(id))]];
+    Ok(Reply::new(ctx.format, items_body(ctx.format, &rows)))
+}
+
+/// One row of a File Repository answer: its keys in order.
+type Item = Vec<(&'static str, Value)>;
+
+/// REDCap's hand-written answers of the File Repository methods: a JSON
+/// array of objects; CSV from the first row's keys (nothing for no rows),
+/// with the CSV-injection guard (a tab before `=`, `-`, `+`, `@`); XML
+/// `<items>` with bare ids and names in CDATA.
+fn items_body(format: Format, rows: &[Item]) -> String {
+    match format {
+        Format::Json => {
+            let items = rows
+                .iter()
+                .map(|row| {
+                    let map: Map<String, Value> = row
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                        .collect();
+                    Value::Object(map)
+                })
+                .collect();
+            php_json(&Value::Array(items))
+        }
+        Format::Csv => {
+            let mut out = String::new();
+            if let Some(first) = rows.first() {
+                csv_line(first.iter().map(|(k, _)| *k), ',', &mut out);
+            }
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|(_, v)| guarded(&text(v))).collect();
+                csv_line(cells.iter().map(String::as_str), ',', &mut out);
+            }
+            out
+        }
+        Format::Xml | Format::Odm => {
+            let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n");
+            for row in rows {
+                out.push_str("<item>");
+                for (key, value) in row {
+                    let value = text(value);
+                    if value.is_empty() {
+                        out.push_str(&format!("<{key}></{key}>"));
+                    } else if matches!(*key, "folder_id" | "doc_id") && integer(&value).is_some() {
+                        out.push_str(&format!("<{key}>{value}</{key}>"));
+                    } else {
+                        out.push_str(&format!("<{key}><![CDATA[{value}]]></{key}>"));
+                    }
+                }
+                out.push_str("</item>\n");
+            }
+            out.push_str("</items>\n");
+            out
+        }
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// REDCap's CSV-injection guard.
+fn guarded(cell: &str) -> String {
+    if cell.starts_with(['=', '-', '+', '@']) {
+        format!("\t{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 /// REDCap's `Files::sanitizeFileName` as far as folder names need it:
@@ -128,48 +198,44 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     folders.sort_by(|a, b| natural_cmp(&a.name, &b.name));
     let mut docs = files::files_in(ctx.conn, ctx.project.id, folder)?;
     docs.sort_by(|a, b| natural_cmp(&a.1, &b.1));
-    let mut table: Table = folders
-        .into_iter()
-        .map(|f| {
-            IndexMap::from([
-                ("folder_id".to_owned(), Value::from(f.folder_id)),
-                ("name".to_owned(), Value::from(f.name)),
-            ])
-        })
-        .collect();
-    table.extend(docs.into_iter().map(|(id, name)| {
-        IndexMap::from([
-            ("doc_id".to_owned(), Value::from(id)),
-            ("name".to_owned(), Value::from(name)),
-        ])
-    }));
-    Ok(Reply::new(
-        ctx.format,
-        table_body(
-            ctx.format,
-            &["folder_id", "doc_id", "name"],
-            &table,
-            "items",
-        ),
-    ))
+    // CSV rows carry all three columns; JSON and XML rows only their own.
+    let csv = ctx.format == Format::Csv;
+    let mut rows: Vec<Item> = Vec::new();
+    for f in folders {
+        let mut row = vec![("folder_id", Value::from(f.folder_id))];
+        if csv {
+            row.push(("doc_id", Value::from("")));
+        }
+        row.push(("name", Value::from(f.name)));
+        rows.push(row);
+    }
+    for (id, name) in docs {
+        let mut row = Vec::new();
+        if csv {
+            row.push(("folder_id", Value::from("")));
+        }
+        row.push(("doc_id", Value::from(id)));
+        row.push(("name", Value::from(name)));
+        rows.push(row);
+    }
+    Ok(Reply::new(ctx.format, items_body(ctx.format, &rows)))
 }
 
-/// REDCap's `Files::validateDocId`: a file of this project that is not
-/// deleted.
-fn live_doc(ctx: &Ctx<'_>) -> Result<files::Doc, ApiError> {
+/// REDCap's `Files::validateDocId`: any stored file of this project. A
+/// file in the recycle bin still counts (REDCap keeps it for 30 days), and
+/// so does the file of a File Upload field.
+fn project_doc(ctx: &Ctx<'_>) -> Result<files::Doc, ApiError> {
     let text = ctx.params.get("doc_id").unwrap_or_default();
     if integer(text).is_none() {
         return Err(ApiError::bad(INVALID_DOC));
     }
-    files::doc(ctx.conn, ctx.project.id, text)?
-        .filter(|d| !d.deleted)
-        .ok_or_else(|| ApiError::bad(INVALID_DOC))
+    files::doc(ctx.conn, ctx.project.id, text)?.ok_or_else(|| ApiError::bad(INVALID_DOC))
 }
 
 /// `action=export`: the file's bytes.
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_right(ctx)?;
-    Ok(download(live_doc(ctx)?))
+    Ok(download(project_doc(ctx)?))
 }
 
 /// `action=import` (multipart, part `file`): stores the file in a folder
@@ -217,10 +283,11 @@ fn unique_name(name: &str, taken: &[String]) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
-/// `action=delete`: the file goes to the recycle bin. Answers an empty 200.
+/// `action=delete`: the file goes to the recycle bin (again, if it is
+/// there already). Answers an empty 200.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_right(ctx)?;
-    let doc = live_doc(ctx)?;
+    let doc = project_doc(ctx)?;
     files::mark_deleted(ctx.conn, ctx.project.id, doc.doc_id)?;
     Ok(Reply::empty(ctx.return_format))
 }
