@@ -83,6 +83,10 @@ pub(crate) fn formats(params: &Params) -> (Format, Format) {
 fn select_method<'s>(spec: &'s Spec, content: &str, params: &Params) -> Option<&'s Method> {
     let has_data = params.has("data");
     let action = params.non_empty("action");
+    // REDCap takes no default action for files and the File Repository.
+    if matches!(content, "file" | "fileinfo" | "fileRepository") && action.is_none() {
+        return None;
+    }
     let candidates: Vec<&Method> = spec.methods().filter(|m| m.content == content).collect();
     if content == "record"
         && let Some(a) = action.filter(|a| matches!(*a, "delete" | "rename" | "randomize"))
@@ -155,6 +159,12 @@ fn route(
             "The value of the parameter \"content\" is not valid",
         ));
     }
+    // `filesize` is the Mobile App's old name for `fileinfo`.
+    let content = if content == "filesize" {
+        "fileinfo"
+    } else {
+        content
+    };
     let method = select_method(spec, content, params)
         .ok_or_else(|| ApiError::bad("The value of the parameter \"action\" is not valid"))?;
     if method.auth == Auth::Super {

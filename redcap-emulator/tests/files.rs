@@ -409,6 +409,45 @@ async fn file_errors_are_redcaps() {
         (400, &br#"{"error":"No valid file was uploaded"}"#[..])
     );
 
+    // Files and the File Repository need an explicit action; `filesize`
+    // is an old name for `fileinfo`.
+    for content in ["file", "fileRepository", "fileinfo"] {
+        let (status, _, body) = post_raw(
+            emu.url(),
+            &[
+                ("token", token),
+                ("content", content),
+                ("returnFormat", "json"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_slice()),
+            (
+                400,
+                &br#"{"error":"The value of the parameter \"action\" is not valid"}"#[..]
+            ),
+            "{content}"
+        );
+    }
+    let (status, _, body) = post_raw(
+        emu.url(),
+        &[
+            ("token", token),
+            ("content", "filesize"),
+            ("action", "export"),
+            ("record", "1"),
+            ("field", "mugshot"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.starts_with(br#"{"size":"#),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+
     // Longitudinal projects need a valid event.
     let long = client(&emu, "long");
     for event in [None, Some("nope_arm_1")] {
