@@ -41,9 +41,11 @@
 //!   answer 501 with a message naming the method.
 //! - Files: locking, project status (Analysis/Cleanup), upload size limits
 //!   and file-type restrictions; `import_file_app`. A MIME type the client
-//!   does not send is guessed from a short extension table. A user in a
-//!   data access group gets REDCap's "record does not exist" answer for
-//!   another group's record (REDCap's own check was not verified).
+//!   does not send is guessed from a short extension table. As in REDCap
+//!   15.7.6's handlers, a user in a data access group can download and
+//!   delete the files of other groups' records; an upload into such a
+//!   record answers 200 and stores nothing (REDCap saves through
+//!   `REDCap::getData`, assumed to see only the user's group).
 //! - File Repository: roles (`role_id` never restricts), admin-only
 //!   folders, storage limits; the duplicate-folder message text and the
 //!   order of files in a listing are not verified against REDCap.

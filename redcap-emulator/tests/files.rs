@@ -461,8 +461,12 @@ async fn file_errors_are_redcaps() {
 
     // Rights: export right per form, identifier files, Delete Records,
     // API Import.
+    // REDCap checks the general export level derived from every form's
+    // right: "No Access" on every form is refused, on one form it is not.
     let mut no_export = UserRights::full();
-    no_export.forms_export.insert("health".into(), 0);
+    for form in ["demographics", "health", "race_and_ethnicity"] {
+        no_export.forms_export.insert(form.into(), 0);
+    }
     let error = user(&emu, "no_export", no_export)
         .export_file()
         .record("1")
@@ -479,6 +483,16 @@ async fn file_errors_are_redcaps() {
             )
         )
     );
+    let mut one_form = UserRights::full();
+    one_form.forms_export.insert("health".into(), 0);
+    let file = user(&emu, "one_form", one_form)
+        .export_file()
+        .record("1")
+        .field("mugshot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.name.as_deref(), Some("mugshot-1.jpg"));
     let mut no_delete = UserRights::full();
     no_delete.record_delete = false;
     let error = user(&emu, "no_delete", no_delete)
@@ -535,8 +549,11 @@ async fn identifier_file_fields_need_full_export_rights() {
         .send()
         .await
         .unwrap();
+    // De-Identified on every form (the general level is then 2).
     let mut deidentified = UserRights::full();
-    deidentified.forms_export.insert("health".into(), 2);
+    for form in ["demographics", "health", "race_and_ethnicity"] {
+        deidentified.forms_export.insert(form.into(), 2);
+    }
     let error = user(&emu, "deid", deidentified)
         .export_file()
         .record("1")
@@ -555,51 +572,53 @@ async fn identifier_file_fields_need_full_export_rights() {
     );
 }
 
+/// REDCap 15.7.6's file handlers (`API/file/export.php`, `delete.php`) do
+/// not check data access groups; an upload is saved through
+/// `REDCap::getData`, which only sees the user's own group, so an upload
+/// into another group's record answers 200 and stores nothing.
 #[tokio::test]
-async fn a_dag_user_cannot_touch_another_groups_file() {
+async fn a_dag_user_and_another_groups_file() {
     let emu = start(&[("simple", SIMPLE)]).await;
     let mut rights = UserRights::full();
     rights.group = Some("dag_2".into());
     let dag2 = user(&emu, "dag2_user", rights);
-    // Record 1 is in dag_1: for a dag_2 user it does not exist.
-    let error = dag2
-        .export_file()
-        .record("1")
-        .field("mugshot")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_message(&error),
-        (Some(400), Some("The record \"1\" does not exist"))
-    );
-    let error = dag2
-        .import_file()
+    let c = client(&emu, "simple");
+    // Record 1 is in dag_1.
+    dag2.import_file()
         .record("1")
         .field("mugshot")
         .file(FileUpload::new("x.txt", b"x".to_vec()))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        status_message(&error),
-        (
-            Some(400),
-            Some("The record '1' does not exist. It must exist to upload a file")
-        )
-    );
-    let error = dag2
-        .delete_file()
+        .unwrap();
+    let kept = c
+        .export_file()
         .record("1")
         .field("mugshot")
         .send()
         .await
-        .unwrap_err();
+        .unwrap();
     assert_eq!(
-        status_message(&error),
-        (Some(400), Some("The record '1' does not exist"))
+        kept.name.as_deref(),
+        Some("mugshot-1.jpg"),
+        "nothing stored"
     );
-    // Record 5 is the group's own.
+    let seen = dag2
+        .export_file()
+        .record("1")
+        .field("mugshot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.name.as_deref(), Some("mugshot-1.jpg"));
+    // Into the group's own record 5 the upload is stored.
+    dag2.import_file()
+        .record("5")
+        .field("mugshot")
+        .file(FileUpload::new("mine.txt", b"mine".to_vec()))
+        .send()
+        .await
+        .unwrap();
     let own = dag2
         .export_file()
         .record("5")
@@ -607,17 +626,15 @@ async fn a_dag_user_cannot_touch_another_groups_file() {
         .send()
         .await
         .unwrap();
-    assert_eq!(own.name.as_deref(), Some("mugshot-5.jpg"));
-    // Record 1's file is untouched.
-    let c = client(&emu, "simple");
-    assert!(
-        c.export_file()
-            .record("1")
-            .field("mugshot")
-            .send()
-            .await
-            .is_ok()
-    );
+    assert_eq!(own.bytes.as_ref(), b"mine");
+    // Record export stays confined to the group.
+    let csv = dag2
+        .export_records()
+        .fields(["record_id"])
+        .send_raw(DataFormat::Csv)
+        .await
+        .unwrap();
+    assert_eq!(csv.text().unwrap(), "record_id\n5\n");
 }
 
 const NO_REPOSITORY: &str = "The API request cannot complete because currently you do not have \"File Repository\" rights, which are required for this operation.";

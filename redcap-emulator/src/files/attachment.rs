@@ -12,12 +12,7 @@ use redcap_schema::FieldType;
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let layout = Layout::new(&ctx.project.schema);
     let name = ctx.params.get("field").unwrap_or_default();
-    let rights = &ctx.user.rights;
-    let no_access = match layout.form_of(name) {
-        Some(form) => rights.form_export(form) == 0,
-        None => rights.no_export_access(),
-    };
-    if no_access {
+    if crate::files::export_level(&ctx.user.rights, &ctx.project.schema) == 0 {
         return Err(ApiError::forbidden(NO_ACCESS_EXPORT));
     }
     let field = layout

@@ -5,7 +5,7 @@
 use redcap_schema::{FieldType, Validation};
 
 use crate::context::Ctx;
-use crate::files::{download, escape, mime_of, store as files, stored_name};
+use crate::files::{download, escape, export_level, mime_of, store as files, stored_name};
 use crate::format::{Format, php_json};
 use crate::layout::{CLASSIC_EVENT, Layout};
 use crate::records::data::GROUP_FIELD;
@@ -72,23 +72,27 @@ impl Target<'_> {
         )?)
     }
 
-    /// Whether the record exists (in the target event, or anywhere) for
-    /// this user: a user in a data access group does not see the records
-    /// of other groups.
-    fn record_visible(&self, ctx: &Ctx<'_>, in_event: bool) -> Result<bool, ApiError> {
-        let rows = self.rows(ctx)?;
-        let exists = rows
+    /// Whether the record has data (in the target event, or anywhere).
+    /// REDCap 15.7.6's file handlers do not look at data access groups
+    /// here: a user in a group reaches the files of other groups' records.
+    fn record_exists(&self, ctx: &Ctx<'_>, in_event: bool) -> Result<bool, ApiError> {
+        Ok(self
+            .rows(ctx)?
             .iter()
-            .any(|v| v.field != GROUP_FIELD && (!in_event || v.event == self.event));
-        let group = rows
-            .iter()
-            .find(|v| v.field == GROUP_FIELD)
-            .map(|v| &v.value);
-        let allowed = match &ctx.user.rights.group {
-            Some(mine) => group == Some(mine),
-            None => true,
+            .any(|v| v.field != GROUP_FIELD && (!in_event || v.event == self.event)))
+    }
+
+    /// Whether a user in a data access group may save into the record:
+    /// REDCap saves an upload through `REDCap::getData`, which only returns
+    /// the records of the user's own group.
+    fn writable(&self, ctx: &Ctx<'_>) -> Result<bool, ApiError> {
+        let Some(mine) = &ctx.user.rights.group else {
+            return Ok(true);
         };
-        Ok(exists && allowed)
+        Ok(self
+            .rows(ctx)?
+            .iter()
+            .any(|v| v.field == GROUP_FIELD && &v.value == mine))
     }
 
     /// The field, if it is a File Upload field.
@@ -140,23 +144,17 @@ pub(crate) fn info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 
 /// The checks of `API/file/export.php`, in its order, up to the file.
 fn find(ctx: &Ctx<'_>) -> Result<files::Doc, ApiError> {
-    let rights = &ctx.user.rights;
     let schema = &ctx.project.schema;
     let field_name = ctx.params.get("field").unwrap_or_default();
-    let layout = Layout::new(schema);
-    let export_right = match layout.form_of(field_name) {
-        Some(form) => rights.form_export(form),
-        None if rights.no_export_access() => 0,
-        None => 1,
-    };
-    if export_right == 0 {
+    let export_level = export_level(&ctx.user.rights, schema);
+    if export_level == 0 {
         return Err(ApiError::forbidden(NO_ACCESS_EXPORT));
     }
-    if export_right > 1 && schema.field(field_name).is_some_and(|f| f.identifier) {
+    if export_level > 1 && schema.field(field_name).is_some_and(|f| f.identifier) {
         return Err(ApiError::forbidden(IDENTIFIER_FILE));
     }
     let t = target(ctx)?;
-    if !t.record_visible(ctx, true)? {
+    if !t.record_exists(ctx, true)? {
         return Err(ApiError::bad(format!(
             "The record \"{}\" does not exist",
             escape(&t.record)
@@ -181,7 +179,7 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .filter(|u| !u.name.is_empty())
         .ok_or_else(|| ApiError::bad("There was a problem with the uploaded file"))?;
     let t = target(ctx)?;
-    if !t.record_visible(ctx, false)? {
+    if !t.record_exists(ctx, false)? {
         return Err(ApiError::bad(format!(
             "The record '{}' does not exist. It must exist to upload a file",
             t.record
@@ -218,14 +216,14 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
     }
     // REDCap saves through the record's existing rows in the event: a
-    // record without data in this event (or instance), or a form not
-    // designated to the event, gets nothing stored, and the answer is
-    // still 200.
+    // record without data in this event (or instance), a form not
+    // designated to the event, or another group's record gets nothing
+    // stored, and the answer is still 200.
     let designated = t
         .layout
         .event(&t.event)
         .is_some_and(|e| e.forms.contains(&form));
-    if designated && t.has_row(ctx)? {
+    if designated && t.writable(ctx)? && t.has_row(ctx)? {
         store::set_value(
             ctx.conn,
             ctx.project.id,
@@ -250,7 +248,7 @@ fn value_at(t: &Target<'_>, field: &str, value: &str) -> store::Value {
 /// deleted.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let t = target(ctx)?;
-    if !t.record_visible(ctx, true)? {
+    if !t.record_exists(ctx, true)? {
         return Err(ApiError::bad(format!(
             "The record '{}' does not exist",
             t.record

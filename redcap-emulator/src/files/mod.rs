@@ -66,6 +66,32 @@ pub(crate) fn mime_of(name: &str, sent: Option<&str>) -> String {
     .to_owned()
 }
 
+/// The user's general data export level, as REDCap 15.7.6 derives its
+/// legacy `data_export_tool` right from the per-form export rights
+/// (`UserRights::setFormLevelPrivileges`): `0` when no form may be
+/// exported, `2` or `3` when every form is De-Identified or Remove
+/// Identifiers, else `1`. The file, attachment and PDF methods check this,
+/// not the right on the field's own form.
+pub(crate) fn export_level(
+    rights: &crate::rights::UserRights,
+    schema: &redcap_schema::ProjectSchema,
+) -> u8 {
+    let levels: Vec<u8> = schema
+        .forms
+        .iter()
+        .map(|f| rights.form_export(&f.name))
+        .collect();
+    if levels.iter().all(|r| *r == 0) {
+        0
+    } else if levels.iter().all(|r| *r == 2) {
+        2
+    } else if levels.iter().all(|r| *r == 3) {
+        3
+    } else {
+        1
+    }
+}
+
 /// PHP's `htmlspecialchars` (REDCap's `RCView::escape`), which some error
 /// messages apply to the names they repeat.
 pub(crate) fn escape(text: &str) -> String {

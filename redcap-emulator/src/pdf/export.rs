@@ -26,7 +26,7 @@ struct Section<'r> {
 /// `content=pdf`.
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let rights = &ctx.user.rights;
-    if rights.no_export_access() {
+    if crate::files::export_level(rights, &ctx.project.schema) == 0 {
         return Err(ApiError::forbidden(NO_ACCESS_EXPORT));
     }
     let schema = &ctx.project.schema;
