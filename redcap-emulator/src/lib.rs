@@ -54,8 +54,9 @@
 //!   layout, survey mode and e-Consent footers are not rendered; the file
 //!   name pattern is not verified. A user in a data access group gets the
 //!   "record does not exist" error for another group's record.
-//! - Field validation types: the regexes of the M-D-Y / D-M-Y date types
-//!   and of `email` are older published patterns, not verified for 15.7.6.
+//! - Field validation types: the built-in types only (a server's custom
+//!   types are not modelled); names, regexes and order are those of a
+//!   REDCap 15.0 server, not checked against a 15.7.6 database.
 //! - Descriptive-field attachments: the schema carries none, so every
 //!   descriptive field answers "does not have an attachment".
 //! - Record export: the record-name hash for de-identified export rights;

@@ -1193,7 +1193,8 @@ async fn validation_types_and_attachments() {
     let types = c.export_field_validation_types().send().await.unwrap();
     let names: Vec<&str> = types.iter().map(|t| t.validation_type.as_str()).collect();
     assert_eq!(names.len(), 39);
-    assert_eq!(names[0], "alpha_only");
+    assert_eq!(names[0], "postalcode_french");
+    assert_eq!(names[38], "zipcode");
     assert!(names.contains(&"date_ymd") && names.contains(&"postalcode_french"));
     let integer = types
         .iter()
@@ -1208,7 +1209,7 @@ async fn validation_types_and_attachments() {
     assert!(
         json.text()
             .unwrap()
-            .starts_with(r#"[{"validation_type":"alpha_only","regex":"\/^[a-z]+$\/i"},"#)
+            .starts_with(r#"[{"validation_type":"postalcode_french","regex":"\/^((0?[1-9])|([1-8][0-9])|(9[0-8]))[0-9]{3}$\/"},"#)
     );
     let csv = c
         .export_field_validation_types()
@@ -1218,7 +1219,7 @@ async fn validation_types_and_attachments() {
     assert!(
         csv.text()
             .unwrap()
-            .starts_with("validation_type,regex\nalpha_only,\"/^[a-z]+$/i\"\n")
+            .starts_with("validation_type,regex\npostalcode_french,\"/^((0?[1-9])|([1-8][0-9])|(9[0-8]))[0-9]{3}$/\"\n")
     );
     let xml = c
         .export_field_validation_types()
@@ -1226,7 +1227,7 @@ async fn validation_types_and_attachments() {
         .await
         .unwrap();
     assert!(xml.text().unwrap().starts_with(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<field_validations>\n<field_validation><validation_type>alpha_only</validation_type><regex><![CDATA[/^[a-z]+$/i]]></regex></field_validation>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<field_validations>\n<field_validation><validation_type>postalcode_french</validation_type><regex><![CDATA[/^((0?[1-9])|([1-8][0-9])|(9[0-8]))[0-9]{3}$/]]></regex></field_validation>\n"
     ));
 
     let error = c
