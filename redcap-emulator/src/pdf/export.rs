@@ -154,15 +154,17 @@ fn record_visible(ctx: &Ctx<'_>, layout: &Layout<'_>, record: &str) -> Result<bo
     })
 }
 
-/// REDCap's download name: the title's letters and digits in CamelCase
-/// (at most 30), then the date and time.
+/// The download name, built the way REDCap names its project downloads:
+/// the title without anything but ASCII letters, digits and spaces, each
+/// word capitalised, spaces dropped, cut to 30 characters; then the date
+/// and time.
 fn file_name(title: &str) -> String {
-    let cleaned: String = title
+    let kept: String = title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
         .collect();
-    let camel: String = cleaned
-        .split_whitespace()
+    let camel: String = kept
+        .split(' ')
         .map(|w| {
             let mut chars = w.chars();
             chars
@@ -333,8 +335,8 @@ mod tests {
 
     #[test]
     fn download_name() {
-        let name = file_name("My first project: (test)");
-        assert!(name.starts_with("MyFirstProjectTest_"), "{name}");
+        let name = file_name("My first-project: (test)");
+        assert!(name.starts_with("MyFirstprojectTest_"), "{name}");
         assert!(name.ends_with(".pdf"));
     }
 }
