@@ -41,8 +41,6 @@ pub(crate) struct Doc {
     pub(crate) name: String,
     pub(crate) mime: String,
     pub(crate) bytes: Vec<u8>,
-    /// Whether it was deleted (REDCap keeps the row with a delete date).
-    pub(crate) deleted: bool,
 }
 
 /// Stores a file and returns its doc id.
@@ -61,7 +59,8 @@ pub(crate) fn insert_doc(
     Ok(conn.last_insert_rowid())
 }
 
-/// A file of a project by doc id, deleted or not. A value that is not a
+/// A file of a project by doc id, deleted or not (REDCap keeps a deleted
+/// file, with its delete date, for its recycle bin). A value that is not a
 /// number finds nothing.
 pub(crate) fn doc(
     conn: &Connection,
@@ -72,7 +71,7 @@ pub(crate) fn doc(
         return Ok(None);
     };
     conn.query_row(
-        "SELECT doc_id, name, mime, bytes, deleted_at IS NOT NULL FROM edocs WHERE project_id = ?1 AND doc_id = ?2",
+        "SELECT doc_id, name, mime, bytes FROM edocs WHERE project_id = ?1 AND doc_id = ?2",
         params![project_id, id],
         |r| {
             Ok(Doc {
@@ -80,7 +79,6 @@ pub(crate) fn doc(
                 name: r.get(1)?,
                 mime: r.get(2)?,
                 bytes: r.get(3)?,
-                deleted: r.get(4)?,
             })
         },
     )
