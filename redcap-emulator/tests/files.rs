@@ -1279,3 +1279,67 @@ async fn validation_types_and_attachments() {
         )
     );
 }
+
+#[tokio::test]
+async fn pdf_of_repeating_instances_and_compact_display() {
+    let emu = start(&[("repeating", REPEATING), ("simple", SIMPLE)]).await;
+    let c = client(&emu, "repeating");
+    let all = c
+        .export_pdf()
+        .record("1")
+        .instrument("image")
+        .send()
+        .await
+        .unwrap();
+    assert_valid_pdf(&all.bytes);
+    assert!(contains(&all.bytes, "levon-and-barry.jpg"));
+    assert!(contains(&all.bytes, "mugshot-1.jpg"));
+    assert!(contains(&all.bytes, "Record ID 1 - Instance #2"));
+    let second = c
+        .export_pdf()
+        .record("1")
+        .instrument("image")
+        .repeat_instance(2)
+        .send()
+        .await
+        .unwrap();
+    assert!(contains(&second.bytes, "mugshot-1.jpg"));
+    assert!(!contains(&second.bytes, "levon-and-barry.jpg"));
+
+    // Without its file, record 4's File Upload field is empty: the compact
+    // display leaves it out.
+    let simple = client(&emu, "simple");
+    simple
+        .delete_file()
+        .record("4")
+        .field("mugshot")
+        .send()
+        .await
+        .unwrap();
+    let full = simple
+        .export_pdf()
+        .record("4")
+        .instrument("health")
+        .send()
+        .await
+        .unwrap();
+    let compact = simple
+        .export_pdf()
+        .record("4")
+        .instrument("health")
+        .compact_display(true)
+        .send()
+        .await
+        .unwrap();
+    assert_valid_pdf(&compact.bytes);
+    let mugshot = simple
+        .export_metadata()
+        .fields(["mugshot"])
+        .send()
+        .await
+        .unwrap()
+        .remove(0)
+        .field_label;
+    assert!(contains(&full.bytes, &mugshot));
+    assert!(!contains(&compact.bytes, &mugshot));
+}
