@@ -7,6 +7,7 @@
 //! writes them back as import rows with the exact text they came from.
 
 mod decode;
+mod flat_json;
 mod values;
 
 use std::borrow::Cow;
