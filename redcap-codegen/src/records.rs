@@ -11,7 +11,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use redcap_schema::validation::DataType;
-use redcap_schema::{Field, FieldType, Form, ProjectSchema};
+use redcap_schema::{Choice, Field, FieldType, Form, ProjectSchema};
 
 use crate::naming::{
     UniqueNames, doc_attrs, doc_escape, ident, pascal_from_text, plain_text, type_ident,
@@ -37,11 +37,13 @@ pub fn generate(schema: &ProjectSchema, options: &Options) -> TokenStream {
     let rt = &options.runtime;
     let plan = Plan::new(schema, rt);
     let name_enums = name_enums(schema, rt);
+    let missing_codes = missing_code_enum(schema, rt);
     let forms = plan.forms.iter().map(|form| form_module(form, rt));
     let row = row_type(schema, &plan, rt);
     let record = record_type(schema, &plan, rt);
     quote! {
         #name_enums
+        #missing_codes
         #(#forms)*
         #row
         #record
@@ -78,6 +80,11 @@ struct FieldPlan<'s> {
     field: &'s Field,
     ident: Ident,
     kind: Kind,
+    /// The choices of its enum (checkboxes: one per column, missing-data codes
+    /// included).
+    choices: Vec<&'s Choice>,
+    /// Whether a missing-data code may stand in place of its value.
+    takes_missing: bool,
 }
 
 /// The Rust shape of a field.
@@ -97,7 +104,7 @@ struct Plan<'s> {
 impl<'s> Plan<'s> {
     fn new(schema: &'s ProjectSchema, rt: &syn::Path) -> Self {
         let mut struct_names =
-            UniqueNames::reserving(&["Row", "Record", "Field", "Form", "EventName"]);
+            UniqueNames::reserving(&["Row", "Record", "Field", "Form", "EventName", "MissingCode"]);
         let mut module_names = UniqueNames::reserving(&["events"]);
         let mut member_names = UniqueNames::reserving(&["key", "id"]);
         let forms = schema
@@ -117,6 +124,11 @@ impl<'s> Plan<'s> {
                         field,
                         ident: ident(&field.name),
                         kind: kind(schema, field, &mut enum_names, rt),
+                        choices: match field.field_type {
+                            FieldType::Checkbox => schema.checkbox_choices(field),
+                            _ => field.choices.iter().collect(),
+                        },
+                        takes_missing: schema.takes_missing_codes(field),
                     })
                     .collect();
                 let columns = fields
@@ -153,13 +165,10 @@ fn kind(
     match field.field_type {
         FieldType::Dropdown | FieldType::Radio => Kind::Choice(choice_enum(enum_names)),
         FieldType::Checkbox => {
-            let codes = field.choices.iter().map(|c| c.code.clone()).chain(
-                schema
-                    .project
-                    .missing_data_codes
-                    .iter()
-                    .map(|c| c.code.clone()),
-            );
+            let codes = schema
+                .checkbox_choices(field)
+                .into_iter()
+                .map(|c| c.code.clone());
             let pairs = field.export_names.iter().cloned().zip(codes).collect();
             Kind::Checkbox(choice_enum(enum_names), pairs)
         }
@@ -301,7 +310,12 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
     let complete = ident(&plan.form.complete_field);
     let complete_name = &plan.form.complete_field;
     let enums = plan.fields.iter().filter_map(|f| match &f.kind {
-        Kind::Choice(name) | Kind::Checkbox(name, _) => Some(choice_enum(f.field, name, rt)),
+        Kind::Choice(name) | Kind::Checkbox(name, _) => Some(choice_enum(
+            &format!(" The choices of `{}`.", f.field.name),
+            &f.choices,
+            name,
+            rt,
+        )),
         Kind::Scalar(_) => None,
     });
     let fields = plan.fields.iter().map(|f| {
@@ -309,16 +323,22 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
         let name = &f.ident;
         let wire = &f.field.name;
         match &f.kind {
-            Kind::Scalar(ty) => quote! {
-                #doc
-                #[redcap(field = #wire)]
-                pub #name: ::core::option::Option<#ty>,
-            },
-            Kind::Choice(ty) => quote! {
-                #doc
-                #[redcap(field = #wire)]
-                pub #name: ::core::option::Option<#ty>,
-            },
+            Kind::Scalar(ty) => {
+                let ty = value_type(quote!(#ty), f.takes_missing, rt);
+                quote! {
+                    #doc
+                    #[redcap(field = #wire)]
+                    pub #name: ::core::option::Option<#ty>,
+                }
+            }
+            Kind::Choice(ty) => {
+                let ty = value_type(quote!(#ty), f.takes_missing, rt);
+                quote! {
+                    #doc
+                    #[redcap(field = #wire)]
+                    pub #name: ::core::option::Option<#ty>,
+                }
+            }
             Kind::Checkbox(ty, pairs) => {
                 let columns = pairs.iter().map(|(column, _)| column);
                 let codes = pairs.iter().map(|(_, code)| code);
@@ -357,10 +377,34 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
     }
 }
 
-fn choice_enum(field: &Field, name: &Ident, rt: &syn::Path) -> TokenStream {
+/// The type of a one-column field's value: its own, or wrapped so a missing-data code
+/// can stand in its place.
+fn value_type(ty: TokenStream, takes_missing: bool, rt: &syn::Path) -> TokenStream {
+    if takes_missing {
+        quote!(#rt::records::MaybeMissing<#ty, super::MissingCode>)
+    } else {
+        ty
+    }
+}
+
+/// The project's missing-data codes as a choice enum, when it defines any.
+fn missing_code_enum(schema: &ProjectSchema, rt: &syn::Path) -> TokenStream {
+    let codes: Vec<&Choice> = schema.project.missing_data_codes.iter().collect();
+    if codes.is_empty() {
+        return quote!();
+    }
+    let name = ident("MissingCode");
+    choice_enum(
+        " The project's missing-data codes: any field not tagged `@NOMISSING` may hold one in place of a value.",
+        &codes,
+        &name,
+        rt,
+    )
+}
+
+fn choice_enum(doc: &str, choices: &[&Choice], name: &Ident, rt: &syn::Path) -> TokenStream {
     let mut names = UniqueNames::reserving(&["Unknown"]);
-    let choices: Vec<(Ident, &str, String)> = field
-        .choices
+    let choices: Vec<(Ident, &str, String)> = choices
         .iter()
         .map(|choice| {
             let wanted = pascal_from_text(&choice.label)
@@ -375,7 +419,6 @@ fn choice_enum(field: &Field, name: &Ident, rt: &syn::Path) -> TokenStream {
     let variant_docs = choices
         .iter()
         .map(|(_, code, label)| format!(" `{code}`: {}", doc_escape(label)));
-    let doc = format!(" The choices of `{}`.", field.name);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -5,7 +5,7 @@ use redcap_client::records::{
     DecodeMode, FlatRow, decode_csv, decode_json, encode_rows, encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
-use redcap_tests::{checkboxes, longitudinal, repeating, simple};
+use redcap_tests::{checkboxes, longitudinal, missing, repeating, simple};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -206,4 +206,54 @@ mod serde_json_like {
     pub(crate) fn array(objects: &[Object]) -> String {
         format!("[{}]", objects.join(","))
     }
+}
+
+/// Missing-data codes stand in place of values in every kind of field that takes them:
+/// they decode to `MissingCode`, checkbox code columns included, and encode back to the
+/// same text; a field tagged `@NOMISSING` keeps its plain type.
+#[test]
+fn missing_data_codes_decode_as_codes_and_round_trip() {
+    use missing::MissingCode;
+    use missing::visit::{Smoker, Symptoms};
+    use redcap_client::records::MaybeMissing;
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/missing-codes/data.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<missing::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    assert_same_rows(&source_rows(&text), &encode_rows(&rows), "missing-codes");
+
+    let known = &rows[0].visit;
+    assert_eq!(known.age, Some(MaybeMissing::Value(54)));
+    assert_eq!(known.smoker, Some(MaybeMissing::Value(Smoker::Former)));
+    assert!(known.symptoms.is_checked(&Symptoms::Cough));
+    let missing = &rows[1].visit;
+    assert_eq!(
+        missing.visit_date,
+        Some(MaybeMissing::Missing(MissingCode::UnknownUNK))
+    );
+    assert_eq!(
+        missing.age,
+        Some(MaybeMissing::Missing(MissingCode::NotApplicable))
+    );
+    assert_eq!(
+        missing.weight.as_ref().and_then(MaybeMissing::missing),
+        Some(&MissingCode::AskedButUnknown)
+    );
+    assert_eq!(
+        missing.consent,
+        Some(MaybeMissing::Missing(MissingCode::NotApplicable))
+    );
+    assert!(missing.symptoms.is_checked(&Symptoms::UnknownUNK));
+    assert_eq!(missing.site_code.as_deref(), Some("B02"));
+
+    // A code that is neither a value nor a missing-data code names both.
+    let bad = text.replace("2,UNK,NA,", "2,UNK,NOPE,");
+    let error = decode_csv::<missing::Row>(bad.as_bytes(), DecodeMode::Strict).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
+    );
 }

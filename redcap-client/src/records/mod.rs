@@ -17,8 +17,8 @@ pub use decode::{
     encode_rows_as,
 };
 pub use values::{
-    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, RecordId,
-    TimeSeconds, ValueError, WireValue, decode_choice,
+    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, MaybeMissing,
+    RecordId, TimeSeconds, ValueError, WireValue, decode_choice,
 };
 
 /// A date (`date_*` validations): `YYYY-MM-DD` on the wire.
