@@ -577,6 +577,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             }
         });
     }
+    let form_names = plan.forms.iter().map(|f| f.form.name.as_str());
     let members = plan.forms.iter().map(|f| {
         let member = &f.member;
         let module = &f.module;
@@ -588,9 +589,11 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         /// One flat export row: where it belongs, and the columns of every instrument.
         #[derive(Clone, Default, PartialEq)]
         pub struct Row {
-            /// Record, event and repeat instance.
+            /// Record, event, repeat instance and data access group.
             pub key: #rt::records::RowKey,
             #(#members)*
+            /// The survey columns, when the export has them.
+            pub survey: #rt::records::SurveyColumns,
         }
 
         impl ::core::fmt::Debug for Row {
@@ -601,6 +604,10 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         }
 
         impl Row {
+            /// The instruments, in order: pseudo-column ids past the type's own columns
+            /// name a form's survey timestamp by its position here.
+            const FORM_NAMES: &'static [&'static str] = &[#(#form_names),*];
+
             /// The first instrument, other than those at positions `keep`, that holds data.
             pub fn data_outside(&self, keep: &[usize]) -> ::core::option::Option<&'static str> {
                 #(#blank_checks)*
@@ -638,7 +645,10 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             fn column_index(column: &str) -> ::core::option::Option<usize> {
                 match column {
                     #(#key_index_arms,)*
-                    _ => Self::form_column_index(column),
+                    _ => Self::form_column_index(column).or_else(|| {
+                        #rt::records::pseudo_column_index(Self::FORM_NAMES, column)
+                            .map(|id| Self::COLUMNS.len() + id)
+                    }),
                 }
             }
 
@@ -650,6 +660,13 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             ) -> ::core::result::Result<(), #rt::records::ValueError> {
                 match index {
                     #(#key_set_arms)*
+                    _ if index >= Self::COLUMNS.len() => #rt::records::set_pseudo_column(
+                        &mut self.key,
+                        &mut self.survey,
+                        Self::FORM_NAMES,
+                        index - Self::COLUMNS.len(),
+                        raw,
+                    ),
                     _ => self.set_form_column(index, raw, mode),
                 }
             }
@@ -657,6 +674,12 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             fn column_text(&self, index: usize) -> ::std::borrow::Cow<'_, str> {
                 match index {
                     #(#key_text_arms,)*
+                    _ if index >= Self::COLUMNS.len() => #rt::records::pseudo_column_text(
+                        &self.key,
+                        &self.survey,
+                        Self::FORM_NAMES,
+                        index - Self::COLUMNS.len(),
+                    ),
                     _ => self.form_column_text(index),
                 }
             }
@@ -762,24 +785,14 @@ fn absorb_arms(container: &Container<'_>, target: &TokenStream, rt: &syn::Path) 
     }
 }
 
-/// `..Default::default()` when a struct literal leaves members out.
-fn rest(specified: usize, total: usize) -> TokenStream {
-    if specified < total {
-        quote!(..::core::default::Default::default())
-    } else {
-        quote!()
-    }
-}
-
-/// The rows a container writes, in REDCap's order: the base row (an expression), then
-/// statements pushing each repeating instrument's instances onto `rows`.
+/// The statements that push a container's rows onto `rows`: its base row, then its
+/// repeat instances.
 fn emit_rows(
     container: &Container<'_>,
     source: &TokenStream,
     event: Option<&str>,
-    total_forms: usize,
     rt: &syn::Path,
-) -> (TokenStream, Vec<TokenStream>) {
+) -> TokenStream {
     let event_value = match event {
         Some(event) => quote!(::core::option::Option::Some(#event.to_string())),
         None => quote!(::core::option::Option::None),
@@ -789,9 +802,7 @@ fn emit_rows(
         let member = &f.member;
         quote!(#member: #source.#member.clone(),)
     });
-    let base_rest = rest(base.len(), total_forms);
-    let repeat_rest = rest(1, total_forms);
-    let repeats = container
+    let repeats: Vec<TokenStream> = container
         .forms
         .iter()
         .filter(|f| f.2)
@@ -806,27 +817,36 @@ fn emit_rows(
                             event: #event_value,
                             repeat_instrument: ::core::option::Option::Some(#name.to_string()),
                             repeat_instance: ::core::option::Option::Some(instance.instance),
-                            dag: ::core::option::Option::None,
+                            ..::core::default::Default::default()
                         },
                         #member: instance.data.clone(),
-                        #repeat_rest
+                        ..::core::default::Default::default()
                     });
                 }
             }
         })
         .collect();
-    let base_row = quote! {
-        Row {
-            key: #rt::records::RowKey {
-                record: self.id.clone(),
-                event: #event_value,
+    let base_has_data = base.iter().map(|(_, f, _)| {
+        let member = &f.member;
+        quote!(|| #source.#member != ::core::default::Default::default())
+    });
+    // REDCap writes a row only where there is data: a record (or event) with repeating
+    // data only has no base row, and gains none.
+    quote! {
+        let first = rows.len();
+        #(#repeats)*
+        if rows.len() == first #(#base_has_data)* {
+            rows.insert(first, Row {
+                key: #rt::records::RowKey {
+                    record: self.id.clone(),
+                    event: #event_value,
+                    ..::core::default::Default::default()
+                },
+                #(#base_members)*
                 ..::core::default::Default::default()
-            },
-            #(#base_members)*
-            #base_rest
+            });
         }
-    };
-    (base_row, repeats)
+    }
 }
 
 fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStream {
@@ -836,15 +856,10 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         let container = container(schema, plan, None);
         let members = container_members(&container, rt);
         let absorb = absorb_arms(&container, &quote!(self), rt);
-        let (base, repeats) = emit_rows(&container, &quote!(self), None, plan.forms.len(), rt);
-        let emit = if repeats.is_empty() {
-            quote!(::std::vec![#base])
-        } else {
-            quote! {
-                let mut rows = ::std::vec![#base];
-                #(#repeats)*
-                rows
-            }
+        let rows = emit_rows(&container, &quote!(self), None, rt);
+        let emit = quote! {
+            let mut rows = ::std::vec::Vec::new();
+            #rows
         };
         (members, absorb, emit, quote!())
     };
@@ -852,10 +867,16 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         #event_structs
 
         /// A record with all its data, grouped as the project's design groups it.
+        ///
+        /// It holds what can be imported: the survey columns of an export
+        /// (`redcap_survey_identifier`, `{form}_timestamp`) stay on the rows.
         #[derive(Clone, Default, PartialEq)]
         pub struct Record {
             /// The record name.
             pub id: #rt::records::RecordId,
+            /// The record's data access group (unique name), when the rows carried
+            /// `redcap_data_access_group`.
+            pub dag: ::core::option::Option<::std::string::String>,
             #(#members)*
         }
 
@@ -886,6 +907,7 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
             }
 
             fn absorb(&mut self, mut row: Row) -> ::core::result::Result<(), ::std::string::String> {
+                #rt::records::merge_dag(&mut self.dag, row.key.dag.take())?;
                 #absorb
                 ::core::result::Result::Ok(())
             }
@@ -893,6 +915,10 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
             /// The record as flat rows, in REDCap's export order.
             pub fn to_rows(&self) -> ::std::vec::Vec<Row> {
                 #emit
+                for row in &mut rows {
+                    row.key.dag.clone_from(&self.dag);
+                }
+                rows
             }
         }
     }
@@ -954,7 +980,6 @@ fn longitudinal_parts(
                 let m = &f.member;
                 quote!(#m: instance.data.#m.clone(),)
             });
-            let data_rest = rest(container.forms.len(), plan.forms.len());
             emits.push(quote! {
                 for instance in &self.#member {
                     rows.push(Row {
@@ -965,7 +990,7 @@ fn longitudinal_parts(
                             ..::core::default::Default::default()
                         },
                         #(#data_members)*
-                        #data_rest
+                        ..::core::default::Default::default()
                     });
                 }
             });
@@ -987,11 +1012,10 @@ fn longitudinal_parts(
                     #absorb
                 }
             });
-            let (base, repeats) = emit_rows(&container, &data, Some(unique), plan.forms.len(), rt);
+            let rows = emit_rows(&container, &data, Some(unique), rt);
             emits.push(quote! {
                 if let ::core::option::Option::Some(#data) = &self.#member {
-                    rows.push(#base);
-                    #(#repeats)*
+                    #rows
                 }
             });
         }
@@ -1017,7 +1041,6 @@ fn longitudinal_parts(
     let emit = quote! {
         let mut rows = ::std::vec::Vec::new();
         #(#emits)*
-        rows
     };
     (members, absorb, emit, event_structs)
 }

@@ -8,6 +8,7 @@
 
 mod decode;
 mod flat_json;
+mod pseudo;
 mod values;
 
 use std::borrow::Cow;
@@ -15,6 +16,9 @@ use std::borrow::Cow;
 pub use decode::{
     DecodeError, RecordError, decode_csv, decode_json, decode_json_stream, encode_rows,
     encode_rows_as,
+};
+pub use pseudo::{
+    SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
 };
 pub use values::{
     Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, MaybeMissing,
