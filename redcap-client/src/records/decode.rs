@@ -35,14 +35,15 @@ fn detail(value: &str, expected: &str) -> String {
     format!("`{value}` is not {expected}")
 }
 
-/// Fills `row` from one column, or says why not.
+/// Fills `row` from one column, given its id when the type has it, or says why not.
 pub(super) fn set<T: FlatRow>(
     row: &mut T,
+    index: Option<usize>,
     column: &str,
     raw: &str,
     mode: DecodeMode,
 ) -> Result<(), (String, String)> {
-    match T::column_index(column) {
+    match index {
         Some(index) => row
             .set_column(index, raw, mode)
             .map_err(|error| (raw.to_string(), error.expected.into_owned())),
@@ -274,14 +275,10 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
                 Some(expected) if *expected == column => Some(next),
                 _ => T::column_index(&column),
             };
-            let outcome = match index {
-                Some(index) => {
-                    next = index + 1;
-                    row.set_column(index, &raw, self.mode)
-                        .map_err(|error| (raw.to_string(), error.expected.into_owned()))
-                }
-                None => set(&mut row, &column, &raw, self.mode),
-            };
+            if let Some(index) = index {
+                next = index + 1;
+            }
+            let outcome = set(&mut row, index, &column, &raw, self.mode);
             if let Err((value, expected)) = outcome {
                 // Drain the rest of the object so the error is about values, not syntax.
                 while map
@@ -352,14 +349,16 @@ pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, D
         .iter()
         .map(str::to_string)
         .collect();
+    // The header names every row's columns: look each up once.
+    let indexes: Vec<Option<usize>> = header.iter().map(|c| T::column_index(c)).collect();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut number = 0;
     while reader.read_record(&mut record).map_err(syntax)? {
         number += 1;
         let mut row = T::default();
-        for (column, raw) in header.iter().zip(record.iter()) {
-            if let Err((value, expected)) = set(&mut row, column, raw, mode) {
+        for ((column, index), raw) in header.iter().zip(&indexes).zip(record.iter()) {
+            if let Err((value, expected)) = set(&mut row, *index, column, raw, mode) {
                 return Err(DecodeError::Value(RecordError {
                     row: number,
                     record: record.get(0).map(str::to_string),

@@ -123,14 +123,10 @@ impl<'t> Reader<'t> {
             if record.is_none() {
                 record = Some(raw.to_string());
             }
-            let outcome = match index {
-                Some(index) => {
-                    next = index + 1;
-                    row.set_column(index, &raw, mode)
-                        .map_err(|error| (raw.to_string(), error.expected.into_owned()))
-                }
-                None => set(&mut row, column, &raw, mode),
-            };
+            if let Some(index) = index {
+                next = index + 1;
+            }
+            let outcome = set(&mut row, index, column, &raw, mode);
             if let Err((value, expected)) = outcome {
                 // The rest of the object must be well formed for the error to be about
                 // values, not syntax.
