@@ -170,7 +170,9 @@ fn route(
         format,
         return_format,
     };
-    call(&ctx, method)
+    let reply = call(&ctx, method)?;
+    crate::activity::journal::after_call(&ctx, &method.name)?;
+    Ok(reply)
 }
 
 /// REDCap's privilege gate, before any method-level check.
@@ -225,6 +227,7 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "import_repeating_instruments_events" => design::import_repeating(ctx),
         "export_dags" => design::export_dags(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
+        "export_logging" => crate::activity::logging::export(ctx),
         other => Err(ApiError {
             status: 501,
             message: format!(

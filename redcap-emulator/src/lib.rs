@@ -61,6 +61,7 @@
 //! - Project states: production, analysis/cleanup, offline; expired rights
 //!   are enforced, suspended users are not modelled.
 
+mod activity;
 mod context;
 mod design;
 mod dispatch;
