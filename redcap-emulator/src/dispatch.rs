@@ -228,6 +228,12 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "export_dags" => design::export_dags(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
         "export_logging" => crate::activity::logging::export(ctx),
+        "export_report" => crate::activity::reports::export(ctx),
+        "export_survey_link" => crate::activity::surveys::export_link(ctx),
+        "export_survey_access_code" => crate::activity::surveys::export_access_code(ctx),
+        "export_survey_return_code" => crate::activity::surveys::export_return_code(ctx),
+        "export_survey_queue_link" => crate::activity::surveys::export_queue_link(ctx),
+        "export_survey_participant_list" => crate::activity::surveys::export_participant_list(ctx),
         other => Err(ApiError {
             status: 501,
             message: format!(

@@ -84,6 +84,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use serde::Serialize;
 
+pub use activity::setup::ReportDefinition;
 pub use rights::UserRights;
 
 /// The REDCap version the emulator answers as.
@@ -102,6 +103,9 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// The 64-character super token; generated when absent.
     pub super_token: Option<String>,
+    /// Reports to add to loaded projects (by project name), besides those
+    /// a project XML brings.
+    pub reports: Vec<(String, ReportDefinition)>,
 }
 
 impl Config {
@@ -126,6 +130,12 @@ impl Config {
     /// Uses this super token.
     pub fn super_token(mut self, token: impl Into<String>) -> Config {
         self.super_token = Some(token.into());
+        self
+    }
+
+    /// Adds a report to a loaded project (by its name).
+    pub fn report(mut self, project: impl Into<String>, report: ReportDefinition) -> Config {
+        self.reports.push((project.into(), report));
         self
     }
 }
@@ -164,6 +174,15 @@ pub enum StartError {
         /// The error.
         #[source]
         error: std::io::Error,
+    },
+    /// A configuration file (`--reports`, `--randomization`) cannot be
+    /// read or is not valid.
+    #[error("{path}: {message}")]
+    ConfigFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
     },
     /// The API spec embedded in `redcap-api-spec` does not load.
     #[error("the API spec does not load: {0}")]
@@ -249,6 +268,8 @@ fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedPro
         .map_err(|e| err(e.to_string()))?;
     let (project_id, token) =
         project_admin::create(&tx, name, &schema, &info, &records).map_err(|e| err(e.message))?;
+    activity::setup::load_xml(&tx, project_id, &String::from_utf8_lossy(&bytes))
+        .map_err(|e| err(e.to_string()))?;
     tx.commit().map_err(|e| err(e.to_string()))?;
     Ok(ServedProject {
         name: name.to_owned(),
@@ -280,6 +301,18 @@ impl Emulator {
         for (name, input) in &config.projects {
             projects.push(load_project(&conn, name, input)?);
         }
+        for (name, report) in &config.reports {
+            let project =
+                projects
+                    .iter()
+                    .find(|p| p.name == *name)
+                    .ok_or_else(|| StartError::Project {
+                        name: name.clone(),
+                        message: "a report names a project that is not loaded".into(),
+                    })?;
+            activity::setup::ensure_report(&conn, project.project_id, report)
+                .map_err(storage_error(&path))?;
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|error| StartError::Bind {
@@ -293,6 +326,9 @@ impl Emulator {
                 error,
             })?
             .port();
+        // Survey links are made under the emulator's own address.
+        store::set_setting(&conn, "base_url", &format!("http://127.0.0.1:{port}/"))
+            .map_err(storage_error(&path))?;
         let shared = Arc::new(http::Shared {
             conn: Mutex::new(conn),
             spec,

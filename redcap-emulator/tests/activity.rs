@@ -341,3 +341,568 @@ async fn date_range_export_reads_the_log() {
         0
     );
 }
+
+#[tokio::test]
+async fn report_export_takes_its_fields_order_and_options_from_the_project_xml() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let c = client(&emu, "simple");
+    // Report 1 of the project XML: record_id,height,health_complete,address,ethnicity.
+    let body = raw(
+        &c,
+        "export_report",
+        &[("report_id", "1"), ("format", "json")],
+    )
+    .await
+    .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows.len(), 5);
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "record_id",
+            "height",
+            "health_complete",
+            "address",
+            "ethnicity"
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        serde_json::json!({"record_id": "3", "height": "180", "health_complete": "2",
+            "address": "243 Hill St.\nGuthrie OK 73402", "ethnicity": "0"})
+    );
+    // Labels, label headers, another delimiter.
+    let csv = raw(
+        &c,
+        "export_report",
+        &[
+            ("report_id", "1"),
+            ("format", "csv"),
+            ("rawOrLabel", "label"),
+            ("rawOrLabelHeaders", "label"),
+            ("csvDelimiter", ";"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        csv.starts_with("\"Study ID\";\"Height (cm)\";Complete?;\"Street, City, State, ZIP\";Ethnicity\n1;7;Unverified;\"14 Rose Cottage St.\nKenning UK, 323232\";\"NOT Hispanic or Latino\"\n"),
+        "{csv}"
+    );
+    // Report 2 combines the checkbox values.
+    let csv = raw(
+        &c,
+        "export_report",
+        &[("report_id", "2"), ("format", "csv")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        csv,
+        "record_id,race\n1,5\n2,\"3,5\"\n3,\"4,5\"\n4,\"2,5\"\n5,\"1,6\"\n"
+    );
+    let csv = raw(
+        &c,
+        "export_report",
+        &[
+            ("report_id", "2"),
+            ("format", "csv"),
+            ("rawOrLabel", "label"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        csv.contains("\n2,\"Native Hawaiian or Other Pacific Islander,White\"\n"),
+        "{csv}"
+    );
+    // The export is logged as a data export.
+    let got = rows_of(&log(&c, &[("logtype", "export")]).await);
+    assert_eq!(
+        got[0]["details"],
+        "report_id: 2, export_format: CSV, rawOrLabel: label"
+    );
+}
+
+fn rows_of(body: &str) -> Vec<serde_json::Value> {
+    serde_json::from_str(body).expect("json")
+}
+
+#[tokio::test]
+async fn report_filters_logic_events_and_dags_in_a_longitudinal_project() {
+    let emu = start(&[("doctest", "PyCap/tests/data/doctest_project.xml")]).await;
+    let c = client(&emu, "doctest");
+    // Its report: record_id and checkbox_field where field_1 = 1.
+    let body = raw(
+        &c,
+        "export_report",
+        &[("report_id", "1"), ("format", "json")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        body,
+        r#"[{"record_id":"1","redcap_event_name":"event_1_arm_1","redcap_repeat_instrument":"","redcap_repeat_instance":1,"checkbox_field___1":"0","checkbox_field___2":"1"},{"record_id":"3","redcap_event_name":"event_1_arm_1","redcap_repeat_instrument":"","redcap_repeat_instance":1,"checkbox_field___1":"0","checkbox_field___2":"0"}]"#
+    );
+    let xml = raw(
+        &c,
+        "export_report",
+        &[("report_id", "1"), ("format", "xml")],
+    )
+    .await
+    .unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<records>\n<item><record_id><![CDATA[1]]></record_id>"), "{xml}");
+}
+
+#[tokio::test]
+async fn report_definitions_from_the_config_sort_and_filter() {
+    let mut by_age = redcap_emulator::ReportDefinition::default();
+    by_age.title = "By age".into();
+    by_age.fields = vec!["age".into(), "record_id".into(), "sex".into()];
+    by_age.filter_logic = "[age] > 15".into();
+    by_age.order_by = vec![("age".into(), "DESC".into())];
+    let mut dag_2 = redcap_emulator::ReportDefinition::default();
+    dag_2.fields = vec!["record_id".into(), "name_first".into()];
+    dag_2.filter_dags = vec!["dag_2".into()];
+    dag_2.output_dags = true;
+    let config = redcap_emulator::Config::default()
+        .project("simple", fixture(SIMPLE))
+        .report("simple", by_age)
+        .report("simple", dag_2);
+    let emu = redcap_emulator::Emulator::start(config).await.unwrap();
+    let c = client(&emu, "simple");
+    // Reports 1 and 2 come from the project XML; the config adds 3 and 4.
+    let csv = raw(
+        &c,
+        "export_report",
+        &[("report_id", "3"), ("format", "csv")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(csv, "record_id,age,sex\n3,80,1\n4,61,0\n5,59,1\n");
+    let csv = raw(
+        &c,
+        "export_report",
+        &[("report_id", "4"), ("format", "csv")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        csv,
+        "record_id,redcap_data_access_group,name_first\n5,dag_2,\"John Lee\"\n"
+    );
+    // A DAG user sees only their DAG's records (none of dag_2 here), and
+    // per-form export rights remove fields.
+    let pid = emu.projects()[0].project_id;
+    let mut rights = UserRights::full();
+    rights.group = Some("dag_1".into());
+    rights.forms_export.insert("demographics".into(), 0);
+    rights.forms_export.insert("health".into(), 1);
+    let token = emu.add_user(pid, "dag1", rights).unwrap();
+    let d = redcap_client::Client::new(emu.url(), &token).unwrap();
+    let csv = raw(
+        &d,
+        "export_report",
+        &[("report_id", "1"), ("format", "csv")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        csv,
+        "record_id,height,health_complete,ethnicity\n1,7,1,1\n2,6,0,1\n3,180,2,0\n"
+    );
+}
+
+#[tokio::test]
+async fn report_errors_and_rights() {
+    let emu = start(&[
+        ("simple", SIMPLE),
+        ("doctest", "PyCap/tests/data/doctest_project.xml"),
+    ])
+    .await;
+    let c = client(&emu, "simple");
+    for (id, shown) in [("3", "3"), ("99", "99"), ("abc", "abc"), ("", "")] {
+        let error = raw(
+            &c,
+            "export_report",
+            &[("report_id", id), ("format", "json")],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (error.status(), error.api_message().map(str::to_owned)),
+            (
+                Some(403),
+                Some(format!(
+                    "The API request cannot complete because report_id={shown} does not belong to this project."
+                ))
+            )
+        );
+    }
+    let pid = emu.projects()[0].project_id;
+    let mut rights = UserRights::full();
+    for form in ["demographics", "health", "race_and_ethnicity"] {
+        rights.forms_export.insert(form.into(), 0);
+    }
+    let token = emu.add_user(pid, "noexport", rights).unwrap();
+    let n = redcap_client::Client::new(emu.url(), &token).unwrap();
+    let error = n.export_report().report_id(1).send().await.unwrap_err();
+    assert_eq!(
+        (error.status(), error.api_message()),
+        (
+            Some(403),
+            Some(
+                "The API request cannot complete because currently you have \"No Access\" data export rights. Higher level data export rights are required for this operation."
+            )
+        )
+    );
+    // The typed client reads the rows.
+    let rows = c.export_report().report_id(2).send().await.unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[1].get("race"), Some("3,5"));
+}
+
+const DOCTEST: &str = "PyCap/tests/data/doctest_project.xml";
+
+/// The `content` of a method this file calls without the typed client.
+fn content_of(method: &str) -> &'static str {
+    match method {
+        "export_survey_link" => "surveyLink",
+        "export_survey_access_code" => "surveyAccessCode",
+        "export_survey_return_code" => "surveyReturnCode",
+        "export_survey_queue_link" => "surveyQueueLink",
+        "export_survey_participant_list" => "participantList",
+        "randomize_record" => "record",
+        other => panic!("no content for {other}"),
+    }
+}
+
+/// A POST to `at` = (url, token) (missing parameters included, which
+/// the typed client refuses to send): (status, body), the message alone
+/// for a JSON error.
+async fn call(at: &(String, String), method: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let mut form = vec![
+        ("token", at.1.as_str()),
+        ("content", content_of(method)),
+        ("returnFormat", "json"),
+    ];
+    if method == "randomize_record" {
+        form.push(("action", "randomize"));
+    }
+    form.extend_from_slice(params);
+    let (status, _, body) = post(&at.0, &form).await;
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+    (status, message.unwrap_or(body))
+}
+
+#[tokio::test]
+async fn survey_links_and_codes() {
+    let emu = start(&[("doctest", DOCTEST)]).await;
+    let c = client(&emu, "doctest");
+    let tc = (
+        emu.url().to_owned(),
+        emu.token("doctest").unwrap().to_owned(),
+    );
+    let base = emu.url().trim_end_matches("api/").to_owned();
+    let args = [
+        ("record", "1"),
+        ("instrument", "form_1"),
+        ("event", "event_1_arm_1"),
+    ];
+    let (status, link) = call(&tc, "export_survey_link", &args).await;
+    assert_eq!(status, 200);
+    let hash = link
+        .strip_prefix(&format!("{base}surveys/?s="))
+        .unwrap_or_else(|| panic!("{link}"));
+    assert_eq!(hash.len(), 10);
+    assert!(
+        hash.chars()
+            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit())
+    );
+    // Stable, and distinct per record and per instance of the repeating event.
+    assert_eq!(call(&tc, "export_survey_link", &args).await.1, link);
+    let other = call(
+        &tc,
+        "export_survey_link",
+        &[
+            ("record", "2"),
+            ("instrument", "form_1"),
+            ("event", "event_1_arm_1"),
+        ],
+    )
+    .await
+    .1;
+    assert_ne!(other, link);
+    let second = call(
+        &tc,
+        "export_survey_link",
+        &[
+            ("record", "1"),
+            ("instrument", "form_1"),
+            ("event", "event_1_arm_1"),
+            ("repeat_instance", "2"),
+        ],
+    )
+    .await
+    .1;
+    assert_ne!(second, link);
+    // Access code (9 characters) and return code (8; Save & Return is on).
+    let (status, access) = call(&tc, "export_survey_access_code", &args).await;
+    assert_eq!((status, access.len()), (200, 9));
+    let (status, ret) = call(&tc, "export_survey_return_code", &args).await;
+    assert_eq!((status, ret.len()), (200, 8));
+    // The queue is active in the project XML.
+    let (status, queue) = call(&tc, "export_survey_queue_link", &[("record", "1")]).await;
+    assert_eq!(status, 200);
+    assert!(queue.starts_with(&format!("{base}surveys/?sq=")), "{queue}");
+    // The typed client reads the bare text.
+    let typed = c
+        .export_survey_link()
+        .record("1")
+        .instrument("form_1")
+        .event("event_1_arm_1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed.as_str(), link);
+    // Each download is logged as Manage/Design.
+    let got = rows(&log(&c, &[("logtype", "manage")]).await);
+    let details: Vec<&str> = got.iter().map(|r| r["details"].as_str().unwrap()).collect();
+    assert_eq!(
+        &details[..5],
+        [
+            "Download survey link (API)",
+            "Download survey queue link (API)",
+            "Download survey return code (API)",
+            "Download survey access code (API)",
+            "Download survey link (API)",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn survey_errors_in_redcap_order() {
+    let emu = start(&[("doctest", DOCTEST), ("simple", SIMPLE)]).await;
+    let tc = (
+        emu.url().to_owned(),
+        emu.token("doctest").unwrap().to_owned(),
+    );
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("instrument", "form_1")],
+            "The parameter 'record' is missing",
+        ),
+        (
+            &[("record", "99"), ("instrument", "form_1")],
+            "The record \"99\" does not exist",
+        ),
+        (&[("record", "1")], "The parameter 'instrument' is missing"),
+        (
+            &[("record", "1"), ("instrument", "nope")],
+            "Invalid instrument",
+        ),
+        (
+            &[("record", "1"), ("instrument", "form_1")],
+            "The parameter 'event' is missing",
+        ),
+        (
+            &[("record", "1"), ("instrument", "form_1"), ("event", "nope")],
+            "Invalid event",
+        ),
+        (
+            &[
+                ("record", "1"),
+                ("instrument", "form_1"),
+                ("event", "event_2_arm_1"),
+            ],
+            "The instrument \"form_1\" has not been designated for the event \"event_2_arm_1\"",
+        ),
+    ];
+    for method in [
+        "export_survey_link",
+        "export_survey_access_code",
+        "export_survey_return_code",
+    ] {
+        for (args, message) in cases {
+            assert_eq!(
+                call(&tc, method, args).await,
+                (400, (*message).to_owned()),
+                "{method} {args:?}"
+            );
+        }
+    }
+    assert_eq!(
+        call(&tc, "export_survey_queue_link", &[]).await,
+        (400, "The parameter 'record' is missing".to_owned())
+    );
+    assert_eq!(
+        call(&tc, "export_survey_queue_link", &[("record", "x")]).await,
+        (400, "The record \"x\" does not exist".to_owned())
+    );
+    // A project without surveys.
+    let ts = (
+        emu.url().to_owned(),
+        emu.token("simple").unwrap().to_owned(),
+    );
+    let args = [("record", "1"), ("instrument", "demographics")];
+    assert_eq!(
+        call(&ts, "export_survey_link", &args).await,
+        (
+            400,
+            "The instrument 'demographics' has not been enabled as a survey".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&ts, "export_survey_return_code", &args).await,
+        (
+            400,
+            "The instrument \"demographics\" has not been enabled as a survey".to_owned()
+        )
+    );
+    assert_eq!(
+        call(
+            &ts,
+            "export_survey_participant_list",
+            &[("instrument", "demographics")]
+        )
+        .await,
+        (
+            400,
+            "The instrument 'demographics' has not been enabled as a survey".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&ts, "export_survey_queue_link", &[("record", "1")]).await,
+        (400, "The Survey Queue has not been enabled in this project. You will need to enable the Survey Queue before using this method.".to_owned())
+    );
+    // The participant list: instrument, then event (no designation check).
+    assert_eq!(
+        call(&tc, "export_survey_participant_list", &[]).await,
+        (400, "The parameter 'instrument' is missing".to_owned())
+    );
+    assert_eq!(
+        call(
+            &tc,
+            "export_survey_participant_list",
+            &[("instrument", "form_1")]
+        )
+        .await,
+        (400, "The parameter 'event' is missing".to_owned())
+    );
+    assert_eq!(
+        call(
+            &tc,
+            "export_survey_participant_list",
+            &[("instrument", "form_1"), ("event", "x")]
+        )
+        .await,
+        (400, "Invalid event".to_owned())
+    );
+    // Without the Survey Distribution Tools right: 403 before anything else.
+    let pid = emu.projects()[0].project_id;
+    let mut rights = UserRights::full();
+    rights.manage_survey_participants = false;
+    let token = emu.add_user(pid, "noparts", rights).unwrap();
+    let tn = (emu.url().to_owned(), token);
+    let forbidden = "The API request cannot complete because currently you do not have \"Manage Survey Participants\" privileges, which are required for this operation.".to_owned();
+    for method in [
+        "export_survey_link",
+        "export_survey_access_code",
+        "export_survey_return_code",
+        "export_survey_queue_link",
+        "export_survey_participant_list",
+    ] {
+        assert_eq!(
+            call(&tn, method, &[]).await,
+            (403, forbidden.clone()),
+            "{method}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn survey_participant_list_columns() {
+    let emu = start(&[("doctest", DOCTEST)]).await;
+    let tc = (
+        emu.url().to_owned(),
+        emu.token("doctest").unwrap().to_owned(),
+    );
+    let args = [
+        ("instrument", "form_1"),
+        ("event", "event_1_arm_1"),
+        ("format", "json"),
+    ];
+    let (status, body) = call(&tc, "export_survey_participant_list", &args).await;
+    assert_eq!(status, 200);
+    let list = rows_of(&body);
+    assert_eq!(list.len(), 3);
+    let keys: Vec<&String> = list[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "email",
+            "email_occurrence",
+            "identifier",
+            "record",
+            "repeat_instance",
+            "invitation_sent_status",
+            "invitation_send_time",
+            "response_status",
+            "survey_access_code",
+            "survey_link",
+            "survey_queue_link"
+        ]
+    );
+    assert_eq!(list[1]["record"], "2");
+    assert_eq!(list[1]["email_occurrence"], 2);
+    assert_eq!(list[1]["response_status"], 0);
+    // The same link and code as the per-record methods.
+    let link = call(
+        &tc,
+        "export_survey_link",
+        &[
+            ("record", "2"),
+            ("instrument", "form_1"),
+            ("event", "event_1_arm_1"),
+        ],
+    )
+    .await
+    .1;
+    assert_eq!(list[1]["survey_link"], link.as_str());
+    let code = call(
+        &tc,
+        "export_survey_access_code",
+        &[
+            ("record", "2"),
+            ("instrument", "form_1"),
+            ("event", "event_1_arm_1"),
+        ],
+    )
+    .await
+    .1;
+    assert_eq!(list[1]["survey_access_code"], code.as_str());
+    let csv = call(
+        &tc,
+        "export_survey_participant_list",
+        &[
+            ("instrument", "form_1"),
+            ("event", "event_1_arm_1"),
+            ("format", "csv"),
+        ],
+    )
+    .await
+    .1;
+    assert!(csv.starts_with("email,email_occurrence,identifier,record,repeat_instance,invitation_sent_status,invitation_send_time,response_status,survey_access_code,survey_link,survey_queue_link\n,1,,1,1,0,,0,"), "{csv}");
+    // A DAG user sees only their DAG's records (record 1 is in test_dag).
+    let pid = emu.projects()[0].project_id;
+    let mut rights = UserRights::full();
+    rights.group = Some("test_dag".into());
+    let token = emu.add_user(pid, "dag", rights).unwrap();
+    let td = (emu.url().to_owned(), token);
+    let list = rows_of(&call(&td, "export_survey_participant_list", &args).await.1);
+    let records: Vec<&str> = list.iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(records, ["1"]);
+}

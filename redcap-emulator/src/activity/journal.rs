@@ -342,6 +342,26 @@ pub(crate) fn after_call(ctx: &Ctx<'_>, method: &str) -> Result<(), ApiError> {
             }
             data_export(ctx, &settings)
         }
+        "export_report" => {
+            let p = ctx.params;
+            data_export(
+                ctx,
+                &[
+                    (
+                        "report_id",
+                        p.get("report_id").unwrap_or_default().to_owned(),
+                    ),
+                    (
+                        "export_format",
+                        p.non_empty("format").unwrap_or("xml").to_uppercase(),
+                    ),
+                    (
+                        "rawOrLabel",
+                        p.choice("rawOrLabel", &["raw", "label"], "raw").to_owned(),
+                    ),
+                ],
+            )
+        }
         "import_metadata" => manage("redcap_metadata", "Upload data dictionary (API)"),
         "import_project_info" => manage("redcap_projects", "Import project information (API)"),
         "import_arms" => manage("redcap_events_arms", "Import arms (API)"),
