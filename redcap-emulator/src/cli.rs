@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// "filter_logic": …, "order_by": [["field", "DESC"]], …}]}`.
     #[arg(long, value_name = "FILE")]
     pub reports: Option<PathBuf>,
+    /// Randomisations to add, as JSON: `{"PROJECT": [{"randomization_id":
+    /// 1, "target_field": …, "strata": [{"field": …}], "allocations":
+    /// [{"target": "1", "alt": "R-001", "strata": {…}}]}]}`.
+    #[arg(long, value_name = "FILE")]
+    pub randomization: Option<PathBuf>,
 }
 
 /// Reads a `{"PROJECT": [item, …]}` JSON file.
@@ -65,6 +70,9 @@ impl ServeArgs {
         }
         if let Some(path) = &self.reports {
             config.reports = per_project(path)?;
+        }
+        if let Some(path) = &self.randomization {
+            config.randomizations = per_project(path)?;
         }
         Ok(config)
     }

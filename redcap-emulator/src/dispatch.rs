@@ -179,6 +179,11 @@ fn route(
 fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
     let rights = &user.rights;
     match method.action.as_deref() {
+        // Randomize needs only its own right, not API import or export.
+        Some("randomize") if !rights.random_perform => Err(ApiError::forbidden(
+            crate::activity::randomize::NO_RANDOMIZE,
+        )),
+        Some("randomize") => Ok(()),
         Some("delete") if !rights.record_delete => Err(ApiError::forbidden(NO_DELETE)),
         Some("rename") if !rights.record_rename => Err(ApiError::forbidden(NO_RENAME)),
         _ if method.read_only && !rights.api_export => Err(ApiError::forbidden(NO_EXPORT)),
@@ -229,6 +234,7 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "export_project_xml" => project_admin::export_project_xml(ctx),
         "export_logging" => crate::activity::logging::export(ctx),
         "export_report" => crate::activity::reports::export(ctx),
+        "randomize_record" => crate::activity::randomize::randomize(ctx),
         "export_survey_link" => crate::activity::surveys::export_link(ctx),
         "export_survey_access_code" => crate::activity::surveys::export_access_code(ctx),
         "export_survey_return_code" => crate::activity::surveys::export_return_code(ctx),

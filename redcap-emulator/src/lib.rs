@@ -84,6 +84,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use serde::Serialize;
 
+pub use activity::randomize::{Allocation, Randomization, Stratum};
 pub use activity::setup::ReportDefinition;
 pub use rights::UserRights;
 
@@ -106,6 +107,9 @@ pub struct Config {
     /// Reports to add to loaded projects (by project name), besides those
     /// a project XML brings.
     pub reports: Vec<(String, ReportDefinition)>,
+    /// Randomisations (with their allocation tables) of loaded projects,
+    /// by project name.
+    pub randomizations: Vec<(String, Randomization)>,
 }
 
 impl Config {
@@ -130,6 +134,12 @@ impl Config {
     /// Uses this super token.
     pub fn super_token(mut self, token: impl Into<String>) -> Config {
         self.super_token = Some(token.into());
+        self
+    }
+
+    /// Adds a randomisation to a loaded project (by its name).
+    pub fn randomization(mut self, project: impl Into<String>, setup: Randomization) -> Config {
+        self.randomizations.push((project.into(), setup));
         self
     }
 
@@ -311,6 +321,18 @@ impl Emulator {
                         message: "a report names a project that is not loaded".into(),
                     })?;
             activity::setup::ensure_report(&conn, project.project_id, report)
+                .map_err(storage_error(&path))?;
+        }
+        for (name, setup) in &config.randomizations {
+            let project =
+                projects
+                    .iter()
+                    .find(|p| p.name == *name)
+                    .ok_or_else(|| StartError::Project {
+                        name: name.clone(),
+                        message: "a randomization names a project that is not loaded".into(),
+                    })?;
+            activity::randomize::put(&conn, project.project_id, setup)
                 .map_err(storage_error(&path))?;
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))

@@ -906,3 +906,207 @@ async fn survey_participant_list_columns() {
     let records: Vec<&str> = list.iter().map(|r| r["record"].as_str().unwrap()).collect();
     assert_eq!(records, ["1"]);
 }
+
+fn allocation(target: &str, alt: &str, strata: &[(&str, &str)]) -> redcap_emulator::Allocation {
+    let mut a = redcap_emulator::Allocation::default();
+    a.target = target.into();
+    a.alt = alt.into();
+    a.strata = strata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    a
+}
+
+fn stratum(field: &str) -> redcap_emulator::Stratum {
+    let mut s = redcap_emulator::Stratum::default();
+    s.field = field.into();
+    s
+}
+
+async fn randomizing_emulator() -> redcap_emulator::Emulator {
+    let mut by_sex = redcap_emulator::Randomization::default();
+    by_sex.randomization_id = 7;
+    by_sex.target_field = "interpreter_needed".into();
+    by_sex.strata = vec![stratum("sex")];
+    by_sex.allocations = vec![
+        allocation("1", "R-001", &[("sex", "0")]),
+        allocation("0", "R-002", &[("sex", "1")]),
+        allocation("0", "R-003", &[("sex", "0")]),
+    ];
+    let mut by_dag = redcap_emulator::Randomization::default();
+    by_dag.randomization_id = 8;
+    by_dag.target_field = "comments".into();
+    by_dag.strata = vec![stratum("redcap_data_access_group")];
+    by_dag.blinded = true;
+    by_dag.allocations = vec![allocation(
+        "A",
+        "X-1",
+        &[("redcap_data_access_group", "dag_1")],
+    )];
+    let config = redcap_emulator::Config::default()
+        .project("simple", fixture(SIMPLE))
+        .randomization("simple", by_sex)
+        .randomization("simple", by_dag);
+    redcap_emulator::Emulator::start(config).await.unwrap()
+}
+
+#[tokio::test]
+async fn randomize_allocates_in_order_within_strata() {
+    let emu = randomizing_emulator().await;
+    let c = client(&emu, "simple");
+    let t = (
+        emu.url().to_owned(),
+        emu.token("simple").unwrap().to_owned(),
+    );
+    import(
+        &c,
+        r#"[{"record_id":"10","sex":"0"},{"record_id":"11","name_first":"N"},{"record_id":"12","sex":"1"},{"record_id":"13","sex":"1"}]"#,
+    )
+    .await;
+    let args = |record: &'static str, format: &'static str| {
+        vec![
+            ("record", record),
+            ("randomization_id", "7"),
+            ("format", format),
+        ]
+    };
+    let mut a = args("10", "json");
+    a.push(("returnAlt", "true"));
+    assert_eq!(
+        call(&t, "randomize_record", &a).await,
+        (
+            200,
+            r#"{"randomization_id":7,"record":"10","target_field":"1","target_field_name":"interpreter_needed","target_field_alt":"R-001"}"#.to_owned()
+        )
+    );
+    let rows = c.export_records().records(["10"]).send().await.unwrap();
+    assert_eq!(rows[0].get("interpreter_needed"), Some("1"));
+    assert_eq!(
+        call(&t, "randomize_record", &args("10", "json")).await,
+        (
+            200,
+            "Cannot randomize. Randomization already completed for record.".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &args("11", "json")).await,
+        (
+            200,
+            "Cannot randomize. Missing stratification data for fields: sex".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &args("12", "csv")).await,
+        (
+            200,
+            "randomization_id,record,target_field,target_field_name\n7,12,0,interpreter_needed\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &args("13", "xml")).await,
+        (
+            200,
+            "Cannot randomize. No allocations available.".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &args("99", "json")).await,
+        (200, "Cannot randomize. Record does not exist.".to_owned())
+    );
+    for rid in ["1", "x", ""] {
+        assert_eq!(
+            call(
+                &t,
+                "randomize_record",
+                &[("record", "13"), ("randomization_id", rid)]
+            )
+            .await,
+            (200, "Invalid data supplied".to_owned())
+        );
+    }
+    // The log names the record.
+    let got = rows_of(&log(&c, &[("record", "12")]).await);
+    assert_eq!(got[0]["action"], "Randomization 12");
+    assert_eq!(got[0]["details"], "Randomize record (API)");
+    // The typed client reads the answer.
+    import(&c, r#"[{"record_id":"14","sex":"0"}]"#).await;
+    let typed = c
+        .randomize_record()
+        .record("14")
+        .randomization_id(7)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            typed.record.as_str(),
+            typed.randomization_id.as_str(),
+            typed.target_field.as_str()
+        ),
+        ("14", "7", "0")
+    );
+}
+
+#[tokio::test]
+async fn randomize_by_dag_blinded_and_its_rights() {
+    let emu = randomizing_emulator().await;
+    let t = (
+        emu.url().to_owned(),
+        emu.token("simple").unwrap().to_owned(),
+    );
+    let args = |record: &'static str| {
+        vec![
+            ("record", record),
+            ("randomization_id", "8"),
+            ("format", "xml"),
+            ("returnAlt", "1"),
+        ]
+    };
+    assert_eq!(
+        call(&t, "randomize_record", &args("4")).await,
+        (
+            200,
+            "Cannot randomize. Record not assigned to a DAG".to_owned()
+        )
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &args("1")).await,
+        (
+            200,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<randomization_id><![CDATA[8]]></randomization_id><record><![CDATA[1]]></record><target_field><![CDATA[A]]></target_field><target_field_name><![CDATA[comments]]></target_field_name><target_field_alt><![CDATA[*]]></target_field_alt>\n</items>\n".to_owned()
+        )
+    );
+    // Without the Randomize right: the gate's 403. API import/export are
+    // not needed.
+    let pid = emu.projects()[0].project_id;
+    let mut rights = UserRights::full();
+    rights.random_perform = false;
+    let token = emu.add_user(pid, "norand", rights).unwrap();
+    assert_eq!(
+        call(
+            &(emu.url().to_owned(), token),
+            "randomize_record",
+            &args("2")
+        )
+        .await,
+        (403, "You do not have Randomize privileges".to_owned())
+    );
+    let mut rights = UserRights::full();
+    rights.api_export = false;
+    rights.api_import = false;
+    let token = emu.add_user(pid, "randonly", rights).unwrap();
+    assert_eq!(
+        call(
+            &(emu.url().to_owned(), token),
+            "randomize_record",
+            &args("2")
+        )
+        .await,
+        (
+            200,
+            "Cannot randomize. No allocations available.".to_owned()
+        )
+    );
+}

@@ -208,6 +208,10 @@ fn render(layout: &Layout<'_>, row: &Row) -> (String, String, String) {
             };
             row.description.clone()
         }
+        "MANAGE" if row.description.starts_with("Randomize record") => {
+            details = row.description.clone();
+            "Randomization".to_owned()
+        }
         _ => {
             // MANAGE and anything else: the description is the detail.
             details = row.description.clone();
@@ -218,7 +222,18 @@ fn render(layout: &Layout<'_>, row: &Row) -> (String, String, String) {
     let record = id.clone();
     // Longitudinal projects name the event after the record (the first
     // event when the row has none); not for DAG (re)assignments.
-    if layout.longitudinal() && data && !dag_change && row.event != "DATA_EXPORT" {
+    let record_event = matches!(
+        row.event.as_str(),
+        "OTHER"
+            | "UPDATE"
+            | "INSERT"
+            | "DELETE"
+            | "DOC_UPLOAD"
+            | "DOC_DELETE"
+            | "LOCK_RECORD"
+            | "ESIGNATURE"
+    );
+    if layout.longitudinal() && data && !dag_change && record_event {
         let info = if row.event_name.is_empty() {
             layout.events.first()
         } else {

@@ -5,6 +5,7 @@
 pub(crate) mod blocks;
 pub(crate) mod journal;
 pub(crate) mod logging;
+pub(crate) mod randomize;
 pub(crate) mod reports;
 pub(crate) mod setup;
 pub(crate) mod surveys;
@@ -33,7 +34,8 @@ CREATE INDEX IF NOT EXISTS log_event_project ON log_event (project_id, log_event
 /// Creates the activity tables when they do not exist yet.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(setup::SCHEMA)
+    conn.execute_batch(setup::SCHEMA)?;
+    conn.execute_batch(randomize::SCHEMA)
 }
 
 /// The username of the caller: the owner of the request's token, or (for
