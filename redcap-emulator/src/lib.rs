@@ -28,13 +28,39 @@
 //! data access groups (export), project XML export, version, and
 //! `content=project` with the super token.
 //!
+//! Activity (`src/activity/`): the project log — record creates, updates,
+//! deletes, renames and DAG assignments with REDCap's `field = 'value'`
+//! details, design imports and the exports REDCap logs — and
+//! `export_logging` with every filter; `export_report` (reports from the
+//! project XML's `redcap:Reports`, [`Config::report`] or `--reports`);
+//! survey link, access code, return code, queue link and participant list
+//! (surveys, Save & Return and the queue from the project XML); and
+//! `randomize_record` with an allocation table from
+//! [`Config::randomization`] or `--randomization`.
+//!
 //! # Not yet emulated
 //!
-//! - Files, file repository, PDFs, surveys (links, codes, participants,
-//!   `exportSurveyFields` columns and `{form}_timestamp`), reports, logging,
-//!   users, user roles, DAG import/delete/switch, user–DAG mappings,
-//!   randomisation, field validation types, attachments: these methods answer
-//!   501 with a message naming the method.
+//! - Files, file repository, PDFs, `exportSurveyFields` columns and
+//!   `{form}_timestamp`, users, user roles, DAG import/delete/switch,
+//!   user–DAG mappings, field validation types, attachments: these methods
+//!   answer 501 with a message naming the method.
+//! - Logging: page views (`logtype=page_view` is always empty), user and
+//!   role changes, locking, the project's creation and the "reason for
+//!   change" column are not logged; the logged exports of metadata,
+//!   instruments, project info, DAGs and project XML are not logged;
+//!   `delete_logging` has no effect (REDCap honours it only when an
+//!   administrator allows it for the project).
+//! - Reports: the per-report user access lists (all users may export every
+//!   report, as `user_access="ALL"` in project XML), dynamic filters,
+//!   `output_missing_data_codes`, `remove_line_breaks_in_values`.
+//! - Surveys: links and codes are derived from the record, instrument,
+//!   event and instance instead of stored random values; survey responses
+//!   and invitations do not exist (participant `response_status` and
+//!   `invitation_sent_status` are always 0, e-mail and identifier blank);
+//!   survey login, time-limited links and Twilio columns.
+//! - Randomisation: only from the emulator configuration (a project XML's
+//!   `redcap:Randomization` has no allocation table); no
+//!   `redcap:RandomizationEnabled` check.
 //! - Record export: the record-name hash for de-identified export rights;
 //!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox

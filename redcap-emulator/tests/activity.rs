@@ -1110,3 +1110,99 @@ async fn randomize_by_dag_blinded_and_its_rights() {
         )
     );
 }
+
+#[tokio::test]
+async fn logging_names_the_event_in_longitudinal_projects() {
+    let emu = start(&[("long", PYCAP_LONG), ("doctest", DOCTEST)]).await;
+    let c = client(&emu, "long");
+    import(
+        &c,
+        r#"[{"study_id":"99","redcap_event_name":"enrollment_arm_1","address":"Here"}]"#,
+    )
+    .await;
+    let got = rows(&log(&c, &[("record", "99")]).await);
+    assert_eq!(
+        got,
+        vec![row(
+            "long_admin",
+            "Create record (API) 99 (Enrollment (Arm 1: Drug A))",
+            "study_id = '99', address = 'Here', demographics_complete = '0'",
+            "99"
+        )]
+    );
+    // One arm: the event name alone; an instance of a repeating event is
+    // named in the details.
+    let d = client(&emu, "doctest");
+    import(
+        &d,
+        r#"[{"record_id":"1","redcap_event_name":"event_1_arm_1","redcap_repeat_instrument":"","redcap_repeat_instance":"2","field_1":"0"}]"#,
+    )
+    .await;
+    let got = rows(&log(&d, &[("record", "1")]).await);
+    assert_eq!(got[0]["action"], "Update record (API) 1 (Event 1)");
+    assert!(
+        got[0]["details"]
+            .as_str()
+            .unwrap()
+            .starts_with("[instance = 2], record_id = '1', field_1 = '0'"),
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_record_keeps_its_log_whatever_delete_logging_says() {
+    // REDCap deletes a record's log only when an administrator allowed it
+    // for the project ("Delete a record's logging activity when deleting
+    // the record?"), which the emulator does not model: the log stays.
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let c = client(&emu, "simple");
+    raw(
+        &c,
+        "delete_records",
+        &[("records[0]", "3"), ("delete_logging", "1")],
+    )
+    .await
+    .unwrap();
+    let got = rows(&log(&c, &[("record", "3")]).await);
+    let actions: Vec<&str> = got.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "Delete record (API) 3",
+            "Update record (API) 3",
+            "Create record (API) 3"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn logging_design_changes() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let c = client(&emu, "simple");
+    let dictionary = raw(&c, "export_metadata", &[("format", "csv")])
+        .await
+        .unwrap();
+    raw(
+        &c,
+        "import_metadata",
+        &[("format", "csv"), ("data", &dictionary)],
+    )
+    .await
+    .unwrap();
+    raw(&c, "export_field_names", &[("format", "json")])
+        .await
+        .unwrap();
+    let got = rows(&log(&c, &[("logtype", "manage")]).await);
+    let details: Vec<&str> = got.iter().map(|r| r["details"].as_str().unwrap()).collect();
+    assert_eq!(
+        details,
+        [
+            "Download export field names (API)",
+            "Upload data dictionary (API)"
+        ]
+    );
+    assert!(
+        got.iter()
+            .all(|r| r["action"] == "Manage/Design " && r["record"] == "")
+    );
+}
