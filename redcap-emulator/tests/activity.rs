@@ -1206,3 +1206,70 @@ async fn logging_design_changes() {
             .all(|r| r["action"] == "Manage/Design " && r["record"] == "")
     );
 }
+
+#[tokio::test]
+async fn reports_and_randomization_files_on_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("redcap-emulator-activity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reports = dir.join("reports.json");
+    std::fs::write(
+        &reports,
+        r#"{"simple": [{"title": "Names", "fields": ["record_id", "name_last"], "order_by": [["name_last", "ASC"]]}]}"#,
+    )
+    .unwrap();
+    let randomization = dir.join("randomization.json");
+    std::fs::write(
+        &randomization,
+        r#"{"simple": [{"randomization_id": 5, "target_field": "interpreter_needed",
+            "allocations": [{"target": "1", "alt": "A-1"}]}]}"#,
+    )
+    .unwrap();
+    let args = redcap_emulator::cli::ServeArgs {
+        port: 0,
+        projects: vec![format!("simple={}", fixture(SIMPLE).display())],
+        data_dir: None,
+        super_token: None,
+        reports: Some(reports.clone()),
+        randomization: Some(randomization),
+    };
+    let emu = redcap_emulator::Emulator::start(args.config().unwrap())
+        .await
+        .unwrap();
+    let c = client(&emu, "simple");
+    let csv = raw(
+        &c,
+        "export_report",
+        &[("report_id", "3"), ("format", "csv")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        csv,
+        "record_id,name_last\n4,DAG\n1,Nutmouse\n2,Nutmouse\n5,Walker\n3,Wood\n"
+    );
+    let t = (
+        emu.url().to_owned(),
+        emu.token("simple").unwrap().to_owned(),
+    );
+    assert_eq!(
+        call(&t, "randomize_record", &[("record", "4"), ("randomization_id", "5"), ("format", "json")]).await,
+        (
+            200,
+            r#"{"randomization_id":5,"record":"4","target_field":"1","target_field_name":"interpreter_needed"}"#.to_owned()
+        )
+    );
+    // A file that is not the expected JSON is refused at start.
+    std::fs::write(&reports, "[1, 2]").unwrap();
+    let args = redcap_emulator::cli::ServeArgs {
+        randomization: None,
+        ..args
+    };
+    let error = args.config().unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{}: ", reports.display())),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

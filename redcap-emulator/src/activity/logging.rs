@@ -10,10 +10,8 @@ use serde_json::Value;
 use crate::context::Ctx;
 use crate::format::{Format, Table, csv_line, table_json};
 use crate::layout::Layout;
-use crate::records::data::GROUP_FIELD;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{NO_ACCESS_EXPORT, UserRights};
-use crate::store;
 
 /// REDCap's message for a user without the Logging right.
 pub(crate) const NO_LOGGING: &str = "The API request cannot complete because currently you do not have \"Logging\" privileges, which are required for this operation.";
@@ -138,15 +136,6 @@ fn dag_users(ctx: &Ctx<'_>, group: &str) -> Result<HashSet<String>, ApiError> {
         }
     }
     Ok(out)
-}
-
-/// Each record's DAG (unique name).
-fn record_groups(ctx: &Ctx<'_>) -> Result<IndexMap<String, String>, ApiError> {
-    Ok(store::values(ctx.conn, ctx.project.id, None)?
-        .into_iter()
-        .filter(|v| v.field == GROUP_FIELD)
-        .map(|v| (v.record, v.value))
-        .collect())
 }
 
 /// `Logging::renderLogRow` for non-HTML output: action, details, record.
@@ -282,7 +271,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             .and_then(|i| dags.get(i))
             .map(|d| d.unique_name.clone()),
     };
-    let groups = record_groups(ctx)?;
+    let groups = crate::activity::record_groups(ctx.conn, ctx.project.id)?;
     if let Some(g) = &dag_unique
         && !record.is_empty()
         && groups.get(&record) != Some(g)

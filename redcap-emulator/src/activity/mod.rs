@@ -10,9 +10,12 @@ pub(crate) mod reports;
 pub(crate) mod setup;
 pub(crate) mod surveys;
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::context::Ctx;
+use crate::records::data::GROUP_FIELD;
 
 /// The activity tables, created with the rest of the store.
 const SCHEMA: &str = "
@@ -36,6 +39,19 @@ pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(setup::SCHEMA)?;
     conn.execute_batch(randomize::SCHEMA)
+}
+
+/// Each record's data access group (unique name), for the records in one.
+pub(crate) fn record_groups(
+    conn: &Connection,
+    project_id: i64,
+) -> rusqlite::Result<HashMap<String, String>> {
+    let mut stmt =
+        conn.prepare("SELECT record, value FROM data WHERE project_id = ?1 AND field = ?2")?;
+    let rows = stmt.query_map(params![project_id, GROUP_FIELD], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    rows.collect()
 }
 
 /// The username of the caller: the owner of the request's token, or (for

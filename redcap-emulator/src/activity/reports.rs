@@ -8,11 +8,9 @@ use crate::activity::setup;
 use crate::context::Ctx;
 use crate::layout::Layout;
 use crate::params::Params;
-use crate::records::data::GROUP_FIELD;
 use crate::records::export::{View, export_view};
 use crate::reply::{ApiError, Reply};
 use crate::rights::NO_ACCESS_EXPORT;
-use crate::store;
 
 /// The export options a report request passes on to the record export.
 const PASSED_ON: &[&str] = &[
@@ -80,10 +78,10 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     } else {
         let dags: HashSet<&String> = report.filter_dags.iter().collect();
         Some(
-            store::values(ctx.conn, ctx.project.id, None)?
+            crate::activity::record_groups(ctx.conn, ctx.project.id)?
                 .into_iter()
-                .filter(|v| v.field == GROUP_FIELD && dags.contains(&v.value))
-                .map(|v| v.record)
+                .filter(|(_, group)| dags.contains(group))
+                .map(|(record, _)| record)
                 .collect(),
         )
     };

@@ -13,7 +13,6 @@ use crate::activity::{journal, setup};
 use crate::context::Ctx;
 use crate::format::{Format, Table, csv_line, table_json, table_xml};
 use crate::layout::{EventInfo, Layout};
-use crate::records::data::GROUP_FIELD;
 use crate::reply::{ApiError, Reply};
 use crate::store;
 
@@ -355,12 +354,7 @@ pub(crate) fn export_participant_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
     let repeats =
         event.repeating_forms.contains(&form) || (layout.longitudinal() && event.repeats_whole);
     let values = store::values(ctx.conn, ctx.project.id, None)?;
-    let group_of = |record: &str| {
-        values
-            .iter()
-            .find(|v| v.record == record && v.field == GROUP_FIELD)
-            .map(|v| v.value.clone())
-    };
+    let groups = crate::activity::record_groups(ctx.conn, ctx.project.id)?;
     // Records of the event's arm, in creation order, with their instances.
     let mut records: IndexMap<String, Vec<i64>> = IndexMap::new();
     for v in &values {
@@ -381,7 +375,7 @@ pub(crate) fn export_participant_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
     let mut table: Table = Vec::new();
     for (record, mut instances) in records {
         if let Some(group) = &ctx.user.rights.group
-            && group_of(&record).as_ref() != Some(group)
+            && groups.get(&record) != Some(group)
         {
             continue;
         }
