@@ -266,20 +266,86 @@ pub(crate) fn record_changes(
     Ok(())
 }
 
-/// Logs the deletion of a record (or of part of it).
-pub(crate) fn record_deleted(ctx: &Ctx<'_>, record: &str) -> Result<(), ApiError> {
-    let id = ctx.project.schema.record_id_field.clone();
-    write(
-        ctx,
-        &Entry {
-            event: "DELETE",
-            object_type: "redcap_data",
-            pk: record,
-            event_name: "",
-            data_values: format!("{id} = '{record}'"),
-            description: "Delete record (API)",
-        },
-    )
+/// What a `delete_records` call removed from one record.
+pub(crate) struct Deletion<'a> {
+    /// The whole record (or its arm), not an instrument or event slice.
+    pub(crate) whole: bool,
+    /// The instrument deleted, when one was given.
+    pub(crate) instrument: Option<&'a str>,
+    /// The values removed.
+    pub(crate) removed: &'a [store::Value],
+}
+
+/// Logs a deletion as REDCap's `REDCap::deleteRecord` does: a whole record
+/// as `Delete record (API)`; an instrument or event slice as an update
+/// that erases its fields (`Delete all record data for single form` /
+/// `… single event` / `… single event instance`), one row per event and
+/// instance.
+pub(crate) fn record_deleted(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    record: &str,
+    deletion: Deletion<'_>,
+) -> Result<(), ApiError> {
+    if deletion.whole {
+        let id = layout.id_field();
+        return write(
+            ctx,
+            &Entry {
+                event: "DELETE",
+                object_type: "redcap_data",
+                pk: record,
+                event_name: "",
+                data_values: format!("{id} = '{record}'"),
+                description: "Delete record (API)",
+            },
+        );
+    }
+    let mut slices: BTreeMap<(usize, String, i64), HashMap<String, Vec<String>>> = BTreeMap::new();
+    for v in deletion.removed {
+        let pos = layout
+            .events
+            .iter()
+            .position(|e| e.unique_name == v.event)
+            .unwrap_or(usize::MAX);
+        slices
+            .entry((pos, v.event.clone(), v.instance))
+            .or_default()
+            .entry(v.field.clone())
+            .or_default()
+            .push(v.value.clone());
+    }
+    let order = field_order(layout);
+    for ((_, event, instance), cells) in &slices {
+        let lines = detail_lines(&order, Some(cells), None);
+        if lines.is_empty() {
+            continue;
+        }
+        let repeating_event = layout
+            .event(event)
+            .is_some_and(|e| e.repeats_whole && layout.longitudinal());
+        let description = match deletion.instrument {
+            Some(_) => "Delete all record data for single form",
+            None if repeating_event => "Delete all record data for single event instance",
+            None => "Delete all record data for single event",
+        };
+        let mut values = lines;
+        if *instance > 1 {
+            values.insert(0, format!("[instance = {instance}]"));
+        }
+        write(
+            ctx,
+            &Entry {
+                event: "UPDATE",
+                object_type: "redcap_data",
+                pk: record,
+                event_name: event,
+                data_values: values.join(",\n"),
+                description,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Logs a rename; REDCap also moves the record's earlier log rows to the

@@ -108,7 +108,16 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 store::insert_value(ctx.conn, ctx.project.id, v)?;
             }
         }
-        crate::activity::journal::record_deleted(ctx, record)?;
+        crate::activity::journal::record_deleted(
+            ctx,
+            &layout,
+            record,
+            crate::activity::journal::Deletion {
+                whole: instrument.is_none() && event.is_none(),
+                instrument,
+                removed: &removed,
+            },
+        )?;
     }
     Ok(Reply::count(ctx.format, deleted))
 }
