@@ -180,7 +180,9 @@ fn route(
         format,
         return_format,
     };
-    call(&ctx, method)
+    let reply = call(&ctx, method)?;
+    crate::activity::journal::after_call(&ctx, &method.name)?;
+    Ok(reply)
 }
 
 /// REDCap's privilege gate, before any method-level check.
@@ -188,6 +190,11 @@ fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
     let rights = &user.rights;
     let repository = method.content == "fileRepository";
     match method.action.as_deref() {
+        // Randomize needs only its own right, not API import or export.
+        Some("randomize") if !rights.random_perform => Err(ApiError::forbidden(
+            crate::activity::randomize::NO_RANDOMIZE,
+        )),
+        Some("randomize") => Ok(()),
         // REDCap checks no API right for listing the File Repository, and
         // API Import (not Delete Records) for deleting from it.
         Some("list") if repository => Ok(()),
@@ -242,6 +249,14 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "import_repeating_instruments_events" => design::import_repeating(ctx),
         "export_dags" => design::export_dags(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
+        "export_logging" => crate::activity::logging::export(ctx),
+        "export_report" => crate::activity::reports::export(ctx),
+        "randomize_record" => crate::activity::randomize::randomize(ctx),
+        "export_survey_link" => crate::activity::surveys::export_link(ctx),
+        "export_survey_access_code" => crate::activity::surveys::export_access_code(ctx),
+        "export_survey_return_code" => crate::activity::surveys::export_return_code(ctx),
+        "export_survey_queue_link" => crate::activity::surveys::export_queue_link(ctx),
+        "export_survey_participant_list" => crate::activity::surveys::export_participant_list(ctx),
         "export_file" => files::field::export(ctx),
         "export_file_info" => files::field::info(ctx),
         "import_file" => files::field::import(ctx),

@@ -121,6 +121,13 @@ async fn upload_download_round_trip_keeps_bytes_name_and_type() {
         .unwrap();
     assert_eq!(csv.text().unwrap(), "record_id,mugshot\n4,[document]\n");
 
+    // The upload and the download are in the project log.
+    let log = support::raw(&c, "export_logging", &[("format", "json")])
+        .await
+        .unwrap();
+    assert!(log.contains("Upload document (API)"), "{log}");
+    assert!(log.contains("Download file (API)"), "{log}");
+
     // A new upload replaces the file; single quotes and backslashes are
     // dropped from the name, and the type is guessed from the extension.
     c.import_file()

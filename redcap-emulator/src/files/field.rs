@@ -4,6 +4,7 @@
 
 use redcap_schema::{FieldType, Validation};
 
+use crate::activity::journal;
 use crate::context::Ctx;
 use crate::files::{download, escape, export_level, mime_of, store as files, stored_name};
 use crate::format::{Format, php_json};
@@ -95,6 +96,34 @@ impl Target<'_> {
             .any(|v| v.field == GROUP_FIELD && &v.value == mine))
     }
 
+    /// Logs a file operation as REDCap's handlers do, keyed by the record,
+    /// with the instance before the details when it is not the first.
+    fn log(
+        &self,
+        ctx: &Ctx<'_>,
+        event: &str,
+        object_type: &str,
+        details: String,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let data_values = if self.instance > 1 {
+            format!("[instance = {}],\n{details}", self.instance)
+        } else {
+            details
+        };
+        journal::write(
+            ctx,
+            &journal::Entry {
+                event,
+                object_type,
+                pk: &self.record,
+                event_name: &self.event,
+                data_values,
+                description,
+            },
+        )
+    }
+
     /// The field, if it is a File Upload field.
     fn file_field(&self) -> Result<&redcap_schema::Field, ApiError> {
         self.layout
@@ -128,13 +157,20 @@ impl Target<'_> {
 
 /// `content=file&action=export`.
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let doc = find(ctx)?;
+    let (t, doc) = find(ctx)?;
+    t.log(
+        ctx,
+        "MANAGE",
+        "redcap_edocs_metadata",
+        t.field.clone(),
+        "Download file (API)",
+    )?;
     Ok(download(doc))
 }
 
 /// `content=fileinfo`: the size and name of an uploaded file, always JSON.
 pub(crate) fn info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let doc = find(ctx)?;
+    let (_, doc) = find(ctx)?;
     let body = php_json(&serde_json::json!({
         "size": doc.bytes.len(),
         "name": doc.name,
@@ -143,7 +179,7 @@ pub(crate) fn info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 /// The checks of `API/file/export.php`, in its order, up to the file.
-fn find(ctx: &Ctx<'_>) -> Result<files::Doc, ApiError> {
+fn find<'c>(ctx: &'c Ctx<'_>) -> Result<(Target<'c>, files::Doc), ApiError> {
     let schema = &ctx.project.schema;
     let field_name = ctx.params.get("field").unwrap_or_default();
     let export_level = export_level(&ctx.user.rights, schema);
@@ -164,7 +200,9 @@ fn find(ctx: &Ctx<'_>) -> Result<files::Doc, ApiError> {
     let value = t
         .value(ctx)?
         .ok_or_else(|| ApiError::bad(NO_FILE_TO_DOWNLOAD))?;
-    files::doc(ctx.conn, ctx.project.id, &value)?.ok_or_else(|| ApiError::bad(NO_FILE_TO_DOWNLOAD))
+    let doc = files::doc(ctx.conn, ctx.project.id, &value)?
+        .ok_or_else(|| ApiError::bad(NO_FILE_TO_DOWNLOAD))?;
+    Ok((t, doc))
 }
 
 /// `content=file&action=import` (multipart, part `file`).
@@ -229,7 +267,13 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             ctx.project.id,
             &value_at(&t, &t.field, &doc_id.to_string()),
         )?;
-        store::log(ctx.conn, ctx.project.id, &t.record, "Upload document (API)")?;
+        t.log(
+            ctx,
+            "DOC_UPLOAD",
+            "redcap_data",
+            format!("{} = '{doc_id}'", t.field),
+            "Upload document (API)",
+        )?;
     }
     Ok(Reply::empty(ctx.return_format))
 }
@@ -270,10 +314,11 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &t.field,
         t.instance,
     )?;
-    store::log(
-        ctx.conn,
-        ctx.project.id,
-        &t.record,
+    t.log(
+        ctx,
+        "DOC_DELETE",
+        "redcap_data",
+        t.field.clone(),
         "Delete uploaded document (API)",
     )?;
     Ok(Reply::empty(ctx.return_format))
