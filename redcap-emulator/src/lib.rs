@@ -75,8 +75,9 @@
 //! - File Repository: roles (`role_id` never restricts), admin-only
 //!   folders, storage limits, folder deletion and renaming (not in the
 //!   API); the duplicate-folder message text and the folder-name
-//!   sanitising are not verified against REDCap. Project XML export does
-//!   not embed uploaded files (`exportFiles`).
+//!   sanitising are not verified against REDCap; its operations are not
+//!   logged. Project XML export does not embed uploaded files
+//!   (`exportFiles`).
 //! - PDFs: the layout is the emulator's own (title, instrument, labels,
 //!   values, choices), not REDCap's; piping, branching logic, matrix
 //!   layout, survey mode and e-Consent footers are not rendered; the file
