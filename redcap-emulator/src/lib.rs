@@ -61,6 +61,7 @@
 //! - Project states: production, analysis/cleanup, offline; expired rights
 //!   are enforced, suspended users are not modelled.
 
+mod access;
 mod context;
 mod design;
 mod dispatch;
@@ -349,6 +350,20 @@ impl Emulator {
         store::put_user(&conn, project_id, username, &token, &rights)
             .map_err(storage_error("users"))?;
         Ok(token)
+    }
+
+    /// Lets a user switch to these data access groups with `switch_dag`
+    /// (`""` = no group), as REDCap's DAG Switcher page does; the API has
+    /// no method for it.
+    pub fn allow_dag_switch(
+        &self,
+        project_id: i64,
+        username: &str,
+        dags: &[&str],
+    ) -> Result<(), StartError> {
+        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        access::dags::allow_switch(&conn, project_id, username, dags)
+            .map_err(storage_error("dag_switcher"))
     }
 
     /// The line printed on start: URL, super token and projects as JSON.

@@ -3,9 +3,12 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-/// The rights of one project user, as far as the API enforces them.
+/// The rights of one project user, as far as the API enforces them, and
+/// every other right REDCap's user export reports.
 ///
 /// A project's creating user has every right ([`UserRights::full`]).
+/// Rights added after the first stored version default when missing, so
+/// stored rights still load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserRights {
@@ -19,8 +22,10 @@ pub struct UserRights {
     pub record_rename: bool,
     /// Project Design and Setup.
     pub design: bool,
-    /// User Rights.
-    pub user_rights: bool,
+    /// User Rights: `0` No Access, `1` Full Access, `2` Read Only (stored
+    /// as `true`/`false` before read-only existed).
+    #[serde(deserialize_with = "level")]
+    pub user_rights: u8,
     /// Data Access Groups.
     pub data_access_groups: bool,
     /// Create Records.
@@ -55,6 +60,72 @@ pub struct UserRights {
     pub forms_export: IndexMap<String, u8>,
     /// Expiration date (`YYYY-MM-DD`); on or after it the token is refused.
     pub expiration: Option<String>,
+    /// E-mail address (REDCap keeps it with the account; the export shows
+    /// it with the rights).
+    #[serde(default)]
+    pub email: String,
+    /// First name.
+    #[serde(default)]
+    pub firstname: String,
+    /// Last name.
+    #[serde(default)]
+    pub lastname: String,
+    /// Alerts & Notifications.
+    #[serde(default = "yes")]
+    pub alerts: bool,
+    /// Stats & Charts.
+    #[serde(default = "yes")]
+    pub stats_and_charts: bool,
+    /// Calendar.
+    #[serde(default = "yes")]
+    pub calendar: bool,
+    /// Data Import Tool.
+    #[serde(default = "yes")]
+    pub data_import_tool: bool,
+    /// Data Comparison Tool.
+    #[serde(default = "yes")]
+    pub data_comparison_tool: bool,
+    /// E-mail Logging.
+    #[serde(default = "yes")]
+    pub email_logging: bool,
+    /// Data Quality: create and edit rules.
+    #[serde(default = "yes")]
+    pub data_quality_create: bool,
+    /// Data Quality: execute rules.
+    #[serde(default = "yes")]
+    pub data_quality_execute: bool,
+    /// External module configuration through the API.
+    #[serde(default)]
+    pub api_modules: bool,
+    /// REDCap Mobile App.
+    #[serde(default)]
+    pub mobile_app: bool,
+    /// Mobile App: download all records to the device.
+    #[serde(default)]
+    pub mobile_app_download_data: bool,
+    /// Record Locking Customization.
+    #[serde(default)]
+    pub lock_records_customization: bool,
+    /// Lock/Unlock Records: `0` none, `1` lock, `2` lock with e-signature.
+    #[serde(default)]
+    pub lock_records: u8,
+    /// Lock/Unlock *Entire* Records.
+    #[serde(default)]
+    pub lock_records_all_forms: bool,
+    /// Randomization: setup.
+    #[serde(default)]
+    pub random_setup: bool,
+    /// Randomization: dashboard.
+    #[serde(default)]
+    pub random_dashboard: bool,
+    /// Forms on which the user may also delete data (REDCap 15.6's `+16`
+    /// flag on a View & Edit data entry right).
+    #[serde(default)]
+    pub forms_delete: Vec<String>,
+    /// The unique name of the user's role, if the user is in one; a role
+    /// member's rights are the role's.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 impl UserRights {
@@ -66,7 +137,7 @@ impl UserRights {
             record_delete: true,
             record_rename: true,
             design: true,
-            user_rights: true,
+            user_rights: 1,
             data_access_groups: true,
             record_create: true,
             logging: true,
@@ -78,18 +149,49 @@ impl UserRights {
             group: None,
             forms_export: IndexMap::new(),
             expiration: None,
+            email: String::new(),
+            firstname: String::new(),
+            lastname: String::new(),
+            alerts: true,
+            stats_and_charts: true,
+            calendar: true,
+            data_import_tool: true,
+            data_comparison_tool: true,
+            email_logging: true,
+            data_quality_create: true,
+            data_quality_execute: true,
+            api_modules: false,
+            mobile_app: false,
+            mobile_app_download_data: false,
+            lock_records_customization: true,
+            lock_records: 1,
+            lock_records_all_forms: true,
+            random_setup: true,
+            random_dashboard: true,
+            forms_delete: Vec::new(),
+            role: None,
         }
     }
 
     /// Only API export (every form readable): a typical read-only pipeline
     /// user.
     pub fn export_only() -> UserRights {
+        let mut rights = UserRights::nothing();
+        rights.api_export = true;
+        rights
+    }
+
+    /// No right at all and no access to any listed form: what REDCap gives
+    /// a user added with nothing specified (forms are set per project by
+    /// the importer, since unlisted forms mean full access here).
+    pub fn nothing() -> UserRights {
         UserRights {
+            api_export: false,
             api_import: false,
             record_delete: false,
             record_rename: false,
             design: false,
-            user_rights: false,
+            user_rights: 0,
             data_access_groups: false,
             record_create: false,
             logging: false,
@@ -97,6 +199,19 @@ impl UserRights {
             reports: false,
             manage_survey_participants: false,
             random_perform: false,
+            alerts: false,
+            stats_and_charts: false,
+            calendar: false,
+            data_import_tool: false,
+            data_comparison_tool: false,
+            email_logging: false,
+            data_quality_create: false,
+            data_quality_execute: false,
+            lock_records_customization: false,
+            lock_records: 0,
+            lock_records_all_forms: false,
+            random_setup: false,
+            random_dashboard: false,
             ..UserRights::full()
         }
     }
@@ -116,6 +231,227 @@ impl UserRights {
     pub(crate) fn no_export_access(&self) -> bool {
         !self.forms_export.is_empty() && self.forms_export.values().all(|r| *r == 0)
     }
+
+    /// A right by its key in REDCap's user export, as the number exported.
+    pub(crate) fn right(&self, key: &str) -> Option<u8> {
+        let flag = |b: bool| Some(u8::from(b));
+        match key {
+            "design" => flag(self.design),
+            "alerts" => flag(self.alerts),
+            "user_rights" => Some(self.user_rights),
+            "data_access_groups" => flag(self.data_access_groups),
+            "reports" => flag(self.reports),
+            "stats_and_charts" => flag(self.stats_and_charts),
+            "manage_survey_participants" => flag(self.manage_survey_participants),
+            "calendar" => flag(self.calendar),
+            "data_import_tool" => flag(self.data_import_tool),
+            "data_comparison_tool" => flag(self.data_comparison_tool),
+            "logging" => flag(self.logging),
+            "email_logging" => flag(self.email_logging),
+            "file_repository" => flag(self.file_repository),
+            "data_quality_create" => flag(self.data_quality_create),
+            "data_quality_execute" => flag(self.data_quality_execute),
+            "api_export" => flag(self.api_export),
+            "api_import" => flag(self.api_import),
+            "api_modules" => flag(self.api_modules),
+            "mobile_app" => flag(self.mobile_app),
+            "mobile_app_download_data" => flag(self.mobile_app_download_data),
+            "record_create" => flag(self.record_create),
+            "record_rename" => flag(self.record_rename),
+            "record_delete" => flag(self.record_delete),
+            "lock_records_customization" => flag(self.lock_records_customization),
+            "lock_records" => Some(self.lock_records),
+            "lock_records_all_forms" => flag(self.lock_records_all_forms),
+            "random_setup" => flag(self.random_setup),
+            "random_dashboard" => flag(self.random_dashboard),
+            "random_perform" => flag(self.random_perform),
+            _ => None,
+        }
+    }
+
+    /// The highest value a right takes (`user_rights` and `lock_records`
+    /// have three levels, the others two); `None` for a key that is not a
+    /// right.
+    pub(crate) fn right_max(key: &str) -> Option<u8> {
+        match key {
+            "user_rights" | "lock_records" => Some(2),
+            k if UserRights::full().right(k).is_some() => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Sets a right by its export key; the value must be within
+    /// [`UserRights::right_max`].
+    pub(crate) fn set_right(&mut self, key: &str, value: u8) {
+        let on = value > 0;
+        match key {
+            "design" => self.design = on,
+            "alerts" => self.alerts = on,
+            "user_rights" => self.user_rights = value,
+            "data_access_groups" => self.data_access_groups = on,
+            "reports" => self.reports = on,
+            "stats_and_charts" => self.stats_and_charts = on,
+            "manage_survey_participants" => self.manage_survey_participants = on,
+            "calendar" => self.calendar = on,
+            "data_import_tool" => self.data_import_tool = on,
+            "data_comparison_tool" => self.data_comparison_tool = on,
+            "logging" => self.logging = on,
+            "email_logging" => self.email_logging = on,
+            "file_repository" => self.file_repository = on,
+            "data_quality_create" => self.data_quality_create = on,
+            "data_quality_execute" => self.data_quality_execute = on,
+            "api_export" => self.api_export = on,
+            "api_import" => self.api_import = on,
+            "api_modules" => self.api_modules = on,
+            "mobile_app" => self.mobile_app = on,
+            "mobile_app_download_data" => self.mobile_app_download_data = on,
+            "record_create" => self.record_create = on,
+            "record_rename" => self.record_rename = on,
+            "record_delete" => self.record_delete = on,
+            "lock_records_customization" => self.lock_records_customization = on,
+            "lock_records" => self.lock_records = value,
+            "lock_records_all_forms" => self.lock_records_all_forms = on,
+            "random_setup" => self.random_setup = on,
+            "random_dashboard" => self.random_dashboard = on,
+            "random_perform" => self.random_perform = on,
+            _ => {}
+        }
+    }
+
+    /// The data entry right on a form as REDCap 15.7.6 stores and exports
+    /// it: `128` No Access, `129` Read Only, `130` View & Edit, `+8` edit
+    /// survey responses, `+16` delete.
+    pub(crate) fn form_entry_code(&self, form: &str) -> u16 {
+        let base = match self.form_entry(form) {
+            0 => 128,
+            1 => 129,
+            2 => 130,
+            _ => 138,
+        };
+        if base >= 130 && self.forms_delete.iter().any(|f| f == form) {
+            base + 16
+        } else {
+            base
+        }
+    }
+
+    /// Sets a form's data entry right from REDCap's import value: the
+    /// legacy `0` No Access, `2` Read Only, `1` View & Edit, `3` Edit survey
+    /// responses, or the 15.6 codes `128 129 130 138 146 154`. Returns
+    /// false for any other value.
+    pub(crate) fn set_form_entry_code(&mut self, form: &str, code: &str) -> bool {
+        let (level, delete) = match code.trim() {
+            "0" | "128" => (0, false),
+            "2" | "129" => (1, false),
+            "1" | "130" => (2, false),
+            "3" | "138" => (3, false),
+            "146" => (2, true),
+            "154" => (3, true),
+            _ => return false,
+        };
+        self.forms.insert(form.to_owned(), level);
+        self.forms_delete.retain(|f| f != form);
+        if delete {
+            self.forms_delete.push(form.to_owned());
+        }
+        true
+    }
+
+    /// The rights a role gives its members: everything but the member's
+    /// own identity, group, expiration and role.
+    pub(crate) fn with_role_rights(&self, role: &UserRights, role_name: &str) -> UserRights {
+        UserRights {
+            email: self.email.clone(),
+            firstname: self.firstname.clone(),
+            lastname: self.lastname.clone(),
+            group: self.group.clone(),
+            expiration: self.expiration.clone(),
+            role: Some(role_name.to_owned()),
+            ..role.clone()
+        }
+    }
+}
+
+/// The user-export keys of the rights, in REDCap 15.7.6's order (before
+/// `forms` and `forms_export`); the randomization rights only appear when
+/// randomization is enabled.
+pub(crate) const USER_RIGHT_KEYS: &[&str] = &[
+    "design",
+    "alerts",
+    "user_rights",
+    "data_access_groups",
+    "reports",
+    "stats_and_charts",
+    "manage_survey_participants",
+    "calendar",
+    "data_import_tool",
+    "data_comparison_tool",
+    "logging",
+    "email_logging",
+    "file_repository",
+    "data_quality_create",
+    "data_quality_execute",
+    "api_export",
+    "api_import",
+    "api_modules",
+    "mobile_app",
+    "mobile_app_download_data",
+    "record_create",
+    "record_rename",
+    "record_delete",
+    "lock_records_all_forms",
+    "lock_records",
+    "lock_records_customization",
+];
+
+/// The role-export keys of the rights, in REDCap 15.7.6's order: as for
+/// users, but the three locking rights come the other way round.
+pub(crate) const ROLE_RIGHT_KEYS: &[&str] = &[
+    "design",
+    "alerts",
+    "user_rights",
+    "data_access_groups",
+    "reports",
+    "stats_and_charts",
+    "manage_survey_participants",
+    "calendar",
+    "data_import_tool",
+    "data_comparison_tool",
+    "logging",
+    "email_logging",
+    "file_repository",
+    "data_quality_create",
+    "data_quality_execute",
+    "api_export",
+    "api_import",
+    "api_modules",
+    "mobile_app",
+    "mobile_app_download_data",
+    "record_create",
+    "record_rename",
+    "record_delete",
+    "lock_records_customization",
+    "lock_records",
+    "lock_records_all_forms",
+];
+
+/// The randomization rights, exported only when randomization is enabled.
+pub(crate) const RANDOM_RIGHT_KEYS: &[&str] =
+    &["random_setup", "random_dashboard", "random_perform"];
+
+/// Reads a three-level right stored either as a number or, before it had
+/// three levels, as a boolean.
+fn level<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Level {
+        Flag(bool),
+        Number(u8),
+    }
+    Ok(match Level::deserialize(deserializer)? {
+        Level::Flag(b) => u8::from(b),
+        Level::Number(n) => n,
+    })
 }
 
 /// Serde's default for rights stored before the right existed.

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS log (
 
 /// Creates the tables when they do not exist yet.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
+    conn.execute_batch(SCHEMA)?;
+    crate::access::init(conn)
 }
 
 /// A stored setting (`super_token`).

@@ -1248,13 +1248,20 @@ async fn create_project_with_super_token_and_project_xml() {
 #[tokio::test]
 async fn unknown_methods_say_so() {
     let emu = start(&[("simple", SIMPLE)]).await;
-    let error = client(&emu, "simple")
-        .export_users()
-        .send()
-        .await
-        .unwrap_err();
+    let error = raw(
+        &client(&emu, "simple"),
+        "export_survey_queue_link",
+        &[("record", "1")],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.status(), Some(501));
-    assert!(error.api_message().unwrap().contains("export_users"));
+    assert!(
+        error
+            .api_message()
+            .unwrap()
+            .contains("export_survey_queue_link")
+    );
 }
 
 #[tokio::test]
