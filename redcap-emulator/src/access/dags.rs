@@ -54,6 +54,23 @@ pub(crate) fn with_ids(
     Ok(out)
 }
 
+/// The records the caller may touch: every record, or for a caller in a
+/// DAG only that group's records (REDCap treats the others as not
+/// existing).
+pub(crate) fn visible_records(ctx: &Ctx<'_>) -> Result<Vec<String>, ApiError> {
+    let mut records = store::record_names(ctx.conn, ctx.project.id)?;
+    if let Some(group) = &ctx.user.rights.group {
+        let mut stmt = ctx.conn.prepare(
+            "SELECT DISTINCT record FROM data WHERE project_id = ?1 AND field = ?2 AND value = ?3",
+        )?;
+        let mine: Vec<String> = stmt
+            .query_map(params![ctx.project.id, GROUP_FIELD, group], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        records.retain(|r| mine.contains(r));
+    }
+    Ok(records)
+}
+
 /// REDCap's unique group name: the label lower-cased, stripped to
 /// `[0-9a-z_ ]`, spaces to `_`, its first 18 characters, trailing `_`
 /// removed; a name already taken gets `b`, `c`, … appended.
