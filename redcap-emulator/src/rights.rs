@@ -118,14 +118,19 @@ pub struct UserRights {
     /// Randomization: dashboard.
     #[serde(default)]
     pub random_dashboard: bool,
-    /// Forms on which the user may also delete data (REDCap 15.6's `+16`
-    /// flag on a View & Edit data entry right).
-    #[serde(default)]
-    pub forms_delete: Vec<String>,
+    /// The data entry code of each form as imported (REDCap exports the
+    /// code it stored: legacy `0`–`3` or the 15.6 codes `128`–`154`);
+    /// used when it still agrees with [`UserRights::forms`].
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub(crate) forms_codes: IndexMap<String, u16>,
     /// The unique name of the user's role, if the user is in one; a role
     /// member's rights are the role's.
     #[serde(default)]
     pub role: Option<String>,
+    /// A role member's own rights, which apply again when the user leaves
+    /// the role or the role is deleted (REDCap keeps them underneath).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) own: Option<Box<UserRights>>,
 }
 
 impl UserRights {
@@ -168,8 +173,9 @@ impl UserRights {
             lock_records_all_forms: true,
             random_setup: true,
             random_dashboard: true,
-            forms_delete: Vec::new(),
+            forms_codes: IndexMap::new(),
             role: None,
+            own: None,
         }
     }
 
@@ -318,48 +324,39 @@ impl UserRights {
         }
     }
 
-    /// The data entry right on a form as REDCap 15.7.6 stores and exports
-    /// it: `128` No Access, `129` Read Only, `130` View & Edit, `+8` edit
-    /// survey responses, `+16` delete.
+    /// The data entry right on a form as REDCap 15.7.6 exports it: the code
+    /// stored by an import when it still means the current right, else the
+    /// 15.6 code (`128` No Access, `129` Read Only, `130` View & Edit, `138`
+    /// with editing survey responses).
     pub(crate) fn form_entry_code(&self, form: &str) -> u16 {
-        let base = match self.form_entry(form) {
-            0 => 128,
-            1 => 129,
-            2 => 130,
-            _ => 138,
-        };
-        if base >= 130 && self.forms_delete.iter().any(|f| f == form) {
-            base + 16
-        } else {
-            base
+        let level = self.form_entry(form);
+        match self.forms_codes.get(form) {
+            Some(code) if entry_level(*code) == Some(level) => *code,
+            _ => match level {
+                0 => 128,
+                1 => 129,
+                2 => 130,
+                _ => 138,
+            },
         }
     }
 
-    /// Sets a form's data entry right from REDCap's import value: the
-    /// legacy `0` No Access, `2` Read Only, `1` View & Edit, `3` Edit survey
-    /// responses, or the 15.6 codes `128 129 130 138 146 154`. Returns
-    /// false for any other value.
-    pub(crate) fn set_form_entry_code(&mut self, form: &str, code: &str) -> bool {
-        let (level, delete) = match code.trim() {
-            "0" | "128" => (0, false),
-            "2" | "129" => (1, false),
-            "1" | "130" => (2, false),
-            "3" | "138" => (3, false),
-            "146" => (2, true),
-            "154" => (3, true),
-            _ => return false,
+    /// Sets a form's data entry right from an import code (see
+    /// [`entry_level`]); false for a code REDCap refuses.
+    pub(crate) fn set_form_entry_code(&mut self, form: &str, code: u16) -> bool {
+        let Some(level) = entry_level(code) else {
+            return false;
         };
         self.forms.insert(form.to_owned(), level);
-        self.forms_delete.retain(|f| f != form);
-        if delete {
-            self.forms_delete.push(form.to_owned());
-        }
+        self.forms_codes.insert(form.to_owned(), code);
         true
     }
 
-    /// The rights a role gives its members: everything but the member's
-    /// own identity, group, expiration and role.
-    pub(crate) fn with_role_rights(&self, role: &UserRights, role_name: &str) -> UserRights {
+    /// The rights a role gives a member: the role's rights with the
+    /// member's identity, group and expiration, and the member's own
+    /// rights kept for when the role no longer applies.
+    pub(crate) fn in_role(&self, role: &UserRights, role_name: &str) -> UserRights {
+        let own = self.own.clone().unwrap_or_else(|| Box::new(self.clone()));
         UserRights {
             email: self.email.clone(),
             firstname: self.firstname.clone(),
@@ -367,8 +364,42 @@ impl UserRights {
             group: self.group.clone(),
             expiration: self.expiration.clone(),
             role: Some(role_name.to_owned()),
+            own: Some(own),
             ..role.clone()
         }
+    }
+
+    /// The member's own rights again (with their current identity, group
+    /// and expiration); `role` is left as it is for the caller to set.
+    pub(crate) fn own_rights(&self) -> UserRights {
+        match &self.own {
+            Some(own) => UserRights {
+                email: self.email.clone(),
+                firstname: self.firstname.clone(),
+                lastname: self.lastname.clone(),
+                group: self.group.clone(),
+                expiration: self.expiration.clone(),
+                role: self.role.clone(),
+                own: None,
+                ..(**own).clone()
+            },
+            None => self.clone(),
+        }
+    }
+}
+
+/// The level a data entry code means: legacy `0` No Access, `2` Read Only,
+/// `1` View & Edit, `3` Edit survey responses, or the 15.6 bit codes
+/// (`128` marker, `+1` read only, `+2` view & edit, `+8` edit survey
+/// responses, `+16` delete) limited to REDCap's accepted `128 129 130 138
+/// 146 154`.
+pub(crate) fn entry_level(code: u16) -> Option<u8> {
+    match code {
+        0 | 128 => Some(0),
+        2 | 129 => Some(1),
+        1 | 130 | 146 => Some(2),
+        3 | 138 | 154 => Some(3),
+        _ => None,
     }
 }
 

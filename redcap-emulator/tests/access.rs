@@ -161,17 +161,18 @@ async fn export_users_csv_and_xml_shapes() {
         ),
         "{row}"
     );
+    // REDCap's user XML: escaped text, no CDATA, forms as nested elements.
     let xml = raw(&c, "export_users", &[("format", "xml")]).await.unwrap();
     assert!(xml.starts_with(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<users>\n<item><username><![CDATA[simple_admin]]></username><email></email>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<users>\n<item><username>simple_admin</username><email></email><firstname></firstname>"
     ));
-    assert!(xml.contains(
-        "<forms_export><demographics><![CDATA[1]]></demographics><health><![CDATA[1]]></health><race_and_ethnicity><![CDATA[1]]></race_and_ethnicity></forms_export></item>\n</users>\n"
+    assert!(xml.ends_with(
+        "<forms_export><demographics>1</demographics><health>1</health><race_and_ethnicity>1</race_and_ethnicity></forms_export></item>\n</users>\n"
     ));
 }
 
 #[tokio::test]
-async fn import_users_creates_then_updates_only_the_given_rights() {
+async fn import_users_creates_then_updates_the_given_rights() {
     let (_emu, c) = simple().await;
     let count = c
         .import_users()
@@ -187,23 +188,25 @@ async fn import_users_creates_then_updates_only_the_given_rights() {
     assert_eq!(ann["email"], "");
     assert_eq!(ann["design"], 1);
     assert_eq!(ann["user_rights"], 2);
-    // Everything not given is REDCap's minimum.
+    // Everything not given is REDCap's minimum; forms are exported as
+    // the codes stored (here legacy ones), forms not given as 0.
     assert_eq!(ann["api_export"], 0);
     assert_eq!(ann["record_create"], 0);
     assert_eq!(
         ann["forms"],
-        serde_json::json!({"demographics": 130, "health": 128, "race_and_ethnicity": 128})
+        serde_json::json!({"demographics": 1, "health": 0, "race_and_ethnicity": 0})
     );
     assert_eq!(
         ann["forms_export"],
         serde_json::json!({"demographics": 0, "health": 2, "race_and_ethnicity": 0})
     );
-    // An update changes only its columns; CSV carries per-form rights as
-    // "form:right,form:right" text (15.6 codes or legacy ones).
+    // An update changes only the rights given; a forms column replaces
+    // every form's right (forms not listed become 0). CSV carries the
+    // per-form rights as "form:right,form:right".
     let count = c
         .import_users()
         .data(Payload::csv(
-            "username,api_export,forms,expiration\nann,1,\"health:129,race_and_ethnicity:154\",2099-12-31\n",
+            "username,api_export,forms,expiration\nANN,1,\"health:129,race_and_ethnicity:154\",12/31/2099\n",
         ))
         .send()
         .await
@@ -216,9 +219,10 @@ async fn import_users_creates_then_updates_only_the_given_rights() {
     assert_eq!(ann["expiration"], "2099-12-31");
     assert_eq!(
         ann["forms"],
-        serde_json::json!({"demographics": 130, "health": 129, "race_and_ethnicity": 154})
+        serde_json::json!({"demographics": 0, "health": 129, "race_and_ethnicity": 154})
     );
-    // XML rows under <users><item>.
+    assert_eq!(ann["forms_export"]["health"], 2);
+    // XML rows under <users><item>, forms as nested elements.
     let count = raw(
         &c,
         "import_users",
@@ -226,7 +230,7 @@ async fn import_users_creates_then_updates_only_the_given_rights() {
             ("format", "xml"),
             (
                 "data",
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><users><item><username>bob</username><logging>1</logging></item><item><username>ann</username><design>0</design></item></users>",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><users><item><username>bob</username><logging>1</logging><forms><health>130</health></forms></item><item><username>ann</username><design>0</design></item></users>",
             ),
         ],
     )
@@ -235,15 +239,112 @@ async fn import_users_creates_then_updates_only_the_given_rights() {
     assert_eq!(count, "2");
     let users = json(&c, "export_users", &[]).await;
     assert_eq!(user(&users, "bob")["logging"], 1);
+    assert_eq!(user(&users, "bob")["forms"]["health"], 130);
     assert_eq!(user(&users, "ann")["design"], 0);
     assert_eq!(user(&users, "ann")["api_export"], 1);
+    // A payload that does not decode: REDCap answers 200 with a sentence.
+    assert_eq!(
+        raw(&c, "import_users", &[("format", "json"), ("data", "[{")])
+            .await
+            .unwrap(),
+        "The data is not in the specified format."
+    );
+    assert_eq!(
+        raw(
+            &c,
+            "import_users",
+            &[
+                ("format", "xml"),
+                ("data", "<items><item><username>x</username></item></items>")
+            ]
+        )
+        .await
+        .unwrap(),
+        "The data is not in the specified format."
+    );
 }
 
-/// The incident to guard against: REDCap 15.7.6 reads a user import row
-/// without `data_access_group` as "no group", so re-importing a DAG
-/// member's rights without that column takes them out of their DAG and
-/// shows them every record. The emulator does the same, so clients can
-/// test that they always send the column.
+#[tokio::test]
+async fn import_users_refuses_bad_rows_and_changes_nothing() {
+    let (_emu, c) = simple().await;
+    let (status, message) = fails(
+        &c,
+        "import_users",
+        &[(
+            "data",
+            r#"[{"username":"ann","design":"2","user_rights":"2","data_access_group":"nowhere","forms":"nope:1,health:7","forms_export":"health:4","expiration":"31/12/2099"},{"username":""},{"username":"a<b"}]"#,
+        )],
+    )
+    .await;
+    assert_eq!(status, Some(400));
+    assert_eq!(
+        message,
+        [
+            "data_access_group \"nowhere\" is not a valid unique Data Access Group name for this project.",
+            "The field named \"design\" for user \"ann\"  with value \"2\" is not a valid rights value. It must be 0 or 1.",
+            "The form named \"nope\" is incorrect for the user \"ann\" The form does not exist in this project.",
+            "The form named \"health\" with value \"7\" is not a valid form-level rights value. It must be 0, 1, 2 or 3.",
+            "The form named \"health\" with value \"4\" is not a valid form-level rights value. It must be 0, 1, 2 or 3.",
+            "The username is missing for user #2 in the list of users provided.",
+            "username \"a&lt;b\" is not in a valid username format. User names can only contain letters, numbers, underscores, hyphens, periods, spaces, apostrophes, and @ symbols.",
+        ]
+        .join("\n")
+    );
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    // An expiration strtotime cannot read is stored as the epoch.
+    c.import_users()
+        .data(Payload::json_text(
+            r#"[{"username":"old","expiration":"31/12/2099"}]"#,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(user(&users, "old")["expiration"], "1970-01-01");
+}
+
+#[tokio::test]
+async fn a_dag_member_imports_only_their_groups_users() {
+    let (emu, c) = simple().await;
+    user_client(&emu, "site1b", in_group("dag_1"));
+    user_client(&emu, "site2", in_group("dag_2"));
+    let lead = user_client(&emu, "lead1", in_group("dag_1"));
+    // REDCap 15.7.6 only compares the row's data_access_group with the
+    // user's current group, so a row for another group's user that names
+    // that group passes (site2 here).
+    let note = "Since you have been assigned to a Data Access Group, you are only able to view/edit users from your group, and you are not allowed to add new users to this project.";
+    assert_eq!(
+        fails(
+            &lead,
+            "import_users",
+            &[(
+                "data",
+                r#"[{"username":"newbie"},{"username":"site2","data_access_group":"dag_2"},{"username":"site1b"}]"#
+            )]
+        )
+        .await,
+        (
+            Some(400),
+            format!(
+                "username \"newbie\" can not be added {note}\ndata_access_group \"\" can not be updated {note}"
+            )
+        )
+    );
+    assert_eq!(
+        lead.import_users()
+            .data(Payload::json_text(
+                r#"[{"username":"site1b","design":"0","data_access_group":"dag_1"}]"#
+            ))
+            .send()
+            .await
+            .unwrap(),
+        1
+    );
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(user(&users, "site1b")["design"], 0);
+    assert_eq!(user(&users, "site1b")["data_access_group"], "dag_1");
+}
 #[tokio::test]
 async fn import_users_without_data_access_group_takes_the_user_out_of_the_group() {
     let (emu, c) = simple().await;
@@ -277,35 +378,6 @@ async fn import_users_without_data_access_group_takes_the_user_out_of_the_group(
         record_ids(&json(&site1, "export_records", &[]).await),
         ["1", "2", "3", "4", "5"]
     );
-}
-
-#[tokio::test]
-async fn import_users_refuses_bad_rows_and_changes_nothing() {
-    let (_emu, c) = simple().await;
-    let (status, message) = fails(
-        &c,
-        "import_users",
-        &[(
-            "data",
-            r#"[{"username":"ann","design":"2","data_access_group":"nowhere","forms":"nope:1,health:7","expiration":"31/12/2099"},{"username":""}]"#,
-        )],
-    )
-    .await;
-    assert_eq!(status, Some(400));
-    assert_eq!(
-        message,
-        [
-            "ann: the value \"2\" of \"design\" is not valid (it must be an integer from 0 to 1).",
-            "ann: \"nope\" is not a valid instrument name.",
-            "ann: \"7\" is not a valid data entry right for the instrument \"health\".",
-            "ann: the expiration date \"31/12/2099\" is not a valid date in YYYY-MM-DD format.",
-            "ann: \"nowhere\" is not a valid unique group name for data_access_group.",
-            "The username is missing for one or more users.",
-        ]
-        .join("\n")
-    );
-    let users = json(&c, "export_users", &[]).await;
-    assert_eq!(users.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -426,10 +498,12 @@ async fn roles_give_their_members_their_rights() {
     let roles = json(&c, "export_user_roles", &[]).await;
     let role = &roles[0];
     let name = role["unique_role_name"].as_str().unwrap().to_owned();
+    // U-, three digits without zeros, seven letters and digits.
     assert_eq!(name.len(), 12);
     assert!(name.starts_with("U-"));
+    assert!(name[2..5].chars().all(|ch| ('1'..='9').contains(&ch)));
     assert!(
-        name[2..]
+        name[5..]
             .chars()
             .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit())
     );
@@ -450,12 +524,17 @@ async fn roles_give_their_members_their_rights() {
             "forms_export"
         ]
     );
+    // Role rights are exported as the text REDCap stored, forms as numbers.
     assert_eq!(role["role_label"], "Data Entry");
-    assert_eq!(role["api_export"], 1);
-    assert_eq!(role["design"], 0);
+    assert_eq!(role["api_export"], "1");
+    assert_eq!(role["design"], "0");
     assert_eq!(
         role["forms"],
-        serde_json::json!({"demographics": 130, "health": 128, "race_and_ethnicity": 128})
+        serde_json::json!({"demographics": 130, "health": 0, "race_and_ethnicity": 0})
+    );
+    assert_eq!(
+        role["forms_export"],
+        serde_json::json!({"demographics": 3, "health": 0, "race_and_ethnicity": 0})
     );
     // Assign ann: her rights become the role's.
     let count = c
@@ -471,8 +550,8 @@ async fn roles_give_their_members_their_rights() {
     assert_eq!(
         mapping,
         serde_json::json!([
-            {"username": "ann", "unique_role_name": name},
-            {"username": ADMIN, "unique_role_name": ""}
+            {"username": "ann", "unique_role_name": name, "data_access_group": ""},
+            {"username": ADMIN, "unique_role_name": "", "data_access_group": ""}
         ])
     );
     let users = json(&c, "export_users", &[]).await;
@@ -499,7 +578,8 @@ async fn roles_give_their_members_their_rights() {
             "The user \"ann\" cannot have their user privileges modified because the user belongs to a user role. Users in roles cannot have their privileges modified via the 'Import User' API method.".into()
         )
     );
-    // Changing the role changes its members.
+    // Updating a role sets every right the row does not give to 0, and its
+    // members follow.
     c.import_user_roles()
         .data(Payload::json_text(format!(
             r#"[{{"unique_role_name":"{name}","role_label":"Data Entry 2","api_import":"1"}}]"#
@@ -507,10 +587,14 @@ async fn roles_give_their_members_their_rights() {
         .send()
         .await
         .unwrap();
+    let roles = json(&c, "export_user_roles", &[]).await;
+    assert_eq!(roles[0]["role_label"], "Data Entry 2");
+    assert_eq!(roles[0]["api_export"], "0");
+    assert_eq!(roles[0]["forms"]["demographics"], 130);
     let users = json(&c, "export_users", &[]).await;
     assert_eq!(user(&users, "ann")["api_import"], 1);
-    assert_eq!(user(&users, "ann")["api_export"], 1);
-    // Deleting the role leaves its members with its rights, in no role.
+    assert_eq!(user(&users, "ann")["api_export"], 0);
+    // Deleting the role gives its members their own rights back.
     assert_eq!(
         c.delete_user_roles()
             .roles([name.as_str()])
@@ -524,22 +608,79 @@ async fn roles_give_their_members_their_rights() {
         serde_json::json!([])
     );
     let mapping = json(&c, "export_user_role_assignments", &[]).await;
-    assert_eq!(
-        mapping[0],
-        serde_json::json!({"username": "ann", "unique_role_name": ""})
-    );
+    assert_eq!(mapping[0]["unique_role_name"], "");
     let users = json(&c, "export_users", &[]).await;
-    assert_eq!(user(&users, "ann")["api_import"], 1);
+    assert_eq!(user(&users, "ann")["design"], 1);
+    assert_eq!(user(&users, "ann")["api_export"], 1);
+    assert!(ann.export_records().send().await.is_ok());
+}
+
+#[tokio::test]
+async fn role_assignments_add_users_and_leaving_restores_own_rights() {
+    let (emu, c) = simple().await;
+    user_client(&emu, "ann", UserRights::full());
+    c.import_user_roles()
+        .data(Payload::csv("role_label,api_export\nReader,1\n"))
+        .send()
+        .await
+        .unwrap();
+    let name = json(&c, "export_user_roles", &[]).await[0]["unique_role_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An unknown user is added to the project (with no rights of their
+    // own) and put in the role; a DAG column assigns the group too.
+    let count = c
+        .import_user_role_assignments()
+        .data(Payload::csv(format!(
+            "username,unique_role_name,data_access_group\nann,{name},dag_2\nnewbie,{name},\n"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(user(&users, "newbie")["api_export"], 1);
+    assert_eq!(user(&users, "ann")["design"], 0);
+    assert_eq!(user(&users, "ann")["data_access_group"], "dag_2");
+    // Leaving the role: the user's own rights apply again.
+    c.import_user_role_assignments()
+        .data(Payload::json_text(r#"[{"username":"ann","unique_role_name":""},{"username":"newbie","unique_role_name":""}]"#))
+        .send()
+        .await
+        .unwrap();
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(user(&users, "ann")["design"], 1);
+    assert_eq!(user(&users, "newbie")["api_export"], 0);
+    assert_eq!(
+        user(&users, "newbie")["forms"],
+        serde_json::json!({"demographics": 0, "health": 0, "race_and_ethnicity": 0})
+    );
 }
 
 #[tokio::test]
 async fn role_errors_and_csv_shapes() {
     let (_emu, c) = simple().await;
     assert_eq!(
-        fails(&c, "import_user_roles", &[("data", r#"[{"role_label":""},{"unique_role_name":"U-NOPE","role_label":"x"}]"#)]).await,
+        fails(
+            &c,
+            "import_user_roles",
+            &[(
+                "data",
+                r#"[{"role_label":"","design":"yes"},{"unique_role_name":"U-NOPE","role_label":"x","forms":"nope:1,health:9"}]"#
+            )]
+        )
+        .await,
         (
             Some(400),
-            "The role_label is missing for one or more roles.\nThe unique role name \"U-NOPE\" is not valid.".into()
+            [
+                "The Role Label is blank.",
+                "The field named \"design\" for user role \"\"  with value \"yes\" is not a valid rights value.",
+                "The form named \"nope\" is incorrect for the user role \"U-NOPE\" The form does not exist in this project.",
+                "The form named \"health\" with value \"9\" is not a valid form-level rights value. It must be 0, 1, 2 or 3.",
+                "Invalid Unique Role Names: U-NOPE",
+            ]
+            .join("\n")
         )
     );
     assert_eq!(
@@ -557,13 +698,37 @@ async fn role_errors_and_csv_shapes() {
         )
     );
     assert_eq!(
-        fails(&c, "import_user_role_assignments", &[("data", r#"[{"username":"who","unique_role_name":""},{"username":"simple_admin","unique_role_name":"U-NOPE"}]"#)]).await,
+        fails(
+            &c,
+            "import_user_role_assignments",
+            &[(
+                "data",
+                r#"[{"username":"","unique_role_name":"R"},{"username":"x","unique_role_name":""},{"username":"x","unique_role_name":""},{"username":"simple_admin","unique_role_name":"U-NOPE"}]"#
+            )]
+        )
+        .await,
         (
             Some(400),
-            "The username \"who\" is not a valid user in this project.\nThe unique role name \"U-NOPE\" for the user \"simple_admin\" is not valid.".into()
+            [
+                "The username for unique role name \"R\" ",
+                "The username \"x\" occurs in more than one record. ",
+                "Invalid Unique Role Names: U-NOPE",
+            ]
+            .join("\n")
         )
     );
-    // Empty exports: the CSV header alone for the mapping; roles have none.
+    assert_eq!(
+        fails(
+            &c,
+            "import_user_role_assignments",
+            &[("data", r#"[{"username":"x"}]"#)]
+        )
+        .await,
+        (
+            Some(400),
+            "One or more components are missing in your input data. The following attributes are required: username, unique_role_name".into()
+        )
+    );
     c.import_user_roles()
         .data(Payload::csv(
             "role_label,design,forms\nMonitor,1,demographics:129\n",
@@ -578,20 +743,27 @@ async fn role_errors_and_csv_shapes() {
     // REDCap 15.7.6's CSV writes the forms pairs again in forms_export.
     assert!(
         row.ends_with(
-            ",\"demographics:129,health:128,race_and_ethnicity:128\",\"demographics:129,health:128,race_and_ethnicity:128,demographics:0,health:0,race_and_ethnicity:0\""
+            ",\"demographics:129,health:0,race_and_ethnicity:0\",\"demographics:129,health:0,race_and_ethnicity:0,demographics:0,health:0,race_and_ethnicity:0\""
         ),
         "{row}"
     );
     assert!(row.contains(",Monitor,1,"), "{row}");
+    let xml = raw(&c, "export_user_roles", &[("format", "xml")])
+        .await
+        .unwrap();
+    assert!(
+        xml.contains("<role_label>Monitor</role_label><design>1</design>"),
+        "{xml}"
+    );
+    assert!(xml.ends_with("</item>\n</userRoles>\n"));
     let xml = raw(&c, "export_user_role_assignments", &[("format", "xml")])
         .await
         .unwrap();
     assert_eq!(
         xml,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<item><username><![CDATA[simple_admin]]></username><unique_role_name></unique_role_name></item>\n</items>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<items>\n<item><username><![CDATA[simple_admin]]></username><unique_role_name></unique_role_name><data_access_group></data_access_group></item>\n</items>\n"
     );
 }
-
 #[tokio::test]
 async fn role_methods_check_user_rights() {
     let (emu, _c) = simple().await;
@@ -645,14 +817,17 @@ async fn role_methods_check_user_rights() {
 #[tokio::test]
 async fn dags_are_created_renamed_and_deleted() {
     let (emu, c) = simple().await;
-    user_client(&emu, "site1", in_group("dag_1"));
+    let site1 = user_client(&emu, "site1", in_group("dag_1"));
     let dags = c.export_dags().send().await.unwrap();
     let names: Vec<(&str, Option<u64>)> = dags
         .iter()
         .map(|d| (d.unique_group_name.as_str(), d.data_access_group_id))
         .collect();
     assert_eq!(names, [("dag_1", Some(1)), ("dag_2", Some(2))]);
-    // Create (unique names from the label; a clash gets "b") and rename.
+    // Create two groups and rename dag_2. REDCap derives unique names
+    // from the labels every time, in label order: "dag 1" now sorts before
+    // "dag_1" and takes its unique name, so the old dag_1 becomes dag_1b,
+    // and renaming dag_2 renames its unique name too.
     let count = c
         .import_dags()
         .data(Payload::json_text(
@@ -662,53 +837,72 @@ async fn dags_are_created_renamed_and_deleted() {
         .await
         .unwrap();
     assert_eq!(count, 3);
-    let dags = json(&c, "export_dags", &[]).await;
     assert_eq!(
-        dags,
+        json(&c, "export_dags", &[]).await,
         serde_json::json!([
-            {"data_access_group_name": "dag_1", "unique_group_name": "dag_1", "data_access_group_id": 1},
-            {"data_access_group_name": "Second DAG", "unique_group_name": "dag_2", "data_access_group_id": 2},
-            {"data_access_group_name": "Site Três: North / 2", "unique_group_name": "site_trs_north__2", "data_access_group_id": 3},
-            {"data_access_group_name": "dag 1", "unique_group_name": "dag_1b", "data_access_group_id": 4}
+            {"data_access_group_name": "dag 1", "unique_group_name": "dag_1", "data_access_group_id": 4},
+            {"data_access_group_name": "dag_1", "unique_group_name": "dag_1b", "data_access_group_id": 1},
+            {"data_access_group_name": "Second DAG", "unique_group_name": "second_dag", "data_access_group_id": 2},
+            {"data_access_group_name": "Site Três: North / 2", "unique_group_name": "site_trs_north__2", "data_access_group_id": 3}
         ])
     );
-    // Delete: the group's records and users are then in no group; ids of
-    // the other groups do not move.
-    assert_eq!(c.delete_dags().dags(["dag_1"]).send().await.unwrap(), 1);
-    let dags = json(&c, "export_dags", &[("format", "json")]).await;
-    let ids: Vec<(&str, u64)> = dags
+    // Records and users follow their group (by id), whatever its name.
+    let groups = |rows: Value| -> Vec<String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["redcap_data_access_group"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let dag_column = [("exportDataAccessGroups", "true"), ("fields", "record_id")];
+    assert_eq!(
+        groups(json(&c, "export_records", &dag_column).await),
+        ["dag_1b", "dag_1b", "dag_1b", "", "second_dag"]
+    );
+    let users = json(&c, "export_users", &[]).await;
+    assert_eq!(user(&users, "site1")["data_access_group"], "dag_1b");
+    assert_eq!(user(&users, "site1")["data_access_group_id"], 1);
+    // Delete: as in REDCap only the group goes. Its records and users keep
+    // pointing at the deleted group: shown as no group, but the member
+    // still sees only those records. The other ids do not move.
+    assert_eq!(c.delete_dags().dags(["dag_1b"]).send().await.unwrap(), 1);
+    let ids: Vec<(String, u64)> = json(&c, "export_dags", &[])
+        .await
         .as_array()
         .unwrap()
         .iter()
         .map(|d| {
             (
-                d["unique_group_name"].as_str().unwrap(),
+                d["unique_group_name"].as_str().unwrap().to_owned(),
                 d["data_access_group_id"].as_u64().unwrap(),
             )
         })
         .collect();
-    assert_eq!(ids, [("dag_2", 2), ("site_trs_north__2", 3), ("dag_1b", 4)]);
-    let rows = json(
-        &c,
-        "export_records",
-        &[("exportDataAccessGroups", "true"), ("fields", "record_id")],
-    )
-    .await;
-    let groups: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["redcap_data_access_group"].as_str().unwrap())
-        .collect();
-    assert_eq!(groups, ["", "", "", "", "dag_2"]);
+    assert_eq!(
+        ids,
+        [
+            ("dag_1".to_owned(), 4),
+            ("second_dag".to_owned(), 2),
+            ("site_trs_north__2".to_owned(), 3)
+        ]
+    );
+    assert_eq!(
+        groups(json(&c, "export_records", &dag_column).await),
+        ["", "", "", "", "second_dag"]
+    );
     let users = json(&c, "export_users", &[]).await;
     assert_eq!(user(&users, "site1")["data_access_group"], "");
+    assert_eq!(user(&users, "site1")["data_access_group_id"], "");
+    assert_eq!(
+        record_ids(&json(&site1, "export_records", &[]).await),
+        ["1", "2", "3"]
+    );
     // XML and empty CSV as REDCap writes them.
     let xml = raw(&c, "export_dags", &[("format", "xml")]).await.unwrap();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<dags>\n<item><data_access_group_name><![CDATA[Second DAG]]></data_access_group_name><unique_group_name><![CDATA[dag_2]]></unique_group_name><data_access_group_id><![CDATA[2]]></data_access_group_id></item>\n"));
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<dags>\n<item><data_access_group_name><![CDATA[dag 1]]></data_access_group_name><unique_group_name><![CDATA[dag_1]]></unique_group_name><data_access_group_id><![CDATA[4]]></data_access_group_id></item>\n"));
     assert!(xml.ends_with("</dags>\n"));
     c.delete_dags()
-        .dags(["dag_2", "site_trs_north__2", "dag_1b"])
+        .dags(["dag_1", "second_dag", "site_trs_north__2"])
         .send()
         .await
         .unwrap();
@@ -735,22 +929,43 @@ async fn dag_errors_and_rights() {
             "One or more of the dags provided are not valid unique group names that do not exist in this project. Note: No dags were deleted. DAGs that do not exist: dag_9".into()
         )
     );
+    let long = "x".repeat(101);
     assert_eq!(
         fails(
             &c,
             "import_dags",
-            &[
-                (
-                    "data",
-                    r#"[{"data_access_group_name":"","unique_group_name":""},{"data_access_group_name":"x","unique_group_name":"dag_9"}]"#
+            &[(
+                "data",
+                &format!(
+                    r#"[{{"data_access_group_name":"","unique_group_name":"u"}},{{"data_access_group_name":"{long}","unique_group_name":""}},{{"data_access_group_name":"x","unique_group_name":"dag_9"}}]"#
                 )
-            ]
+            )]
         )
         .await,
         (
             Some(400),
-            "The data_access_group_name field is required for every DAG.\nThe unique group name \"dag_9\" is not valid.".into()
+            format!(
+                "The data access group name for unique group name \"u\" \nThe data access group name \"{long}\" must be less than or equal to 100 characters in length.\nUnique group name \"dag_9\" does not exist in the project. NOTE: The unique group name is auto-generated from the name of the data access group, so there is no way to set the unique group name manually.\n              If you are attempting to create a new DAG, you should leave the unique_group_name and data_access_group_id fields blank in your upload file."
+            )
         )
+    );
+    assert_eq!(
+        fails(
+            &c,
+            "import_dags",
+            &[("data", r#"[{"data_access_group_name":"x"}]"#)]
+        )
+        .await,
+        (
+            Some(400),
+            "One or more components are missing in your input data. The following attributes are required: data_access_group_name, unique_group_name".into()
+        )
+    );
+    assert_eq!(
+        raw(&c, "import_dags", &[("format", "json"), ("data", "nope")])
+            .await
+            .unwrap(),
+        "The data is not in the specified format."
     );
     // A DAG member cannot use the DAG methods at all (403), whatever rights.
     let site1 = user_client(&emu, "site1", in_group("dag_1"));
@@ -804,7 +1019,7 @@ async fn dag_errors_and_rights() {
 async fn user_dag_assignments() {
     let (emu, c) = simple().await;
     user_client(&emu, "site1", in_group("dag_1"));
-    user_client(&emu, "site2", in_group("dag_2"));
+    user_client(&emu, "Site2", in_group("dag_2"));
     let mapping = c.export_user_dag_assignments().send().await.unwrap();
     let pairs: Vec<(&str, &str)> = mapping
         .iter()
@@ -833,34 +1048,64 @@ async fn user_dag_assignments() {
             "import_user_dag_assignments",
             &[(
                 "data",
-                r#"[{"username":"who","redcap_data_access_group":""},{"username":"site1","redcap_data_access_group":"dag_9"}]"#
+                r#"[{"username":"","redcap_data_access_group":"g"},{"username":"who","redcap_data_access_group":""},{"username":"site1","redcap_data_access_group":"dag_9"},{"username":"site1","redcap_data_access_group":""}]"#
             )]
         )
         .await,
         (
             Some(400),
-            "The username \"who\" is not a valid user in this project.\nThe Data Access Group \"dag_9\" for the user \"site1\" is not a valid unique group name.".into()
+            [
+                "The username for unique group name \"g\" ",
+                "The username \"who\" does not exist in the project.",
+                "Unique group name \"dag_9\" does not exist in the project.",
+                "The username \"site1\" occurs in more than one record. ",
+            ]
+            .join("\n")
         )
     );
-    // A DAG member with the DAG right sees only their group's users.
-    let site1 = Client::new(
-        emu.url(),
-        &emu.add_user(emu.projects()[0].project_id, "lead2", in_group("dag_2"))
-            .unwrap(),
-    )
-    .unwrap();
-    let seen = json(&site1, "export_user_dag_assignments", &[]).await;
     assert_eq!(
-        seen,
+        fails(
+            &c,
+            "import_user_dag_assignments",
+            &[("data", r#"[{"username":"site1"}]"#)]
+        )
+        .await,
+        (
+            Some(400),
+            "One or more components are missing in your input data. The following attributes are required: username, redcap_data_access_group".into()
+        )
+    );
+    // A DAG member with the DAG right sees only their group's users and
+    // cannot import assignments.
+    let lead = user_client(&emu, "lead2", in_group("dag_2"));
+    assert_eq!(
+        json(&lead, "export_user_dag_assignments", &[]).await,
         serde_json::json!([
             {"username": "lead2", "redcap_data_access_group": "dag_2"},
             {"username": "site1", "redcap_data_access_group": "dag_2"}
         ])
     );
-    let users = json(&site1, "export_users", &[]).await;
-    assert_eq!(users.as_array().unwrap().len(), 2);
+    assert_eq!(
+        json(&lead, "export_users", &[])
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        fails(
+            &lead,
+            "import_user_dag_assignments",
+            &[("data", r#"[{"username":"site1","redcap_data_access_group":""}]"#)]
+        )
+        .await,
+        (
+            Some(400),
+            "You do not have permission to import User-DAG Assignment because you have been assigned to a Data Access Group.".into()
+        )
+    );
 }
-
 /// The DAG leak scenario: a DAG member sees, creates, deletes and renames
 /// only records of their group, in every format, until they switch.
 #[tokio::test]
@@ -945,24 +1190,24 @@ async fn a_dag_member_touches_only_their_groups_records() {
         record_ids(&json(&c, "export_records", &[("records[0]", "5")]).await),
         ["5"]
     );
-    // switch_dag: only to a group allowed on the DAG Switcher.
+    // switch_dag (REDCap's DAG Switcher): a user with no DAG Switcher
+    // entries is "invalid"; otherwise only the groups allowed there.
     let switch = |dag: &'static str| {
         let site1 = site1.clone();
         async move { raw(&site1, "switch_dag", &[("dag", dag)]).await.unwrap() }
     };
-    assert_eq!(
-        switch("dag_2").await,
-        "ERROR: User/DAG assignment not permitted"
-    );
     assert_eq!(switch("dag_9").await, "ERROR: Invalid DAG");
-    emu.allow_dag_switch(pid, "site1", &["dag_1", "dag_2", ""])
+    assert_eq!(switch("dag_2").await, "ERROR: Invalid user");
+    emu.allow_dag_switch(pid, "site1", &["dag_1", "dag_2"])
         .unwrap();
+    assert_eq!(switch("").await, "ERROR: User/DAG assignment not permitted");
     site1.switch_dag().dag("dag_2").send().await.unwrap();
     assert_eq!(
         record_ids(&json(&site1, "export_records", &[]).await),
         ["5"]
     );
-    assert_eq!(switch("").await, "1");
+    emu.allow_dag_switch(pid, "site1", &[""]).unwrap();
+    assert_eq!(switch("0").await, "1");
     assert_eq!(
         record_ids(&json(&site1, "export_records", &[]).await),
         ["1", "2", "3", "4", "5", "60"]

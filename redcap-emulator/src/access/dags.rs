@@ -2,34 +2,42 @@
 //! user–DAG mapping, and switching the caller's DAG.
 //!
 //! The groups are the project schema's `dags`; REDCap's numeric group ids
-//! are kept in `dag_ids` so that they stay stable when other groups are
-//! deleted.
+//! live in `dag_ids`. REDCap derives unique group names from the labels
+//! every time (groups ordered by label), so creating or renaming a group
+//! can change unique names: [`normalise`] recomputes them and rewrites the
+//! records, users and DAG Switcher entries that refer to a renamed group.
+//! A deleted group's records and users keep pointing at it (REDCap deletes
+//! only the group row), here as `#<group id>`, which no unique name can be.
 
 use redcap_schema::Dag;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::members;
-use super::table::{self, Cell, Row, text};
-use super::{DAGS_EXPORT, DAGS_IMPORT, read_rows, require_dag_right};
+use super::table::{self, Cell, Row, Xml, text};
+use super::{
+    DAGS_EXPORT, DAGS_IMPORT, NOT_IN_FORMAT, first_row_has, md5, members, missing_components,
+    read_rows, require_dag_right,
+};
 use crate::context::Ctx;
-use crate::project_admin::random_token;
 use crate::records::data::GROUP_FIELD;
 use crate::reply::{ApiError, Reply};
 use crate::store;
 
-/// The project's DAGs with their group ids, in the project's order; a
-/// group without an id yet gets the next free one.
+/// `api_184`: a DAG member importing user–DAG assignments.
+const IN_DAG_MAPPING: &str = "You do not have permission to import User-DAG Assignment because you have been assigned to a Data Access Group.";
+
+/// The project's DAGs with their group ids, ordered as REDCap lists them
+/// (by trimmed label, case-insensitively); a group without an id yet gets
+/// the next free one.
 pub(crate) fn with_ids(
     conn: &Connection,
     project: &store::Project,
 ) -> rusqlite::Result<Vec<(u64, Dag)>> {
-    let mut out = Vec::new();
-    let mut next: u64 = conn.query_row(
+    let mut next = conn.query_row(
         "SELECT COALESCE(MAX(group_id), 0) FROM dag_ids WHERE project_id = ?1",
         [project.id],
         |r| r.get::<_, i64>(0),
-    )? as u64
-        + 1;
+    )? + 1;
+    let mut out = Vec::new();
     for dag in &project.schema.dags {
         let id: Option<i64> = conn
             .query_row(
@@ -39,62 +47,134 @@ pub(crate) fn with_ids(
             )
             .optional()?;
         let id = match id {
-            Some(id) => id as u64,
+            Some(id) => id,
             None => {
                 conn.execute(
                     "INSERT INTO dag_ids (project_id, unique_name, group_id) VALUES (?1, ?2, ?3)",
-                    params![project.id, dag.unique_name, next as i64],
+                    params![project.id, dag.unique_name, next],
                 )?;
                 next += 1;
                 next - 1
             }
         };
-        out.push((id, dag.clone()));
+        out.push((u64::try_from(id).unwrap_or_default(), dag.clone()));
     }
+    out.sort_by(|(a_id, a), (b_id, b)| {
+        label_key(&a.name)
+            .cmp(&label_key(&b.name))
+            .then(a_id.cmp(b_id))
+    });
     Ok(out)
 }
 
-/// The records the caller may touch: every record, or for a caller in a
-/// DAG only that group's records (REDCap treats the others as not
-/// existing).
-pub(crate) fn visible_records(ctx: &Ctx<'_>) -> Result<Vec<String>, ApiError> {
-    let mut records = store::record_names(ctx.conn, ctx.project.id)?;
-    if let Some(group) = &ctx.user.rights.group {
-        let mut stmt = ctx.conn.prepare(
-            "SELECT DISTINCT record FROM data WHERE project_id = ?1 AND field = ?2 AND value = ?3",
-        )?;
-        let mine: Vec<String> = stmt
-            .query_map(params![ctx.project.id, GROUP_FIELD, group], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        records.retain(|r| mine.contains(r));
-    }
-    Ok(records)
+fn label_key(label: &str) -> String {
+    label.trim().to_lowercase()
 }
 
-/// REDCap's unique group name: the label lower-cased, stripped to
-/// `[0-9a-z_ ]`, spaces to `_`, its first 18 characters, trailing `_`
-/// removed; a name already taken gets `b`, `c`, … appended.
-pub(crate) fn unique_group_name(label: &str, taken: &[String]) -> Result<String, ApiError> {
-    let cleaned: String = label
-        .to_lowercase()
+/// REDCap's unique group name of one label before de-duplication: the
+/// trimmed label stripped to `[0-9a-zA-Z_ ]`, spaces to `_`, its first 18
+/// characters lower-cased, one trailing `_` removed; for a label left
+/// empty, the first 10 hex digits of its MD5.
+fn unique_base(label: &str) -> String {
+    let kept: String = label
+        .trim()
         .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == ' ')
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ' ')
         .map(|c| if c == ' ' { '_' } else { c })
         .take(18)
-        .collect();
-    let mut base = cleaned.trim_end_matches('_').to_owned();
+        .collect::<String>()
+        .to_lowercase();
+    let base = kept.strip_suffix('_').unwrap_or(&kept).to_owned();
     if base.is_empty() {
-        // A label without a single usable character: REDCap falls back to
-        // a hash; any short hexadecimal name serves.
-        base = random_token(8)?.to_lowercase();
+        md5::hex(label.as_bytes())[..10].to_owned()
+    } else {
+        base
     }
-    if !taken.contains(&base) {
-        return Ok(base);
+}
+
+/// The unique names of labels in REDCap's order: the n-th repeat of a base
+/// name gets `b`, `c`, … (then two letters).
+fn unique_names<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut bases: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for label in labels {
+        let base = unique_base(label);
+        let count = bases.iter().filter(|b| **b == base).count();
+        let suffix = match count {
+            0 => String::new(),
+            1..=25 => char::from(b'a' + count as u8).to_string(),
+            26..=701 => format!(
+                "{}{}",
+                char::from(b'`' + (count / 26) as u8),
+                char::from(b'a' + (count % 26) as u8)
+            ),
+            _ => "??".to_owned(),
+        };
+        bases.push(base.clone());
+        out.push(format!("{base}{suffix}"));
     }
-    Ok(('b'..='z')
-        .map(|suffix| format!("{base}{suffix}"))
-        .find(|c| !taken.contains(c))
-        .unwrap_or(base))
+    out
+}
+
+/// Points every reference to a group (records, users, DAG Switcher, ids)
+/// at a new name.
+fn rename_references(
+    conn: &Connection,
+    project_id: i64,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE data SET value = ?4 WHERE project_id = ?1 AND field = ?2 AND value = ?3",
+        params![project_id, GROUP_FIELD, old, new],
+    )?;
+    conn.execute(
+        "UPDATE dag_switcher SET unique_name = ?3 WHERE project_id = ?1 AND unique_name = ?2",
+        params![project_id, old, new],
+    )?;
+    conn.execute(
+        "UPDATE dag_ids SET unique_name = ?3 WHERE project_id = ?1 AND unique_name = ?2",
+        params![project_id, old, new],
+    )?;
+    for (username, mut rights) in members::list(conn, project_id)? {
+        if rights.group.as_deref() == Some(old) {
+            rights.group = Some(new.to_owned());
+            members::save(conn, project_id, &username, &rights)?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every unique group name from the labels (REDCap's order),
+/// rewrites references to the names that changed and saves the project
+/// with its groups in that order.
+pub(crate) fn normalise(conn: &Connection, project: &mut store::Project) -> rusqlite::Result<()> {
+    let groups = with_ids(conn, project)?;
+    let names = unique_names(groups.iter().map(|(_, d)| d.name.as_str()));
+    // Two passes through temporary names, so that swapped names do not
+    // collide.
+    for (id, dag) in &groups {
+        rename_references(conn, project.id, &dag.unique_name, &format!("\u{1}{id}"))?;
+    }
+    let mut dags = Vec::new();
+    for ((id, dag), name) in groups.iter().zip(names) {
+        rename_references(conn, project.id, &format!("\u{1}{id}"), &name)?;
+        dags.push(Dag {
+            name: dag.name.clone(),
+            unique_name: name,
+        });
+    }
+    project.schema.dags = dags;
+    store::save_project(conn, project)
+}
+
+/// The unique name and id REDCap shows for a stored group reference: both
+/// empty for no group or a deleted one.
+pub(crate) fn group_cells(groups: &[(u64, Dag)], group: Option<&str>) -> (Cell, Cell) {
+    match group.and_then(|g| groups.iter().find(|(_, d)| d.unique_name == g)) {
+        Some((id, dag)) => (text(dag.unique_name.clone()), Cell::Number(*id)),
+        None => (text(""), text("")),
+    }
 }
 
 /// `content=dag` export.
@@ -119,64 +199,94 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "data_access_group_id",
         ],
         "dags",
+        Xml::Cdata,
     ))
 }
 
-/// `content=dag&action=import`: a row with an empty (or no)
-/// `unique_group_name` creates a group, one naming an existing group
-/// renames it (its unique name stays).
+/// `content=dag&action=import`: a row with an empty `unique_group_name`
+/// creates a group, one naming an existing group renames it (REDCap then
+/// derives its unique name from the new label).
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
-    let rows = read_rows(ctx)?;
+    let Some(rows) = read_rows(ctx, "dags")? else {
+        return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
+    };
+    if !first_row_has(&rows, &["unique_group_name", "data_access_group_name"]) {
+        return Err(missing_components(
+            "data_access_group_name, unique_group_name",
+        ));
+    }
     let mut project = ctx.project.clone();
+    let existing: Vec<String> = project
+        .schema
+        .dags
+        .iter()
+        .map(|d| d.unique_name.clone())
+        .collect();
     let mut errors = Vec::new();
+    let mut count = 0;
     for row in &rows {
-        let label = row
+        let name = row
             .get("data_access_group_name")
-            .map(|s| s.trim().to_owned())
+            .cloned()
             .unwrap_or_default();
         let unique = row
             .get("unique_group_name")
             .map(|s| s.trim().to_owned())
             .unwrap_or_default();
-        if label.is_empty() {
-            errors.push("The data_access_group_name field is required for every DAG.".to_owned());
+        if name.is_empty() {
+            // `design_638` is not in 15.7.6's language file, hence the
+            // message ends with a space.
+            errors.push(format!(
+                "The data access group name for unique group name \"{unique}\" "
+            ));
             continue;
         }
-        if unique.is_empty() {
-            let taken: Vec<String> = project
-                .schema
-                .dags
-                .iter()
-                .map(|d| d.unique_name.clone())
-                .collect();
-            let unique_name = unique_group_name(&label, &taken)?;
-            project.schema.dags.push(Dag {
-                name: label,
-                unique_name,
-            });
-        } else if let Some(dag) = project
+        if name.len() > 100 {
+            errors.push(format!(
+                "The data access group name \"{name}\" must be less than or equal to 100 characters in length."
+            ));
+            continue;
+        }
+        if !unique.is_empty() && !existing.contains(&unique) {
+            errors.push(format!(
+                "Unique group name \"{unique}\" does not exist in the project. NOTE: The unique group name is auto-generated from the name of the data access group, so there is no way to set the unique group name manually.\n              If you are attempting to create a new DAG, you should leave the unique_group_name and data_access_group_id fields blank in your upload file."
+            ));
+            continue;
+        }
+        if !errors.is_empty() {
+            continue;
+        }
+        match project
             .schema
             .dags
             .iter_mut()
             .find(|d| d.unique_name == unique)
         {
-            dag.name = label;
-        } else {
-            errors.push(format!("The unique group name \"{unique}\" is not valid."));
+            Some(dag) if !unique.is_empty() => dag.name = name,
+            _ => {
+                // A placeholder unique name until `normalise` derives it;
+                // the id is given now, in creation order.
+                let placeholder = format!("\u{2}{}", project.schema.dags.len());
+                project.schema.dags.push(Dag {
+                    name,
+                    unique_name: placeholder,
+                });
+                with_ids(ctx.conn, &project)?;
+            }
         }
+        count += 1;
     }
     if !errors.is_empty() {
         return Err(ApiError::bad(errors.join("\n")));
     }
-    store::save_project(ctx.conn, &project)?;
-    // Give new groups their ids now, in the order they were created.
-    with_ids(ctx.conn, &project)?;
-    Ok(Reply::count(ctx.format, rows.len()))
+    normalise(ctx.conn, &mut project)?;
+    Ok(Reply::count(ctx.format, count))
 }
 
-/// `content=dag&action=delete`: every named group must exist; the records
-/// of a deleted group and its users become unassigned.
+/// `content=dag&action=delete`: every named group must exist. As in
+/// REDCap, only the group goes: its records and users keep their group id
+/// (so a member still sees only those records), shown as no group.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
     let names = ctx.params.list("dags");
@@ -185,9 +295,10 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "The 'dags' parameter is either missing or is not an array. It must be provided as an array even if it only contains one value.",
         ));
     }
+    let groups = with_ids(ctx.conn, &ctx.project)?;
     let missing: Vec<&str> = names
         .iter()
-        .filter(|n| !ctx.project.schema.dags.iter().any(|d| d.unique_name == **n))
+        .filter(|n| !groups.iter().any(|(_, d)| d.unique_name == **n))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
@@ -198,35 +309,22 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let mut project = ctx.project.clone();
     let mut count = 0;
-    for name in &names {
-        let before = project.schema.dags.len();
-        project.schema.dags.retain(|d| d.unique_name != *name);
-        if project.schema.dags.len() == before {
-            continue; // named twice
-        }
+    for (id, dag) in groups
+        .iter()
+        .filter(|(_, d)| names.contains(&d.unique_name))
+    {
         count += 1;
-        store::delete_where(
-            ctx.conn,
-            project.id,
-            "field = ?2 AND value = ?3",
-            &[&GROUP_FIELD, name],
-        )?;
-        for (username, mut rights) in members::list(ctx.conn, project.id)? {
-            if rights.group.as_deref() == Some(name.as_str()) {
-                rights.group = None;
-                members::save(ctx.conn, project.id, &username, &rights)?;
-            }
-        }
+        rename_references(ctx.conn, project.id, &dag.unique_name, &format!("#{id}"))?;
         ctx.conn.execute(
-            "DELETE FROM dag_switcher WHERE project_id = ?1 AND unique_name = ?2",
-            params![project.id, name],
+            "DELETE FROM dag_ids WHERE project_id = ?1 AND group_id = ?2",
+            params![project.id, i64::try_from(*id).unwrap_or_default()],
         )?;
-        ctx.conn.execute(
-            "DELETE FROM dag_ids WHERE project_id = ?1 AND unique_name = ?2",
-            params![project.id, name],
-        )?;
+        project
+            .schema
+            .dags
+            .retain(|d| d.unique_name != dag.unique_name);
     }
-    store::save_project(ctx.conn, &project)?;
+    normalise(ctx.conn, &mut project)?;
     Ok(Reply::count(ctx.format, count))
 }
 
@@ -234,15 +332,14 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// the unique name of their group (empty for none).
 pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_EXPORT)?;
+    let groups = with_ids(ctx.conn, &ctx.project)?;
     let rows: Vec<Row> = members::visible(ctx)?
         .into_iter()
         .map(|(username, rights)| {
+            let (unique, _) = group_cells(&groups, rights.group.as_deref());
             vec![
-                ("username", text(username)),
-                (
-                    "redcap_data_access_group",
-                    text(rights.group.unwrap_or_default()),
-                ),
+                ("username", text(username.to_lowercase())),
+                ("redcap_data_access_group", unique),
             ]
         })
         .collect();
@@ -251,6 +348,7 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &rows,
         &["username", "redcap_data_access_group"],
         "items",
+        Xml::Cdata,
     ))
 }
 
@@ -258,8 +356,19 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// `redcap_data_access_group` (empty = no group).
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
-    let rows = read_rows(ctx)?;
+    let Some(rows) = read_rows(ctx, "items")? else {
+        return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
+    };
+    if !first_row_has(&rows, &["username", "redcap_data_access_group"]) {
+        return Err(ApiError::bad(
+            "One or more components are missing in your input data. The following attributes are required: username, redcap_data_access_group",
+        ));
+    }
+    if ctx.user.rights.group.is_some() {
+        return Err(ApiError::bad(IN_DAG_MAPPING));
+    }
     let mut errors = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut changes = Vec::new();
     for row in &rows {
         let username = row.get("username").map(|s| s.trim()).unwrap_or_default();
@@ -267,12 +376,29 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             .get("redcap_data_access_group")
             .map(|s| s.trim())
             .unwrap_or_default();
-        let Some(rights) = members::get(ctx.conn, ctx.project.id, username)? else {
+        seen.push(username.to_owned());
+        if username.is_empty() {
+            errors.push(format!("The username for unique group name \"{group}\" "));
+            continue;
+        }
+        if username.len() > 255 {
             errors.push(format!(
-                "The username \"{username}\" is not a valid user in this project."
+                "The username \"{username}\" must be less than or equal to 255 characters in length."
+            ));
+            continue;
+        }
+        let Some((stored, rights)) = members::get(ctx.conn, ctx.project.id, username)? else {
+            errors.push(format!(
+                "The username \"{username}\" does not exist in the project."
             ));
             continue;
         };
+        if seen.iter().filter(|u| *u == username).count() > 1 {
+            errors.push(format!(
+                "The username \"{username}\" occurs in more than one record. "
+            ));
+            continue;
+        }
         if !group.is_empty()
             && !ctx
                 .project
@@ -282,12 +408,12 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 .any(|d| d.unique_name == group)
         {
             errors.push(format!(
-                "The Data Access Group \"{group}\" for the user \"{username}\" is not a valid unique group name."
+                "Unique group name \"{group}\" does not exist in the project."
             ));
             continue;
         }
         changes.push((
-            username.to_owned(),
+            stored,
             rights,
             (!group.is_empty()).then(|| group.to_owned()),
         ));
@@ -295,11 +421,12 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::bad(errors.join("\n")));
     }
+    let count = changes.len();
     for (username, mut rights, group) in changes {
         rights.group = group;
         members::save(ctx.conn, ctx.project.id, &username, &rights)?;
     }
-    Ok(Reply::count(ctx.format, rows.len()))
+    Ok(Reply::count(ctx.format, count))
 }
 
 /// Lets a user switch to these DAGs (`""` = no group), as REDCap's DAG
@@ -312,18 +439,19 @@ pub(crate) fn allow_switch(
 ) -> rusqlite::Result<()> {
     for dag in dags {
         conn.execute(
-            "INSERT OR IGNORE INTO dag_switcher (project_id, username, unique_name) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO dag_switcher (project_id, username, unique_name) VALUES (?1, lower(?2), ?3)",
             params![project_id, username, dag],
         )?;
     }
     Ok(())
 }
 
-/// `content=dag&action=switch`: moves the caller to another group they are
-/// allowed on the DAG Switcher. Failures are 200 answers with REDCap's
-/// plain-text `ERROR: …` message.
+/// `content=dag&action=switch` (REDCap's `DAGSwitcher::switchToDAG`):
+/// moves the caller to a group they are allowed on the DAG Switcher.
+/// Failures are 200 answers with REDCap's plain-text `ERROR: …` message.
 pub(crate) fn switch(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let wanted = ctx.params.get("dag").unwrap_or_default().trim();
+    // PHP's empty(): "" and "0" both mean "no group".
     let target = if wanted.is_empty() || wanted == "0" {
         ""
     } else {
@@ -340,21 +468,75 @@ pub(crate) fn switch(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         return Ok(Reply::plain(ctx.format, "ERROR: Invalid DAG"));
     }
     let username = members::caller(ctx)?;
-    let Some(mut rights) = members::get(ctx.conn, ctx.project.id, &username)? else {
+    let mut stmt = ctx.conn.prepare(
+        "SELECT unique_name FROM dag_switcher WHERE project_id = ?1 AND username = lower(?2)",
+    )?;
+    let allowed: Vec<String> = stmt
+        .query_map(params![ctx.project.id, username], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if allowed.is_empty() {
         return Ok(Reply::plain(ctx.format, "ERROR: Invalid user"));
-    };
-    let allowed: bool = ctx.conn.query_row(
-        "SELECT COUNT(*) FROM dag_switcher WHERE project_id = ?1 AND username = ?2 AND unique_name = ?3",
-        params![ctx.project.id, username, target],
-        |r| r.get::<_, i64>(0),
-    )? > 0;
-    if !allowed {
+    }
+    if !allowed.iter().any(|a| a == target) {
         return Ok(Reply::plain(
             ctx.format,
             "ERROR: User/DAG assignment not permitted",
         ));
     }
+    let mut rights = ctx.user.rights.clone();
     rights.group = (!target.is_empty()).then(|| target.to_owned());
     members::save(ctx.conn, ctx.project.id, &username, &rights)?;
     Ok(Reply::plain(ctx.format, "1"))
+}
+
+/// The records the caller may touch: every record, or for a caller in a
+/// DAG only that group's records (REDCap treats the others as not
+/// existing).
+pub(crate) fn visible_records(ctx: &Ctx<'_>) -> Result<Vec<String>, ApiError> {
+    let mut records = store::record_names(ctx.conn, ctx.project.id)?;
+    if let Some(group) = &ctx.user.rights.group {
+        let mut stmt = ctx.conn.prepare(
+            "SELECT DISTINCT record FROM data WHERE project_id = ?1 AND field = ?2 AND value = ?3",
+        )?;
+        let mine: Vec<String> = stmt
+            .query_map(params![ctx.project.id, GROUP_FIELD, group], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        records.retain(|r| mine.contains(r));
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_names_as_redcap_derives_them() {
+        let names = unique_names(
+            [
+                "Site Três: North / 2",
+                "dag 1",
+                "dag_1",
+                "DAG  1",
+                "中文",
+                "x_",
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            names,
+            [
+                "site_trs_north__2",
+                "dag_1",
+                "dag_1b",
+                "dag__1",
+                &md5::hex("中文".as_bytes())[..10],
+                "x"
+            ]
+        );
+        assert_eq!(
+            unique_base("A very long group label indeed"),
+            "a_very_long_group"
+        );
+    }
 }

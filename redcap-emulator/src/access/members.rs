@@ -1,4 +1,5 @@
-//! The users of a project as stored in the `users` table, by name.
+//! The users of a project as stored in the `users` table. User names match
+//! case-insensitively and are exported in lower case, as REDCap does.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -17,14 +18,14 @@ fn rights_json(rights: &UserRights) -> String {
     serde_json::to_string(rights).unwrap_or_else(|_| "{}".into())
 }
 
-/// Every user of a project with their rights, by user name (REDCap lists
-/// users alphabetically).
+/// Every user of a project (stored name, rights), by lower-cased user name.
 pub(crate) fn list(
     conn: &Connection,
     project_id: i64,
 ) -> rusqlite::Result<Vec<(String, UserRights)>> {
     let mut stmt = conn.prepare(
-        "SELECT username, rights_json FROM users WHERE project_id = ?1 ORDER BY lower(username), username",
+        "SELECT username, rights_json FROM users WHERE project_id = ?1
+         ORDER BY lower(username), username",
     )?;
     let rows = stmt.query_map([project_id], |row| {
         let json: String = row.get(1)?;
@@ -33,21 +34,21 @@ pub(crate) fn list(
     rows.collect()
 }
 
-/// One user's rights, if the user is in the project.
+/// A user of the project by name (any case): the stored name and rights.
 pub(crate) fn get(
     conn: &Connection,
     project_id: i64,
     username: &str,
-) -> rusqlite::Result<Option<UserRights>> {
+) -> rusqlite::Result<Option<(String, UserRights)>> {
     conn.query_row(
-        "SELECT rights_json FROM users WHERE project_id = ?1 AND username = ?2",
+        "SELECT username, rights_json FROM users WHERE project_id = ?1 AND lower(username) = lower(?2)",
         params![project_id, username],
-        |row| rights_from_json(&row.get::<_, String>(0)?),
+        |row| Ok((row.get(0)?, rights_from_json(&row.get::<_, String>(1)?)?)),
     )
     .optional()
 }
 
-/// Replaces the rights of a user in the project.
+/// Replaces the rights of a user (stored name) in the project.
 pub(crate) fn save(
     conn: &Connection,
     project_id: i64,
@@ -78,20 +79,21 @@ pub(crate) fn insert(
     Ok(())
 }
 
-/// Removes a user from the project (with their token).
+/// Removes a user (stored name) from the project, with their token and
+/// DAG Switcher entries.
 pub(crate) fn delete(conn: &Connection, project_id: i64, username: &str) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM users WHERE project_id = ?1 AND username = ?2",
         params![project_id, username],
     )?;
     conn.execute(
-        "DELETE FROM dag_switcher WHERE project_id = ?1 AND username = ?2",
+        "DELETE FROM dag_switcher WHERE project_id = ?1 AND lower(username) = lower(?2)",
         params![project_id, username],
     )?;
     Ok(())
 }
 
-/// The user name of the caller (the owner of the request's token).
+/// The stored name of the caller (the owner of the request's token).
 pub(crate) fn caller(ctx: &Ctx<'_>) -> Result<String, ApiError> {
     let token = ctx.params.get("token").unwrap_or_default().trim();
     Ok(ctx.conn.query_row(
@@ -102,7 +104,7 @@ pub(crate) fn caller(ctx: &Ctx<'_>) -> Result<String, ApiError> {
 }
 
 /// The users the caller may see: everyone, or for a caller in a DAG only
-/// the users of that DAG (as REDCap's user pages show them).
+/// the users of that DAG.
 pub(crate) fn visible(ctx: &Ctx<'_>) -> Result<Vec<(String, UserRights)>, ApiError> {
     let mut users = list(ctx.conn, ctx.project.id)?;
     if let Some(group) = &ctx.user.rights.group {

@@ -6,6 +6,7 @@
 //! schema, where project XML export and record import read them.
 
 pub(crate) mod dags;
+mod md5;
 pub(crate) mod members;
 pub(crate) mod roles;
 pub(crate) mod table;
@@ -79,40 +80,118 @@ fn require_dag_right(ctx: &Ctx<'_>, message: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The rows of an import's `data`. JSON objects given for `forms` and
-/// `forms_export` (the shape the export writes) become REDCap's CSV text
-/// `form:right,form:right`, so every format is read the same way.
-fn read_rows(ctx: &Ctx<'_>) -> Result<Vec<Item>, ApiError> {
+/// What REDCap's user, role and DAG importers answer (200) when the data
+/// does not decode (`data_import_tool_200`).
+pub(crate) const NOT_IN_FORMAT: &str = "The data is not in the specified format.";
+
+/// `design_641`, followed by the attributes the first row must carry.
+fn missing_components(attributes: &str) -> ApiError {
+    ApiError::bad(format!(
+        "One or more components are missing in your input data. The following attributes are required: {attributes}"
+    ))
+}
+
+/// The rows of an import's `data`, or `None` when REDCap's decoder would
+/// not read it (answered with [`NOT_IN_FORMAT`]). JSON objects and nested
+/// XML elements given for `forms` and `forms_export` become the CSV text
+/// `form:right,form:right`, so every format is read the same way. XML must
+/// have REDCap's root element for the method (`root`).
+fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
     let data = ctx.params.get("data").unwrap_or_default();
-    if ctx.format != Format::Json {
-        return payload::read(data, ctx.format, ',');
-    }
-    let mut value: serde_json::Value =
-        serde_json::from_str(data.trim_start_matches('\u{feff}')).map_err(|_| {
-            ApiError::bad(
-                "The data being imported is not formatted correctly. PHP error from JSON decoder: Syntax error. The JSON must be in an array, as in [{ ... }].",
-            )
-        })?;
-    let items = match &mut value {
-        serde_json::Value::Array(items) => items.iter_mut().collect(),
-        serde_json::Value::Object(_) => vec![&mut value],
-        _ => Vec::new(),
-    };
-    for item in items {
-        if let serde_json::Value::Object(map) = item {
-            for key in ["forms", "forms_export"] {
-                if let Some(serde_json::Value::Object(forms)) = map.get(key) {
-                    let text = forms
-                        .iter()
-                        .map(|(form, right)| format!("{form}:{}", payload::json_text(right)))
-                        .collect::<Vec<_>>()
-                        .join(",");
-                    map.insert(key.to_owned(), serde_json::Value::String(text));
+    let data = data.trim_start_matches('\u{feff}');
+    match ctx.format {
+        Format::Json => {
+            let Ok(mut value) = serde_json::from_str::<serde_json::Value>(data) else {
+                return Ok(None);
+            };
+            let items: Vec<&mut serde_json::Value> = match &mut value {
+                serde_json::Value::Array(items) => items.iter_mut().collect(),
+                serde_json::Value::Object(_) => vec![&mut value],
+                _ => return Ok(None),
+            };
+            for item in items {
+                if let serde_json::Value::Object(map) = item {
+                    for key in ["forms", "forms_export"] {
+                        if let Some(serde_json::Value::Object(forms)) = map.get(key) {
+                            let text = forms
+                                .iter()
+                                .map(|(form, right)| {
+                                    format!("{form}:{}", payload::json_text(right))
+                                })
+                                .collect::<Vec<_>>()
+                                .join(",");
+                            map.insert(key.to_owned(), serde_json::Value::String(text));
+                        }
+                    }
                 }
             }
+            payload::read_json(&value.to_string()).map(Some)
+        }
+        Format::Xml | Format::Odm => {
+            if xml_root(data).as_deref() != Some(root) {
+                return Ok(None);
+            }
+            let flattened = flatten_xml_forms(data);
+            match payload::read_xml(&flattened) {
+                Ok(rows) if !rows.is_empty() => Ok(Some(rows)),
+                _ => Ok(None),
+            }
+        }
+        Format::Csv => payload::read_csv(data, ',').map(Some),
+    }
+}
+
+/// The name of an XML document's root element.
+fn xml_root(data: &str) -> Option<String> {
+    let mut rest = data.trim_start();
+    while let Some(after) = rest.strip_prefix("<?") {
+        rest = after.split_once("?>")?.1.trim_start();
+    }
+    let name: String = rest
+        .strip_prefix('<')?
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// `<forms><a>1</a><b>2</b></forms>` (the user export's XML shape) as
+/// `<forms>a:1,b:2</forms>`, for the row reader that takes flat items.
+fn flatten_xml_forms(data: &str) -> String {
+    let element =
+        regex::Regex::new(r"<([A-Za-z0-9_]+)>(?:<!\[CDATA\[)?([^<\]]*)(?:\]\]>)?</[A-Za-z0-9_]+>")
+            .expect("valid pattern");
+    let mut out = data.to_owned();
+    for key in ["forms_export", "forms"] {
+        let (open, close) = (format!("<{key}>"), format!("</{key}>"));
+        let mut from = 0;
+        while let Some(start) = out[from..].find(&open).map(|i| i + from) {
+            let inner_start = start + open.len();
+            let Some(end) = out[inner_start..].find(&close).map(|i| i + inner_start) else {
+                break;
+            };
+            let inner = &out[inner_start..end];
+            if !inner.contains('<') {
+                from = end;
+                continue;
+            }
+            let pairs: Vec<String> = element
+                .captures_iter(inner)
+                .map(|c| format!("{}:{}", &c[1], &c[2]))
+                .collect();
+            let replacement = format!("{open}{}{close}", pairs.join(","));
+            out.replace_range(start..end + close.len(), &replacement);
+            from = start + replacement.len();
         }
     }
-    payload::read_json(&value.to_string())
+    out
+}
+
+/// Whether the first row has every one of these columns (REDCap checks
+/// only the first row).
+fn first_row_has(rows: &[Item], columns: &[&str]) -> bool {
+    rows.first()
+        .is_some_and(|row| columns.iter().all(|c| row.contains_key(*c)))
 }
 
 /// `form:right,form:right` as pairs; a pair without `:` has an empty right.
@@ -124,6 +203,20 @@ fn form_pairs(text: &str) -> Vec<(String, String)> {
             None => (pair.trim().to_owned(), String::new()),
         })
         .collect()
+}
+
+/// PHP's `empty()` on an imported text value.
+fn php_empty(value: &str) -> bool {
+    value.is_empty() || value == "0"
+}
+
+/// PHP's `RCView::escape` on a value quoted in a message.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#039;")
 }
 
 /// Whether randomization is enabled (its rights are exported only then).

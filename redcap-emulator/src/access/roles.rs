@@ -1,18 +1,52 @@
 //! `content=userRole` (export, import, delete) and `content=userRoleMapping`
-//! (export, import). A role member's stored rights are the role's, copied
-//! whenever the role or the assignment changes.
+//! (export, import), as REDCap 15.7.6's `UserRights` role functions do.
+//!
+//! A role member's stored rights are the role's (copied whenever the role
+//! or the assignment changes), with the member's own rights kept
+//! underneath for when the role no longer applies.
 
 use rusqlite::{Connection, params};
 
-use super::table::{self, Cell, Row, text};
-use super::users::{apply_rights, form_cells};
+use super::table::{self, Cell, Row, Xml, text};
+use super::users::{entry_code, export_code, form_cells, parse_forms, set_forms};
 use super::{
-    ROLES_IMPORT, members, randomization_enabled, read_rows, require_user_rights_full,
-    require_user_rights_read,
+    NOT_IN_FORMAT, ROLES_IMPORT, dags, members, php_empty, randomization_enabled, read_rows,
+    require_user_rights_full, require_user_rights_read,
 };
 use crate::context::Ctx;
+use crate::format::Format;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{RANDOM_RIGHT_KEYS, ROLE_RIGHT_KEYS, UserRights};
+
+/// The rights `uploadUserRoles` reads from a row (others are set to 0 when
+/// a role is imported); `email_logging` is not among them.
+const IMPORTED: &[&str] = &[
+    "design",
+    "alerts",
+    "user_rights",
+    "data_access_groups",
+    "reports",
+    "stats_and_charts",
+    "manage_survey_participants",
+    "calendar",
+    "data_import_tool",
+    "data_comparison_tool",
+    "logging",
+    "file_repository",
+    "data_quality_create",
+    "data_quality_execute",
+    "api_export",
+    "api_import",
+    "api_modules",
+    "mobile_app",
+    "mobile_app_download_data",
+    "record_create",
+    "record_rename",
+    "record_delete",
+    "lock_records_all_forms",
+    "lock_records",
+    "lock_records_customization",
+];
 
 /// One stored role.
 #[derive(Debug, Clone)]
@@ -23,11 +57,11 @@ pub(crate) struct Role {
     pub(crate) rights: UserRights,
 }
 
-/// The roles of a project, by label as REDCap lists them.
+/// The roles of a project, in creation order as REDCap exports them.
 pub(crate) fn list(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<Role>> {
     let mut stmt = conn.prepare(
         "SELECT role_id, unique_role_name, role_label, rights_json FROM user_roles
-         WHERE project_id = ?1 ORDER BY lower(role_label), role_id",
+         WHERE project_id = ?1 ORDER BY role_id",
     )?;
     let rows = stmt.query_map([project_id], |row| {
         let json: String = row.get(3)?;
@@ -64,138 +98,235 @@ fn save(conn: &Connection, project_id: i64, role: &Role) -> rusqlite::Result<()>
 fn refresh_members(conn: &Connection, project_id: i64, role: &Role) -> rusqlite::Result<()> {
     for (username, rights) in members::list(conn, project_id)? {
         if rights.role.as_deref() == Some(role.unique_name.as_str()) {
-            let merged = rights.with_role_rights(&role.rights, &role.unique_name);
+            let merged = rights.in_role(&role.rights, &role.unique_name);
             members::save(conn, project_id, &username, &merged)?;
         }
     }
     Ok(())
 }
 
-/// A new unique role name as REDCap makes them: `U-` and ten upper-case
-/// letters and digits.
+/// A new unique role name as REDCap makes them: `U-`, three digits
+/// without zeros, then seven letters and digits that are easy to type.
 fn new_unique_name(taken: &[Role]) -> Result<String, ApiError> {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"123456789";
+    const HASH: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     loop {
         let mut bytes = [0u8; 10];
         getrandom::getrandom(&mut bytes)
             .map_err(|e| ApiError::internal(format!("no randomness for a role name: {e}")))?;
-        let name: String = bytes
+        let digits = bytes[..3]
             .iter()
-            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-            .collect();
-        let name = format!("U-{name}");
+            .map(|b| char::from(DIGITS[usize::from(*b) % DIGITS.len()]));
+        let hash = bytes[3..]
+            .iter()
+            .map(|b| char::from(HASH[usize::from(*b) % HASH.len()]));
+        let name = format!("U-{}", digits.chain(hash).collect::<String>());
         if !taken.iter().any(|r| r.unique_name == name) {
             return Ok(name);
         }
     }
 }
 
-/// `content=userRole` export.
+/// The role keys in export order (randomization rights after the forms).
+fn role_keys(random: bool) -> (Vec<&'static str>, Vec<&'static str>) {
+    (
+        ROLE_RIGHT_KEYS.to_vec(),
+        if random {
+            RANDOM_RIGHT_KEYS.to_vec()
+        } else {
+            Vec::new()
+        },
+    )
+}
+
+/// `content=userRole` export. REDCap writes the rights as the text it
+/// stored (JSON strings), the per-form rights as numbers.
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_read(ctx)?;
-    let random = randomization_enabled(ctx);
+    let (before, after) = role_keys(randomization_enabled(ctx));
     let mut rows = Vec::new();
     for role in list(ctx.conn, ctx.project.id)? {
         let mut row: Row = vec![
             ("unique_role_name", text(role.unique_name.clone())),
             ("role_label", text(role.label.clone())),
         ];
-        for key in ROLE_RIGHT_KEYS {
-            row.push((
-                key,
-                Cell::Number(u64::from(role.rights.right(key).unwrap_or(0))),
-            ));
+        for key in &before {
+            row.push((key, text(role.rights.right(key).unwrap_or(0).to_string())));
         }
-        let (forms, forms_export) = form_cells(ctx, &role.rights);
-        let forms_export = match (&forms, forms_export) {
+        let (forms, mut forms_export) = form_cells(ctx, &role.rights);
+        if ctx.format == Format::Csv {
             // REDCap 15.7.6's CSV role export builds the forms_export text
             // on top of the forms text, so it repeats the forms pairs.
-            (Cell::Forms(entry), Cell::Forms(export))
-                if ctx.format == crate::format::Format::Csv =>
-            {
-                Cell::Forms(entry.iter().chain(export.iter()).cloned().collect())
-            }
-            (_, other) => other,
-        };
-        row.push(("forms", forms));
-        row.push(("forms_export", forms_export));
-        if random {
-            for key in RANDOM_RIGHT_KEYS {
-                row.push((
-                    key,
-                    Cell::Number(u64::from(role.rights.right(key).unwrap_or(0))),
-                ));
-            }
+            forms_export = forms.iter().cloned().chain(forms_export).collect();
+        }
+        row.push(("forms", Cell::Forms(forms)));
+        row.push(("forms_export", Cell::Forms(forms_export)));
+        for key in &after {
+            row.push((key, text(role.rights.right(key).unwrap_or(0).to_string())));
         }
         rows.push(row);
     }
-    Ok(table::reply(ctx.format, &rows, &[], "userRoles"))
+    Ok(table::reply(
+        ctx.format,
+        &rows,
+        &[],
+        "userRoles",
+        Xml::Escaped,
+    ))
 }
 
 /// `content=userRole` import: a row without `unique_role_name` (or with it
-/// empty) creates a role, one with an existing name updates it (only the
-/// columns given); `role_label` is required on every row.
+/// empty) creates a role, one with an existing name updates it; either way
+/// every right the row does not give is set to 0, as REDCap does.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    let rows = read_rows(ctx)?;
+    let Some(rows) = read_rows(ctx, "userRoles")? else {
+        return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
+    };
+    let random = randomization_enabled(ctx);
     let mut roles = list(ctx.conn, ctx.project.id)?;
     let mut errors = Vec::new();
-    let mut changed: Vec<usize> = Vec::new();
+    let mut invalid: Vec<String> = Vec::new();
+    let mut parsed = Vec::new();
     for row in &rows {
-        let label = row.get("role_label").map(|s| s.trim()).unwrap_or_default();
         let unique = row
             .get("unique_role_name")
             .map(|s| s.trim())
             .unwrap_or_default();
-        if label.is_empty() {
-            errors.push("The role_label is missing for one or more roles.".to_owned());
-            continue;
+        if !unique.is_empty() && !roles.iter().any(|r| r.unique_name == unique) {
+            invalid.push(unique.to_owned());
         }
-        let index = if unique.is_empty() {
-            let mut rights = UserRights::nothing();
-            for form in &ctx.project.schema.forms {
-                rights.forms.insert(form.name.clone(), 0);
-                rights.forms_export.insert(form.name.clone(), 0);
+        let label = row.get("role_label").cloned().unwrap_or_default();
+        if php_empty(&label) {
+            errors.push("The Role Label is blank.".to_owned());
+        }
+        let fields = IMPORTED
+            .iter()
+            .chain(if random { RANDOM_RIGHT_KEYS } else { &[] });
+        for field in fields {
+            let Some(value) = row.get(*field) else {
+                continue;
+            };
+            if !php_empty(value) && value.trim().parse::<f64>().is_err() {
+                errors.push(format!(
+                    "The field named \"{field}\" for user role \"{unique}\"  with value \"{value}\" is not a valid rights value."
+                ));
             }
-            roles.push(Role {
-                id: 0,
-                unique_name: new_unique_name(&roles)?,
-                label: label.to_owned(),
-                rights,
-            });
-            roles.len() - 1
-        } else if let Some(i) = roles.iter().position(|r| r.unique_name == unique) {
-            roles[i].label = label.to_owned();
-            i
-        } else {
-            errors.push(format!("The unique role name \"{unique}\" is not valid."));
-            continue;
-        };
-        let who = label.to_owned();
-        let role = &mut roles[index];
-        errors.extend(apply_rights(
-            ctx,
-            &who,
-            row,
-            &mut role.rights,
-            &["unique_role_name", "role_label"],
-        ));
-        if !changed.contains(&index) {
-            changed.push(index);
         }
+        let whose = format!("user role \"{unique}\"");
+        let keep = |t: &str| t.to_owned();
+        let forms = row.get("forms").filter(|t| !php_empty(t.trim())).map(|t| {
+            parse_forms(
+                ctx,
+                t,
+                &whose,
+                &mut errors,
+                |v| entry_code(v).is_some(),
+                keep,
+            )
+        });
+        let forms_export = row
+            .get("forms_export")
+            .filter(|t| !php_empty(t.trim()))
+            .map(|t| {
+                parse_forms(
+                    ctx,
+                    t,
+                    &whose,
+                    &mut errors,
+                    |v| export_code(v).is_some(),
+                    keep,
+                )
+            });
+        parsed.push((unique.to_owned(), label, row, forms, forms_export));
+    }
+    if !invalid.is_empty() {
+        errors.push(format!("Invalid Unique Role Names: {}", invalid.join(", ")));
     }
     if !errors.is_empty() {
         return Err(ApiError::bad(errors.join("\n")));
     }
+    let mut changed: Vec<usize> = Vec::new();
+    for (unique, label, row, forms, forms_export) in parsed {
+        let index = if unique.is_empty() {
+            let mut rights = UserRights::nothing();
+            let no_entry: indexmap::IndexMap<String, String> = ctx
+                .project
+                .schema
+                .forms
+                .iter()
+                .map(|f| (f.name.clone(), "128".to_owned()))
+                .collect();
+            let no_export: indexmap::IndexMap<String, String> = ctx
+                .project
+                .schema
+                .forms
+                .iter()
+                .map(|f| (f.name.clone(), "0".to_owned()))
+                .collect();
+            set_forms(&mut rights, Some(&no_entry), Some(&no_export));
+            roles.push(Role {
+                id: 0,
+                unique_name: new_unique_name(&roles)?,
+                label: strip_tags(&label),
+                rights,
+            });
+            roles.len() - 1
+        } else {
+            let i = roles
+                .iter()
+                .position(|r| r.unique_name == unique)
+                .unwrap_or_default();
+            roles[i].label = label;
+            i
+        };
+        let role = &mut roles[index];
+        for field in IMPORTED
+            .iter()
+            .chain(if random { RANDOM_RIGHT_KEYS } else { &[] })
+        {
+            let value = row.get(*field).map(String::as_str).unwrap_or("0");
+            let max = UserRights::right_max(field).unwrap_or(1);
+            let number = value.trim().parse::<f64>().unwrap_or(0.0);
+            let level = if number <= 0.0 {
+                0
+            } else {
+                (number.round() as u8).min(max)
+            };
+            role.rights.set_right(field, level);
+        }
+        set_forms(&mut role.rights, forms.as_ref(), forms_export.as_ref());
+        if !changed.contains(&index) {
+            changed.push(index);
+        }
+    }
     for index in changed {
         save(ctx.conn, ctx.project.id, &roles[index])?;
+        if roles[index].id == 0 {
+            roles[index].id = ctx.conn.last_insert_rowid();
+        }
         refresh_members(ctx.conn, ctx.project.id, &roles[index])?;
     }
     Ok(Reply::count(ctx.format, rows.len()))
 }
 
-/// `content=userRole&action=delete`: every named role must exist; its
-/// members leave the role and keep its rights as their own.
+/// PHP's `strip_tags`, for a new role's label.
+fn strip_tags(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `content=userRole&action=delete`: every named role must exist. Its
+/// members are then in no role and have their own rights again.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
     let names = ctx.params.list("roles");
@@ -204,44 +335,61 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "The 'roles' parameter is either missing or is not an array. It must be provided as an array even if it only contains one value.",
         ));
     }
-    let roles = list(ctx.conn, ctx.project.id)?;
-    let missing: Vec<&str> = names
-        .iter()
-        .filter(|n| !roles.iter().any(|r| r.unique_name == **n))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ApiError::bad(format!(
-            "One or more of the roles provided are not valid rolenames that do not exist in this project. Note: No roles were deleted. Roles that do not exist: {}",
-            missing.join(", ")
-        )));
-    }
+    let mut roles = list(ctx.conn, ctx.project.id)?;
     let mut count = 0;
-    for role in roles.iter().filter(|r| names.contains(&r.unique_name)) {
-        for (username, mut rights) in members::list(ctx.conn, ctx.project.id)? {
+    let mut missing = Vec::new();
+    for name in &names {
+        let name = strip_tags(name);
+        let Some(index) = roles.iter().position(|r| r.unique_name == name) else {
+            missing.push(name);
+            continue;
+        };
+        let role = roles.remove(index);
+        for (username, rights) in members::list(ctx.conn, ctx.project.id)? {
             if rights.role.as_deref() == Some(role.unique_name.as_str()) {
-                rights.role = None;
-                members::save(ctx.conn, ctx.project.id, &username, &rights)?;
+                let mut own = rights.own_rights();
+                own.role = None;
+                members::save(ctx.conn, ctx.project.id, &username, &own)?;
             }
         }
         ctx.conn
             .execute("DELETE FROM user_roles WHERE role_id = ?1", [role.id])?;
         count += 1;
     }
+    if !missing.is_empty() {
+        return Err(ApiError::bad(format!(
+            "One or more of the roles provided are not valid rolenames that do not exist in this project. Note: No roles were deleted. Roles that do not exist: {}",
+            missing.join(", ")
+        )));
+    }
     Ok(Reply::count(ctx.format, count))
 }
 
 /// `content=userRoleMapping` export: every user the caller may see with
-/// their role's unique name (empty for none).
+/// their role's unique name (empty for none) and, when the project has
+/// DAGs, their group.
 pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_read(ctx)?;
+    let roles = list(ctx.conn, ctx.project.id)?;
+    let groups = dags::with_ids(ctx.conn, &ctx.project)?;
     let rows: Vec<Row> = members::visible(ctx)?
         .into_iter()
         .map(|(username, rights)| {
-            vec![
-                ("username", text(username)),
-                ("unique_role_name", text(rights.role.unwrap_or_default())),
-            ]
+            let role = rights
+                .role
+                .filter(|r| roles.iter().any(|role| role.unique_name == *r))
+                .unwrap_or_default();
+            let mut row: Row = vec![
+                ("username", text(username.to_lowercase())),
+                ("unique_role_name", text(role)),
+            ];
+            if !groups.is_empty() {
+                row.push((
+                    "data_access_group",
+                    dags::group_cells(&groups, rights.group.as_deref()).0,
+                ));
+            }
+            row
         })
         .collect();
     Ok(table::reply(
@@ -249,51 +397,116 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &rows,
         &["username", "unique_role_name"],
         "items",
+        Xml::Cdata,
     ))
 }
 
 /// `content=userRoleMapping` import: rows of `username` and
-/// `unique_role_name`; an empty role name takes the user out of their role
-/// (keeping its rights).
+/// `unique_role_name` (empty = no role) and optionally
+/// `data_access_group`; a user not yet in the project is added with no
+/// rights, as REDCap does.
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    let rows = read_rows(ctx)?;
+    let Some(rows) = read_rows(ctx, "items")? else {
+        return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
+    };
+    if !super::first_row_has(&rows, &["username", "unique_role_name"]) {
+        return Err(ApiError::bad(
+            "One or more components are missing in your input data. The following attributes are required: username, unique_role_name",
+        ));
+    }
     let roles = list(ctx.conn, ctx.project.id)?;
-    let visible = members::visible(ctx)?;
     let mut errors = Vec::new();
-    let mut changes = Vec::new();
+    let mut invalid_users = Vec::new();
+    let mut invalid_roles = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for row in &rows {
         let username = row.get("username").map(|s| s.trim()).unwrap_or_default();
-        let unique = row
+        let role = row
             .get("unique_role_name")
             .map(|s| s.trim())
             .unwrap_or_default();
-        let Some((_, rights)) = visible.iter().find(|(u, _)| u == username) else {
+        seen.push(username.to_owned());
+        if let Some(own) = &ctx.user.rights.group {
+            let group =
+                members::get(ctx.conn, ctx.project.id, username)?.and_then(|(_, r)| r.group);
+            if group.as_ref() != Some(own) {
+                invalid_users.push(username.to_owned());
+                continue;
+            }
+        }
+        if username.is_empty() {
+            errors.push(format!("The username for unique role name \"{role}\" "));
+            continue;
+        }
+        if username.len() > 255 {
             errors.push(format!(
-                "The username \"{username}\" is not a valid user in this project."
+                "The username \"{username}\" must be less than or equal to 255 characters in length."
             ));
             continue;
-        };
-        if unique.is_empty() {
-            let mut rights = rights.clone();
-            rights.role = None;
-            changes.push((username.to_owned(), rights));
-        } else if let Some(role) = roles.iter().find(|r| r.unique_name == unique) {
-            changes.push((
-                username.to_owned(),
-                rights.with_role_rights(&role.rights, unique),
-            ));
-        } else {
-            errors.push(format!(
-                "The unique role name \"{unique}\" for the user \"{username}\" is not valid."
-            ));
         }
+        if seen.iter().filter(|u| *u == username).count() > 1 {
+            errors.push(format!(
+                "The username \"{username}\" occurs in more than one record. "
+            ));
+            continue;
+        }
+        if !role.is_empty() && !roles.iter().any(|r| r.unique_name == role) {
+            invalid_roles.push(role.to_owned());
+        }
+    }
+    if !invalid_users.is_empty() {
+        errors.push(format!("Invalid usernames: {}", invalid_users.join(", ")));
+    }
+    if !invalid_roles.is_empty() {
+        errors.push(format!(
+            "Invalid Unique Role Names: {}",
+            invalid_roles.join(", ")
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::bad(errors.join("\n")));
     }
-    for (username, rights) in changes {
-        members::save(ctx.conn, ctx.project.id, &username, &rights)?;
+    let mut count = 0;
+    for row in &rows {
+        let username = row.get("username").map(|s| s.trim()).unwrap_or_default();
+        if username.is_empty() {
+            continue;
+        }
+        let role = row
+            .get("unique_role_name")
+            .map(|s| s.trim())
+            .unwrap_or_default();
+        let (stored, rights) = match members::get(ctx.conn, ctx.project.id, username)? {
+            Some(found) => found,
+            None => {
+                let mut rights = UserRights::nothing();
+                for form in &ctx.project.schema.forms {
+                    rights.set_form_entry_code(&form.name, 0);
+                    rights.forms_export.insert(form.name.clone(), 0);
+                }
+                let stored = username.to_lowercase();
+                members::insert(ctx.conn, ctx.project.id, &stored, &rights)?;
+                (stored, rights)
+            }
+        };
+        let mut rights = match roles.iter().find(|r| r.unique_name == role) {
+            Some(found) => rights.in_role(&found.rights, role),
+            None => {
+                let mut own = rights.own_rights();
+                own.role = None;
+                own
+            }
+        };
+        let dag = row
+            .get("data_access_group")
+            .map(|s| s.trim())
+            .unwrap_or_default();
+        if ctx.project.schema.dags.iter().any(|d| d.unique_name == dag) {
+            rights.group = Some(dag.to_owned());
+        }
+        members::save(ctx.conn, ctx.project.id, &stored, &rights)?;
+        count += 1;
     }
-    Ok(Reply::count(ctx.format, rows.len()))
+    Ok(Reply::count(ctx.format, count))
 }

@@ -52,9 +52,18 @@ pub(crate) fn text(value: impl Into<String>) -> Cell {
     Cell::Text(value.into())
 }
 
-/// The rows in the request's format. `header` is the CSV header of an
-/// empty export; `root` the XML root element.
-pub(crate) fn reply(format: Format, rows: &[Row], header: &[&str], root: &str) -> Reply {
+/// How an export writes XML values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Xml {
+    /// Escaped text (`htmlspecialchars`), as the user and role exports.
+    Escaped,
+    /// Non-empty values in CDATA, as the DAG and mapping exports.
+    Cdata,
+}
+
+/// The rows in the request's format. `header` is the CSV of an empty
+/// export; `root` the XML root element.
+pub(crate) fn reply(format: Format, rows: &[Row], header: &[&str], root: &str, xml: Xml) -> Reply {
     let body = match format {
         Format::Json => php_json(&serde_json::Value::Array(
             rows.iter()
@@ -89,7 +98,7 @@ pub(crate) fn reply(format: Format, rows: &[Row], header: &[&str], root: &str) -
             for row in rows {
                 out.push_str("<item>");
                 for (key, value) in row {
-                    out.push_str(&xml_cell(key, value));
+                    out.push_str(&xml_cell(key, value, xml));
                 }
                 out.push_str("</item>\n");
             }
@@ -100,27 +109,32 @@ pub(crate) fn reply(format: Format, rows: &[Row], header: &[&str], root: &str) -
     Reply::new(format, body)
 }
 
-fn xml_cell(key: &str, value: &Cell) -> String {
-    match value {
-        Cell::Forms(pairs) => {
+fn xml_cell(key: &str, value: &Cell, style: Xml) -> String {
+    match (value, style) {
+        (Cell::Forms(pairs), _) => {
             let inner: String = pairs
                 .iter()
-                .map(|(f, r)| format!("<{f}><![CDATA[{r}]]></{f}>"))
+                .map(|(f, r)| format!("<{f}>{r}</{f}>"))
                 .collect();
             format!("<{key}>{inner}</{key}>")
         }
-        other => {
+        (other, Xml::Escaped) => format!("<{key}>{}</{key}>", escape(&other.text())),
+        (other, Xml::Cdata) => {
             let text = other.text();
             if text.is_empty() {
                 format!("<{key}></{key}>")
             } else {
-                format!(
-                    "<{key}><![CDATA[{}]]></{key}>",
-                    text.replace("]]>", "]]]]><![CDATA[>")
-                )
+                format!("<{key}><![CDATA[{text}]]></{key}>")
             }
         }
     }
+}
+
+/// PHP's `htmlspecialchars($v, ENT_XML1)`: `&`, `<`, `>` (quotes stay).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -142,17 +156,25 @@ mod tests {
     fn three_formats() {
         let rows = vec![row()];
         assert_eq!(
-            reply(Format::Json, &rows, &[], "users").body,
+            reply(Format::Json, &rows, &[], "users", Xml::Escaped).body,
             r#"[{"username":"ann","design":1,"forms":{"a":130,"b":128}}]"#
         );
         assert_eq!(
-            reply(Format::Csv, &rows, &[], "users").body,
+            reply(Format::Csv, &rows, &[], "users", Xml::Escaped).body,
             "username,design,forms\nann,1,\"a:130,b:128\"\n"
         );
         assert_eq!(
-            reply(Format::Xml, &rows, &[], "users").body,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<users>\n<item><username><![CDATA[ann]]></username><design><![CDATA[1]]></design><forms><a><![CDATA[130]]></a><b><![CDATA[128]]></b></forms></item>\n</users>\n"
+            reply(Format::Xml, &rows, &[], "users", Xml::Escaped).body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<users>\n<item><username>ann</username><design>1</design><forms><a>130</a><b>128</b></forms></item>\n</users>\n"
         );
-        assert_eq!(reply(Format::Csv, &[], &["a", "b"], "x").body, "a,b");
+        let dag = vec![vec![("name", text("a&b")), ("id", text(""))]];
+        assert_eq!(
+            reply(Format::Xml, &dag, &[], "dags", Xml::Cdata).body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<dags>\n<item><name><![CDATA[a&b]]></name><id></id></item>\n</dags>\n"
+        );
+        assert_eq!(
+            reply(Format::Csv, &[], &["a", "b"], "x", Xml::Cdata).body,
+            "a,b"
+        );
     }
 }
