@@ -25,16 +25,29 @@
 //! instance), rename, generate next record name. Metadata export/import,
 //! field names, instruments, project info export/import, arms, events,
 //! form–event mappings and repeating setup (export, import, delete),
-//! data access groups (export), project XML export, version, and
-//! `content=project` with the super token.
+//! project XML export, version, and `content=project` with the super token.
+//! Users (export, import, delete), user roles (export, import, delete),
+//! user–role and user–DAG assignments (export, import), data access groups
+//! (export, import, delete, switch), with REDCap's rights checks, messages
+//! and quirks: unique group names derived from the labels on every change,
+//! records and users of a deleted group left pointing at it, a user import
+//! row without `data_access_group` taking the user out of their group.
+//! The DAG Switcher, which has no API method, is set with
+//! [`Emulator::allow_dag_switch`].
 //!
 //! # Not yet emulated
 //!
 //! - Files, file repository, PDFs, surveys (links, codes, participants,
 //!   `exportSurveyFields` columns and `{form}_timestamp`), reports, logging,
-//!   users, user roles, DAG import/delete/switch, user–DAG mappings,
 //!   randomisation, field validation types, attachments: these methods answer
 //!   501 with a message naming the method.
+//! - Users and roles: e-mail and names of imported users stay empty (REDCap
+//!   keeps them with the account); MyCap, Data Resolution Workflow and
+//!   double data entry rights; the mobile app rights are always exported (as
+//!   when the mobile app is enabled system-wide); role rights are kept as
+//!   0/1 (0/1/2) rather than any number imported; a new role imported with
+//!   `forms` does not fail as it does in 15.7.6; admins (super users) are not
+//!   modelled; the CSV-injection guard of REDCap's CSV writer.
 //! - Record export: the record-name hash for de-identified export rights;
 //!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox

@@ -187,9 +187,9 @@ impl UserRights {
         rights
     }
 
-    /// No right at all and no access to any listed form: what REDCap gives
-    /// a user added with nothing specified (forms are set per project by
-    /// the importer, since unlisted forms mean full access here).
+    /// No right at all (forms not listed keep their defaults, so an
+    /// importer lists every form to give no access): the base REDCap starts
+    /// a user or role from when nothing is specified.
     pub fn nothing() -> UserRights {
         UserRights {
             api_export: false,
