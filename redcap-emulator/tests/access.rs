@@ -897,6 +897,15 @@ async fn dags_are_created_renamed_and_deleted() {
         record_ids(&json(&site1, "export_records", &[]).await),
         ["1", "2", "3"]
     );
+    let project_xml = raw(
+        &c,
+        "export_project_xml",
+        &[("exportDataAccessGroups", "true")],
+    )
+    .await
+    .unwrap();
+    assert!(project_xml.contains("redcap_data_access_group\" Value=\"second_dag\""));
+    assert!(!project_xml.contains("Value=\"#"));
     // XML and empty CSV as REDCap writes them.
     let xml = raw(&c, "export_dags", &[("format", "xml")]).await.unwrap();
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<dags>\n<item><data_access_group_name><![CDATA[dag 1]]></data_access_group_name><unique_group_name><![CDATA[dag_1]]></unique_group_name><data_access_group_id><![CDATA[4]]></data_access_group_id></item>\n"));
