@@ -498,3 +498,40 @@ pub(crate) const NO_RENAME: &str = "You do not have Rename Record privileges";
 pub(crate) const NO_ACCESS_EXPORT: &str = "The API request cannot complete because currently you have \"No Access\" data export rights. Higher level data export rights are required for this operation.";
 pub(crate) const DESIGN_IMPORT: &str = "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Project Design and Setup' privileges in the project in order to utilize this API method.";
 pub(crate) const DESIGN_EXPORT: &str = "Insufficient user privileges: You must have 'API Export' privileges and 'Project Design and Setup' privileges in the project in order to utilize this API method.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rights_stored_before_new_rights_still_load() {
+        let old = r#"{"api_export":true,"api_import":false,"record_delete":false,"record_rename":false,"design":false,"user_rights":true,"data_access_groups":false,"group":"dag_1","forms_export":{"demographics":2},"expiration":null}"#;
+        let rights: UserRights = serde_json::from_str(old).unwrap();
+        assert_eq!(rights.user_rights, 1);
+        assert_eq!(rights.group.as_deref(), Some("dag_1"));
+        assert!(rights.alerts && rights.logging && rights.record_create);
+        assert_eq!(rights.lock_records, 0);
+        assert_eq!(rights.role, None);
+        assert_eq!(rights.form_export("demographics"), 2);
+    }
+
+    #[test]
+    fn form_codes_follow_the_right() {
+        let mut rights = UserRights::full();
+        assert_eq!(rights.form_entry_code("a"), 138);
+        assert!(rights.set_form_entry_code("a", 2));
+        assert_eq!(
+            (rights.form_entry("a"), rights.form_entry_code("a")),
+            (1, 2)
+        );
+        assert!(rights.set_form_entry_code("a", 146));
+        assert_eq!(
+            (rights.form_entry("a"), rights.form_entry_code("a")),
+            (2, 146)
+        );
+        // Changed behind the stored code's back: the code follows the right.
+        rights.forms.insert("a".into(), 0);
+        assert_eq!(rights.form_entry_code("a"), 128);
+        assert!(!rights.set_form_entry_code("a", 131));
+    }
+}
