@@ -21,6 +21,10 @@ const PROJECTS: &[(&str, &str)] = &[
         "checkboxes",
         "REDCapR/inst/test-data/projects/checkboxes-1/dictionary.csv",
     ),
+    (
+        "missing",
+        "../../../tests/fixtures/missing-codes/schema.json",
+    ),
 ];
 
 // `CORPUS_SCHEMAS`: every dictionary and project XML of the corpus, generated and

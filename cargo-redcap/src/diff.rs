@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use redcap_schema::diff::render;
+use redcap_schema::diff::{Scope, render};
+use redcap_schema::read::InputKind;
 
 /// Output formats of `cargo redcap diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,7 +68,7 @@ const ERROR: u8 = 2;
 
 /// Runs the subcommand: the report goes to `out`, errors to `err`.
 pub fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    match report(args, out) {
+    match report(args, out, err) {
         Ok(code) => code,
         Err(e) => {
             // A failing stderr leaves nothing better to do than the exit code.
@@ -77,13 +78,32 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
     }
 }
 
-fn report(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitCode, crate::Error> {
+fn report(
+    args: &DiffArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, crate::Error> {
     let old = redcap_schema::read_path(&args.old)?;
     let new = match &args.new {
         Some(path) => redcap_schema::read_path(path)?,
         None => crate::live::fetch_schema(&args.remote.client()?)?,
     };
-    let diff = redcap_schema::diff(&old, &new);
+    let dictionary = [Some(&args.old), args.new.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|path| is_dictionary(path));
+    let scope = match dictionary {
+        Some(path) => {
+            writeln!(
+                err,
+                "note: {} is a data dictionary, which says nothing of project settings, arms, events or repeating setup: only the record-ID field, instruments and fields are compared",
+                path.display()
+            )?;
+            Scope::Dictionary
+        }
+        None => Scope::Project,
+    };
+    let diff = redcap_schema::diff::diff_in(&old, &new, scope);
     let text = match args.format {
         Format::Human => {
             let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -98,6 +118,16 @@ fn report(args: &DiffArgs, out: &mut dyn Write) -> Result<ExitCode, crate::Error
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Whether the input at `path` is a data dictionary alone (CSV or metadata JSON).
+fn is_dictionary(path: &std::path::Path) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| {
+        matches!(
+            redcap_schema::read::detect(&String::from_utf8_lossy(&bytes)),
+            InputKind::DictionaryCsv | InputKind::MetadataJson
+        )
     })
 }
 

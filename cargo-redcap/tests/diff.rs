@@ -83,11 +83,39 @@ fn the_same_project_in_two_formats_has_no_breaking_change() {
         "never",
     ]);
     assert_eq!(code, ExitCode::SUCCESS);
-    assert!(out.starts_with("Schema diff: 0 breaking,"), "{out}");
+    // The XML is a later version with one more field.
+    assert_eq!(
+        out,
+        "Schema diff: 0 breaking, 1 compatible, 0 cosmetic\n\n\
+         Compatible changes (1)\n  \
+         field `interpreter_needed` in `race_and_ethnicity`: field added: `truefalse`\n    \
+         a new field: existing records have no value for it\n"
+    );
     let same = fixture(SIMPLE);
     let (code, out, _) = cargo_redcap(&["diff", &same, &same]);
     assert_eq!(code, ExitCode::SUCCESS);
     assert_eq!(out, "No changes.\n");
+}
+
+/// A dictionary says nothing of arms, events or project settings: against the project's
+/// XML only instruments and fields are compared, and a note says so.
+#[test]
+fn a_dictionary_is_compared_on_what_it_describes() {
+    let projects = "REDCapR/inst/test-data/projects/longitudinal";
+    let dictionary = fixture(&format!("{projects}/dictionary.csv"));
+    let xml = fixture(&format!("{projects}/project.xml"));
+    let (code, out, err) = cargo_redcap(&["diff", &dictionary, &xml, "--color", "never"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{out}");
+    assert_eq!(out, "No changes.\n");
+    assert_eq!(
+        err,
+        format!(
+            "note: {dictionary} is a data dictionary, which says nothing of project settings, arms, events or repeating setup: only the record-ID field, instruments and fields are compared\n"
+        )
+    );
+    // Two project XMLs are compared on everything.
+    let (_, _, err) = cargo_redcap(&["diff", &xml, &xml]);
+    assert_eq!(err, "");
 }
 
 #[test]

@@ -3438,7 +3438,7 @@ pub use completion_project_questionnaire::CompletionProjectQuestionnaire;
 /// One flat export row: where it belongs, and the columns of every instrument.
 #[derive(Clone, Default, PartialEq)]
 pub struct Row {
-    /// Record, event and repeat instance.
+    /// Record, event, repeat instance and data access group.
     pub key: ::redcap_client::records::RowKey,
     /// The columns of `demographics`.
     pub demographics: demographics::Demographics,
@@ -3458,6 +3458,8 @@ pub struct Row {
     pub completion_data: completion_data::CompletionData,
     /// The columns of `completion_project_questionnaire`.
     pub completion_project_questionnaire: completion_project_questionnaire::CompletionProjectQuestionnaire,
+    /// The survey columns, when the export has them.
+    pub survey: ::redcap_client::records::SurveyColumns,
 }
 impl ::core::fmt::Debug for Row {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -3465,6 +3467,19 @@ impl ::core::fmt::Debug for Row {
     }
 }
 impl Row {
+    /// The instruments, in order: pseudo-column ids past the type's own columns
+    /// name a form's survey timestamp by its position here.
+    const FORM_NAMES: &'static [&'static str] = &[
+        "demographics",
+        "contact_info",
+        "baseline_data",
+        "visit_lab_data",
+        "patient_morale_questionnaire",
+        "visit_blood_workup",
+        "visit_observed_behavior",
+        "completion_data",
+        "completion_project_questionnaire",
+    ];
     /// The first instrument, other than those at positions `keep`, that holds data.
     pub fn data_outside(&self, keep: &[usize]) -> ::core::option::Option<&'static str> {
         if !keep.contains(&0usize)
@@ -3944,7 +3959,16 @@ impl ::redcap_client::records::FlatRow for Row {
         match column {
             "study_id" => ::core::option::Option::Some(0usize),
             "redcap_event_name" => ::core::option::Option::Some(1usize),
-            _ => Self::form_column_index(column),
+            _ => {
+                Self::form_column_index(column)
+                    .or_else(|| {
+                        ::redcap_client::records::pseudo_column_index(
+                                Self::FORM_NAMES,
+                                column,
+                            )
+                            .map(|id| Self::COLUMNS.len() + id)
+                    })
+            }
         }
     }
     fn set_column(
@@ -3962,6 +3986,15 @@ impl ::redcap_client::records::FlatRow for Row {
                 self.key.event = ::redcap_client::records::non_blank(raw);
                 ::core::result::Result::Ok(())
             }
+            _ if index >= Self::COLUMNS.len() => {
+                ::redcap_client::records::set_pseudo_column(
+                    &mut self.key,
+                    &mut self.survey,
+                    Self::FORM_NAMES,
+                    index - Self::COLUMNS.len(),
+                    raw,
+                )
+            }
             _ => self.set_form_column(index, raw, mode),
         }
     }
@@ -3970,6 +4003,14 @@ impl ::redcap_client::records::FlatRow for Row {
             0usize => ::std::borrow::Cow::Borrowed(self.key.record.as_str()),
             1usize => {
                 ::std::borrow::Cow::Borrowed(self.key.event.as_deref().unwrap_or(""))
+            }
+            _ if index >= Self::COLUMNS.len() => {
+                ::redcap_client::records::pseudo_column_text(
+                    &self.key,
+                    &self.survey,
+                    Self::FORM_NAMES,
+                    index - Self::COLUMNS.len(),
+                )
             }
             _ => self.form_column_text(index),
         }
@@ -4078,10 +4119,16 @@ pub mod events {
     }
 }
 /// A record with all its data, grouped as the project's design groups it.
+///
+/// It holds what can be imported: the survey columns of an export
+/// (`redcap_survey_identifier`, `{form}_timestamp`) stay on the rows.
 #[derive(Clone, Default, PartialEq)]
 pub struct Record {
     /// The record name.
     pub id: ::redcap_client::records::RecordId,
+    /// The record's data access group (unique name), when the rows carried
+    /// `redcap_data_access_group`.
+    pub dag: ::core::option::Option<::std::string::String>,
     /// The event `enrollment_arm_1`, when the record has data there.
     pub enrollment_arm_1: ::core::option::Option<events::EnrollmentArm1>,
     /// The event `dose_1_arm_1`, when the record has data there.
@@ -4144,6 +4191,7 @@ impl Record {
         &mut self,
         mut row: Row,
     ) -> ::core::result::Result<(), ::std::string::String> {
+        ::redcap_client::records::merge_dag(&mut self.dag, row.key.dag.take())?;
         let ::core::option::Option::Some(event) = row.key.event.clone() else {
             return ::core::result::Result::Err(
                 "a row without `redcap_event_name`".to_string(),
@@ -4517,157 +4565,309 @@ impl Record {
     pub fn to_rows(&self) -> ::std::vec::Vec<Row> {
         let mut rows = ::std::vec::Vec::new();
         if let ::core::option::Option::Some(data) = &self.enrollment_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("enrollment_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                demographics: data.demographics.clone(),
-                contact_info: data.contact_info.clone(),
-                baseline_data: data.baseline_data.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.demographics != ::core::default::Default::default()
+                || data.contact_info != ::core::default::Default::default()
+                || data.baseline_data != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "enrollment_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        demographics: data.demographics.clone(),
+                        contact_info: data.contact_info.clone(),
+                        baseline_data: data.baseline_data.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.dose_1_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("dose_1_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "dose_1_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.visit_1_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("visit_1_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                visit_lab_data: data.visit_lab_data.clone(),
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                visit_blood_workup: data.visit_blood_workup.clone(),
-                visit_observed_behavior: data.visit_observed_behavior.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.visit_lab_data != ::core::default::Default::default()
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+                || data.visit_blood_workup != ::core::default::Default::default()
+                || data.visit_observed_behavior != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "visit_1_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        visit_lab_data: data.visit_lab_data.clone(),
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        visit_blood_workup: data.visit_blood_workup.clone(),
+                        visit_observed_behavior: data.visit_observed_behavior.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.dose_2_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("dose_2_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "dose_2_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.visit_2_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("visit_2_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                visit_lab_data: data.visit_lab_data.clone(),
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                visit_blood_workup: data.visit_blood_workup.clone(),
-                visit_observed_behavior: data.visit_observed_behavior.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.visit_lab_data != ::core::default::Default::default()
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+                || data.visit_blood_workup != ::core::default::Default::default()
+                || data.visit_observed_behavior != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "visit_2_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        visit_lab_data: data.visit_lab_data.clone(),
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        visit_blood_workup: data.visit_blood_workup.clone(),
+                        visit_observed_behavior: data.visit_observed_behavior.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.final_visit_arm_1 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("final_visit_arm_1".to_string()),
-                    ..::core::default::Default::default()
-                },
-                completion_data: data.completion_data.clone(),
-                completion_project_questionnaire: data
-                    .completion_project_questionnaire
-                    .clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.completion_data != ::core::default::Default::default()
+                || data.completion_project_questionnaire
+                    != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "final_visit_arm_1".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        completion_data: data.completion_data.clone(),
+                        completion_project_questionnaire: data
+                            .completion_project_questionnaire
+                            .clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.enrollment_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("enrollment_arm_2".to_string()),
-                    ..::core::default::Default::default()
-                },
-                demographics: data.demographics.clone(),
-                contact_info: data.contact_info.clone(),
-                baseline_data: data.baseline_data.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.demographics != ::core::default::Default::default()
+                || data.contact_info != ::core::default::Default::default()
+                || data.baseline_data != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "enrollment_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        demographics: data.demographics.clone(),
+                        contact_info: data.contact_info.clone(),
+                        baseline_data: data.baseline_data.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.deadline_to_opt_ou_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some(
-                        "deadline_to_opt_ou_arm_2".to_string(),
-                    ),
-                    ..::core::default::Default::default()
-                },
-                contact_info: data.contact_info.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.contact_info != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "deadline_to_opt_ou_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        contact_info: data.contact_info.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.first_dose_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("first_dose_arm_2".to_string()),
-                    ..::core::default::Default::default()
-                },
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "first_dose_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.first_visit_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("first_visit_arm_2".to_string()),
-                    ..::core::default::Default::default()
-                },
-                patient_morale_questionnaire: data.patient_morale_questionnaire.clone(),
-                visit_observed_behavior: data.visit_observed_behavior.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.patient_morale_questionnaire
+                    != ::core::default::Default::default()
+                || data.visit_observed_behavior != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "first_visit_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        patient_morale_questionnaire: data
+                            .patient_morale_questionnaire
+                            .clone(),
+                        visit_observed_behavior: data.visit_observed_behavior.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.final_visit_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some("final_visit_arm_2".to_string()),
-                    ..::core::default::Default::default()
-                },
-                visit_observed_behavior: data.visit_observed_behavior.clone(),
-                completion_project_questionnaire: data
-                    .completion_project_questionnaire
-                    .clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.visit_observed_behavior != ::core::default::Default::default()
+                || data.completion_project_questionnaire
+                    != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "final_visit_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        visit_observed_behavior: data.visit_observed_behavior.clone(),
+                        completion_project_questionnaire: data
+                            .completion_project_questionnaire
+                            .clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
         }
         if let ::core::option::Option::Some(data) = &self.deadline_to_return_arm_2 {
-            rows.push(Row {
-                key: ::redcap_client::records::RowKey {
-                    record: self.id.clone(),
-                    event: ::core::option::Option::Some(
-                        "deadline_to_return_arm_2".to_string(),
-                    ),
-                    ..::core::default::Default::default()
-                },
-                contact_info: data.contact_info.clone(),
-                ..::core::default::Default::default()
-            });
+            let first = rows.len();
+            if rows.len() == first
+                || data.contact_info != ::core::default::Default::default()
+            {
+                rows.insert(
+                    first,
+                    Row {
+                        key: ::redcap_client::records::RowKey {
+                            record: self.id.clone(),
+                            event: ::core::option::Option::Some(
+                                "deadline_to_return_arm_2".to_string(),
+                            ),
+                            ..::core::default::Default::default()
+                        },
+                        contact_info: data.contact_info.clone(),
+                        ..::core::default::Default::default()
+                    },
+                );
+            }
+        }
+        for row in &mut rows {
+            row.key.dag.clone_from(&self.dag);
         }
         rows
     }

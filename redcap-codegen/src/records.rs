@@ -11,7 +11,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use redcap_schema::validation::DataType;
-use redcap_schema::{Field, FieldType, Form, ProjectSchema};
+use redcap_schema::{Choice, Field, FieldType, Form, ProjectSchema};
 
 use crate::naming::{
     UniqueNames, doc_attrs, doc_escape, ident, pascal_from_text, plain_text, type_ident,
@@ -37,11 +37,13 @@ pub fn generate(schema: &ProjectSchema, options: &Options) -> TokenStream {
     let rt = &options.runtime;
     let plan = Plan::new(schema, rt);
     let name_enums = name_enums(schema, rt);
+    let missing_codes = missing_code_enum(schema, rt);
     let forms = plan.forms.iter().map(|form| form_module(form, rt));
     let row = row_type(schema, &plan, rt);
     let record = record_type(schema, &plan, rt);
     quote! {
         #name_enums
+        #missing_codes
         #(#forms)*
         #row
         #record
@@ -78,6 +80,11 @@ struct FieldPlan<'s> {
     field: &'s Field,
     ident: Ident,
     kind: Kind,
+    /// The choices of its enum (checkboxes: one per column, missing-data codes
+    /// included).
+    choices: Vec<&'s Choice>,
+    /// Whether a missing-data code may stand in place of its value.
+    takes_missing: bool,
 }
 
 /// The Rust shape of a field.
@@ -97,7 +104,7 @@ struct Plan<'s> {
 impl<'s> Plan<'s> {
     fn new(schema: &'s ProjectSchema, rt: &syn::Path) -> Self {
         let mut struct_names =
-            UniqueNames::reserving(&["Row", "Record", "Field", "Form", "EventName"]);
+            UniqueNames::reserving(&["Row", "Record", "Field", "Form", "EventName", "MissingCode"]);
         let mut module_names = UniqueNames::reserving(&["events"]);
         let mut member_names = UniqueNames::reserving(&["key", "id"]);
         let forms = schema
@@ -117,6 +124,11 @@ impl<'s> Plan<'s> {
                         field,
                         ident: ident(&field.name),
                         kind: kind(schema, field, &mut enum_names, rt),
+                        choices: match field.field_type {
+                            FieldType::Checkbox => schema.checkbox_choices(field),
+                            _ => field.choices.iter().collect(),
+                        },
+                        takes_missing: schema.takes_missing_codes(field),
                     })
                     .collect();
                 let columns = fields
@@ -153,13 +165,10 @@ fn kind(
     match field.field_type {
         FieldType::Dropdown | FieldType::Radio => Kind::Choice(choice_enum(enum_names)),
         FieldType::Checkbox => {
-            let codes = field.choices.iter().map(|c| c.code.clone()).chain(
-                schema
-                    .project
-                    .missing_data_codes
-                    .iter()
-                    .map(|c| c.code.clone()),
-            );
+            let codes = schema
+                .checkbox_choices(field)
+                .into_iter()
+                .map(|c| c.code.clone());
             let pairs = field.export_names.iter().cloned().zip(codes).collect();
             Kind::Checkbox(choice_enum(enum_names), pairs)
         }
@@ -301,7 +310,12 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
     let complete = ident(&plan.form.complete_field);
     let complete_name = &plan.form.complete_field;
     let enums = plan.fields.iter().filter_map(|f| match &f.kind {
-        Kind::Choice(name) | Kind::Checkbox(name, _) => Some(choice_enum(f.field, name, rt)),
+        Kind::Choice(name) | Kind::Checkbox(name, _) => Some(choice_enum(
+            &format!(" The choices of `{}`.", f.field.name),
+            &f.choices,
+            name,
+            rt,
+        )),
         Kind::Scalar(_) => None,
     });
     let fields = plan.fields.iter().map(|f| {
@@ -309,16 +323,22 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
         let name = &f.ident;
         let wire = &f.field.name;
         match &f.kind {
-            Kind::Scalar(ty) => quote! {
-                #doc
-                #[redcap(field = #wire)]
-                pub #name: ::core::option::Option<#ty>,
-            },
-            Kind::Choice(ty) => quote! {
-                #doc
-                #[redcap(field = #wire)]
-                pub #name: ::core::option::Option<#ty>,
-            },
+            Kind::Scalar(ty) => {
+                let ty = value_type(quote!(#ty), f.takes_missing, rt);
+                quote! {
+                    #doc
+                    #[redcap(field = #wire)]
+                    pub #name: ::core::option::Option<#ty>,
+                }
+            }
+            Kind::Choice(ty) => {
+                let ty = value_type(quote!(#ty), f.takes_missing, rt);
+                quote! {
+                    #doc
+                    #[redcap(field = #wire)]
+                    pub #name: ::core::option::Option<#ty>,
+                }
+            }
             Kind::Checkbox(ty, pairs) => {
                 let columns = pairs.iter().map(|(column, _)| column);
                 let codes = pairs.iter().map(|(_, code)| code);
@@ -357,10 +377,34 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
     }
 }
 
-fn choice_enum(field: &Field, name: &Ident, rt: &syn::Path) -> TokenStream {
+/// The type of a one-column field's value: its own, or wrapped so a missing-data code
+/// can stand in its place.
+fn value_type(ty: TokenStream, takes_missing: bool, rt: &syn::Path) -> TokenStream {
+    if takes_missing {
+        quote!(#rt::records::MaybeMissing<#ty, super::MissingCode>)
+    } else {
+        ty
+    }
+}
+
+/// The project's missing-data codes as a choice enum, when it defines any.
+fn missing_code_enum(schema: &ProjectSchema, rt: &syn::Path) -> TokenStream {
+    let codes: Vec<&Choice> = schema.project.missing_data_codes.iter().collect();
+    if codes.is_empty() {
+        return quote!();
+    }
+    let name = ident("MissingCode");
+    choice_enum(
+        " The project's missing-data codes: any field not tagged `@NOMISSING` may hold one in place of a value.",
+        &codes,
+        &name,
+        rt,
+    )
+}
+
+fn choice_enum(doc: &str, choices: &[&Choice], name: &Ident, rt: &syn::Path) -> TokenStream {
     let mut names = UniqueNames::reserving(&["Unknown"]);
-    let choices: Vec<(Ident, &str, String)> = field
-        .choices
+    let choices: Vec<(Ident, &str, String)> = choices
         .iter()
         .map(|choice| {
             let wanted = pascal_from_text(&choice.label)
@@ -375,7 +419,6 @@ fn choice_enum(field: &Field, name: &Ident, rt: &syn::Path) -> TokenStream {
     let variant_docs = choices
         .iter()
         .map(|(_, code, label)| format!(" `{code}`: {}", doc_escape(label)));
-    let doc = format!(" The choices of `{}`.", field.name);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -534,6 +577,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             }
         });
     }
+    let form_names = plan.forms.iter().map(|f| f.form.name.as_str());
     let members = plan.forms.iter().map(|f| {
         let member = &f.member;
         let module = &f.module;
@@ -545,9 +589,11 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         /// One flat export row: where it belongs, and the columns of every instrument.
         #[derive(Clone, Default, PartialEq)]
         pub struct Row {
-            /// Record, event and repeat instance.
+            /// Record, event, repeat instance and data access group.
             pub key: #rt::records::RowKey,
             #(#members)*
+            /// The survey columns, when the export has them.
+            pub survey: #rt::records::SurveyColumns,
         }
 
         impl ::core::fmt::Debug for Row {
@@ -558,6 +604,10 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         }
 
         impl Row {
+            /// The instruments, in order: pseudo-column ids past the type's own columns
+            /// name a form's survey timestamp by its position here.
+            const FORM_NAMES: &'static [&'static str] = &[#(#form_names),*];
+
             /// The first instrument, other than those at positions `keep`, that holds data.
             pub fn data_outside(&self, keep: &[usize]) -> ::core::option::Option<&'static str> {
                 #(#blank_checks)*
@@ -595,7 +645,10 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             fn column_index(column: &str) -> ::core::option::Option<usize> {
                 match column {
                     #(#key_index_arms,)*
-                    _ => Self::form_column_index(column),
+                    _ => Self::form_column_index(column).or_else(|| {
+                        #rt::records::pseudo_column_index(Self::FORM_NAMES, column)
+                            .map(|id| Self::COLUMNS.len() + id)
+                    }),
                 }
             }
 
@@ -607,6 +660,13 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             ) -> ::core::result::Result<(), #rt::records::ValueError> {
                 match index {
                     #(#key_set_arms)*
+                    _ if index >= Self::COLUMNS.len() => #rt::records::set_pseudo_column(
+                        &mut self.key,
+                        &mut self.survey,
+                        Self::FORM_NAMES,
+                        index - Self::COLUMNS.len(),
+                        raw,
+                    ),
                     _ => self.set_form_column(index, raw, mode),
                 }
             }
@@ -614,6 +674,12 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
             fn column_text(&self, index: usize) -> ::std::borrow::Cow<'_, str> {
                 match index {
                     #(#key_text_arms,)*
+                    _ if index >= Self::COLUMNS.len() => #rt::records::pseudo_column_text(
+                        &self.key,
+                        &self.survey,
+                        Self::FORM_NAMES,
+                        index - Self::COLUMNS.len(),
+                    ),
                     _ => self.form_column_text(index),
                 }
             }
@@ -719,24 +785,14 @@ fn absorb_arms(container: &Container<'_>, target: &TokenStream, rt: &syn::Path) 
     }
 }
 
-/// `..Default::default()` when a struct literal leaves members out.
-fn rest(specified: usize, total: usize) -> TokenStream {
-    if specified < total {
-        quote!(..::core::default::Default::default())
-    } else {
-        quote!()
-    }
-}
-
-/// The rows a container writes, in REDCap's order: the base row (an expression), then
-/// statements pushing each repeating instrument's instances onto `rows`.
+/// The statements that push a container's rows onto `rows`: its base row, then its
+/// repeat instances.
 fn emit_rows(
     container: &Container<'_>,
     source: &TokenStream,
     event: Option<&str>,
-    total_forms: usize,
     rt: &syn::Path,
-) -> (TokenStream, Vec<TokenStream>) {
+) -> TokenStream {
     let event_value = match event {
         Some(event) => quote!(::core::option::Option::Some(#event.to_string())),
         None => quote!(::core::option::Option::None),
@@ -746,9 +802,7 @@ fn emit_rows(
         let member = &f.member;
         quote!(#member: #source.#member.clone(),)
     });
-    let base_rest = rest(base.len(), total_forms);
-    let repeat_rest = rest(1, total_forms);
-    let repeats = container
+    let repeats: Vec<TokenStream> = container
         .forms
         .iter()
         .filter(|f| f.2)
@@ -763,27 +817,36 @@ fn emit_rows(
                             event: #event_value,
                             repeat_instrument: ::core::option::Option::Some(#name.to_string()),
                             repeat_instance: ::core::option::Option::Some(instance.instance),
-                            dag: ::core::option::Option::None,
+                            ..::core::default::Default::default()
                         },
                         #member: instance.data.clone(),
-                        #repeat_rest
+                        ..::core::default::Default::default()
                     });
                 }
             }
         })
         .collect();
-    let base_row = quote! {
-        Row {
-            key: #rt::records::RowKey {
-                record: self.id.clone(),
-                event: #event_value,
+    let base_has_data = base.iter().map(|(_, f, _)| {
+        let member = &f.member;
+        quote!(|| #source.#member != ::core::default::Default::default())
+    });
+    // REDCap writes a row only where there is data: a record (or event) with repeating
+    // data only has no base row, and gains none.
+    quote! {
+        let first = rows.len();
+        #(#repeats)*
+        if rows.len() == first #(#base_has_data)* {
+            rows.insert(first, Row {
+                key: #rt::records::RowKey {
+                    record: self.id.clone(),
+                    event: #event_value,
+                    ..::core::default::Default::default()
+                },
+                #(#base_members)*
                 ..::core::default::Default::default()
-            },
-            #(#base_members)*
-            #base_rest
+            });
         }
-    };
-    (base_row, repeats)
+    }
 }
 
 fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStream {
@@ -793,15 +856,10 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         let container = container(schema, plan, None);
         let members = container_members(&container, rt);
         let absorb = absorb_arms(&container, &quote!(self), rt);
-        let (base, repeats) = emit_rows(&container, &quote!(self), None, plan.forms.len(), rt);
-        let emit = if repeats.is_empty() {
-            quote!(::std::vec![#base])
-        } else {
-            quote! {
-                let mut rows = ::std::vec![#base];
-                #(#repeats)*
-                rows
-            }
+        let rows = emit_rows(&container, &quote!(self), None, rt);
+        let emit = quote! {
+            let mut rows = ::std::vec::Vec::new();
+            #rows
         };
         (members, absorb, emit, quote!())
     };
@@ -809,10 +867,16 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         #event_structs
 
         /// A record with all its data, grouped as the project's design groups it.
+        ///
+        /// It holds what can be imported: the survey columns of an export
+        /// (`redcap_survey_identifier`, `{form}_timestamp`) stay on the rows.
         #[derive(Clone, Default, PartialEq)]
         pub struct Record {
             /// The record name.
             pub id: #rt::records::RecordId,
+            /// The record's data access group (unique name), when the rows carried
+            /// `redcap_data_access_group`.
+            pub dag: ::core::option::Option<::std::string::String>,
             #(#members)*
         }
 
@@ -843,6 +907,7 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
             }
 
             fn absorb(&mut self, mut row: Row) -> ::core::result::Result<(), ::std::string::String> {
+                #rt::records::merge_dag(&mut self.dag, row.key.dag.take())?;
                 #absorb
                 ::core::result::Result::Ok(())
             }
@@ -850,6 +915,10 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
             /// The record as flat rows, in REDCap's export order.
             pub fn to_rows(&self) -> ::std::vec::Vec<Row> {
                 #emit
+                for row in &mut rows {
+                    row.key.dag.clone_from(&self.dag);
+                }
+                rows
             }
         }
     }
@@ -911,7 +980,6 @@ fn longitudinal_parts(
                 let m = &f.member;
                 quote!(#m: instance.data.#m.clone(),)
             });
-            let data_rest = rest(container.forms.len(), plan.forms.len());
             emits.push(quote! {
                 for instance in &self.#member {
                     rows.push(Row {
@@ -922,7 +990,7 @@ fn longitudinal_parts(
                             ..::core::default::Default::default()
                         },
                         #(#data_members)*
-                        #data_rest
+                        ..::core::default::Default::default()
                     });
                 }
             });
@@ -944,11 +1012,10 @@ fn longitudinal_parts(
                     #absorb
                 }
             });
-            let (base, repeats) = emit_rows(&container, &data, Some(unique), plan.forms.len(), rt);
+            let rows = emit_rows(&container, &data, Some(unique), rt);
             emits.push(quote! {
                 if let ::core::option::Option::Some(#data) = &self.#member {
-                    rows.push(#base);
-                    #(#repeats)*
+                    #rows
                 }
             });
         }
@@ -974,7 +1041,6 @@ fn longitudinal_parts(
     let emit = quote! {
         let mut rows = ::std::vec::Vec::new();
         #(#emits)*
-        rows
     };
     (members, absorb, emit, event_structs)
 }

@@ -179,12 +179,37 @@ pub(crate) fn check_type(name: &str, found: &Found<'_>, ty: &syn::Type) -> Resul
 
 /// The `(column, code)` pairs of a checkbox field, from the schema.
 pub(crate) fn checkbox_columns(schema: &ProjectSchema, field: &Field) -> Vec<(String, String)> {
-    let codes = field.choices.iter().map(|c| c.code.clone()).chain(
-        schema
-            .project
-            .missing_data_codes
-            .iter()
-            .map(|c| c.code.clone()),
-    );
+    let codes = schema
+        .checkbox_choices(field)
+        .into_iter()
+        .map(|c| c.code.clone());
     field.export_names.iter().cloned().zip(codes).collect()
+}
+
+/// Refuses a typed scalar for a field that may hold a missing-data code instead of a
+/// value: `i64` cannot hold `UNK`.
+pub(crate) fn check_missing_codes(
+    schema: &ProjectSchema,
+    name: &str,
+    found: &Found<'_>,
+    ty: &syn::Type,
+) -> Result<(), String> {
+    let (Found::Field(field), Some(declared)) = (found, type_name(ty)) else {
+        return Ok(());
+    };
+    let typed_scalar =
+        KNOWN.contains(&declared.as_str()) && declared != "String" && declared != "RecordId";
+    if !typed_scalar || !schema.takes_missing_codes(field) {
+        return Ok(());
+    }
+    let codes: Vec<&str> = schema
+        .project
+        .missing_data_codes
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    Err(format!(
+        "`{name}` may hold one of the project's missing-data codes ({}) in place of a value, which `{declared}` cannot hold; use `MaybeMissing<{declared}, _>` (or tag the field `@NOMISSING`)",
+        codes.join(", ")
+    ))
 }

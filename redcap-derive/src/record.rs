@@ -5,7 +5,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr};
 
-use crate::check::{Found, check_type, checkbox_columns, find};
+use crate::check::{Found, check_missing_codes, check_type, checkbox_columns, find};
 use crate::schema_file::SchemaFile;
 
 /// What the attributes say about one struct field.
@@ -147,6 +147,7 @@ fn check_against_schema(
     let error = |message: String| syn::Error::new(field.span, message);
     let found = find(schema, form, &field.field).map_err(error)?;
     check_type(&field.field, &found, &field.ty).map_err(error)?;
+    check_missing_codes(schema, &field.field, &found, &field.ty).map_err(error)?;
     if let Found::Field(schema_field) = found
         && schema_field.field_type == redcap_schema::FieldType::Checkbox
         && field.checkbox.is_empty()

@@ -22,6 +22,32 @@ pub struct ServeArgs {
     /// The 64-character super token (generated when absent).
     #[arg(long, value_name = "TOKEN")]
     pub super_token: Option<String>,
+    /// Reports to add, as JSON: `{"PROJECT": [{"title": …, "fields": […],
+    /// "filter_logic": …, "order_by": [["field", "DESC"]], …}]}`.
+    #[arg(long, value_name = "FILE")]
+    pub reports: Option<PathBuf>,
+    /// Randomisations to add, as JSON: `{"PROJECT": [{"randomization_id":
+    /// 1, "target_field": …, "strata": [{"field": …}], "allocations":
+    /// [{"target": "1", "alt": "R-001", "strata": {…}}]}]}`.
+    #[arg(long, value_name = "FILE")]
+    pub randomization: Option<PathBuf>,
+}
+
+/// Reads a `{"PROJECT": [item, …]}` JSON file.
+fn per_project<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> Result<Vec<(String, T)>, StartError> {
+    let err = |message: String| StartError::ConfigFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let map: indexmap::IndexMap<String, Vec<T>> =
+        serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    Ok(map
+        .into_iter()
+        .flat_map(|(project, items)| items.into_iter().map(move |i| (project.clone(), i)))
+        .collect())
 }
 
 impl ServeArgs {
@@ -41,6 +67,12 @@ impl ServeArgs {
             config
                 .projects
                 .push((name.to_owned(), PathBuf::from(input)));
+        }
+        if let Some(path) = &self.reports {
+            config.reports = per_project(path)?;
+        }
+        if let Some(path) = &self.randomization {
+            config.randomizations = per_project(path)?;
         }
         Ok(config)
     }

@@ -170,7 +170,9 @@ fn route(
         format,
         return_format,
     };
-    call(&ctx, method)
+    let reply = call(&ctx, method)?;
+    crate::activity::journal::after_call(&ctx, &method.name)?;
+    Ok(reply)
 }
 
 /// REDCap's privilege gate, before any method-level check: a DAG member
@@ -189,6 +191,11 @@ fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
         }
     }
     match action {
+        // Randomize needs only its own right, not API import or export.
+        Some("randomize") if !rights.random_perform => Err(ApiError::forbidden(
+            crate::activity::randomize::NO_RANDOMIZE,
+        )),
+        Some("randomize") => Ok(()),
         Some("delete") if method.content == "user" && !rights.api_import => {
             Err(ApiError::forbidden(NO_IMPORT))
         }
@@ -255,6 +262,14 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "export_user_role_assignments" => access::roles::export_mappings(ctx),
         "import_user_role_assignments" => access::roles::import_mappings(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
+        "export_logging" => crate::activity::logging::export(ctx),
+        "export_report" => crate::activity::reports::export(ctx),
+        "randomize_record" => crate::activity::randomize::randomize(ctx),
+        "export_survey_link" => crate::activity::surveys::export_link(ctx),
+        "export_survey_access_code" => crate::activity::surveys::export_access_code(ctx),
+        "export_survey_return_code" => crate::activity::surveys::export_return_code(ctx),
+        "export_survey_queue_link" => crate::activity::surveys::export_queue_link(ctx),
+        "export_survey_participant_list" => crate::activity::surveys::export_participant_list(ctx),
         other => Err(ApiError {
             status: 501,
             message: format!(

@@ -35,12 +35,21 @@
 //! The DAG Switcher, which has no API method, is set with
 //! [`Emulator::allow_dag_switch`].
 //!
+//! Activity (`src/activity/`): the project log — record creates, updates,
+//! deletes, renames and DAG assignments with REDCap's `field = 'value'`
+//! details, design imports and the exports REDCap logs — and
+//! `export_logging` with every filter; `export_report` (reports from the
+//! project XML's `redcap:Reports`, [`Config::report`] or `--reports`);
+//! survey link, access code, return code, queue link and participant list
+//! (surveys, Save & Return and the queue from the project XML); and
+//! `randomize_record` with an allocation table from
+//! [`Config::randomization`] or `--randomization`.
+//!
 //! # Not yet emulated
 //!
-//! - Files, file repository, PDFs, surveys (links, codes, participants,
-//!   `exportSurveyFields` columns and `{form}_timestamp`), reports, logging,
-//!   randomisation, field validation types, attachments: these methods answer
-//!   501 with a message naming the method.
+//! - Files, file repository, PDFs, `exportSurveyFields` columns and
+//!   `{form}_timestamp`, field validation types, attachments: these methods
+//!   answer 501 with a message naming the method.
 //! - Users and roles: e-mail and names of imported users stay empty (REDCap
 //!   keeps them with the account); MyCap, Data Resolution Workflow and
 //!   double data entry rights; the mobile app rights are always exported (as
@@ -48,6 +57,23 @@
 //!   0/1 (0/1/2) rather than any number imported; a new role imported with
 //!   `forms` does not fail as it does in 15.7.6; admins (super users) are not
 //!   modelled; the CSV-injection guard of REDCap's CSV writer.
+//! - Logging: page views (`logtype=page_view` is always empty), user and
+//!   role changes, locking, the project's creation and the "reason for
+//!   change" column are not logged; the logged exports of metadata,
+//!   instruments, project info, DAGs and project XML are not logged;
+//!   `delete_logging` has no effect (REDCap honours it only when an
+//!   administrator allows it for the project).
+//! - Reports: the per-report user access lists (all users may export every
+//!   report, as `user_access="ALL"` in project XML), dynamic filters,
+//!   `output_missing_data_codes`, `remove_line_breaks_in_values`.
+//! - Surveys: links and codes are derived from the record, instrument,
+//!   event and instance instead of stored random values; survey responses
+//!   and invitations do not exist (participant `response_status` and
+//!   `invitation_sent_status` are always 0, e-mail and identifier blank);
+//!   survey login, time-limited links and Twilio columns.
+//! - Randomisation: only from the emulator configuration (a project XML's
+//!   `redcap:Randomization` has no allocation table); no
+//!   `redcap:RandomizationEnabled` check.
 //! - Record export: the record-name hash for de-identified export rights;
 //!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox
@@ -75,6 +101,7 @@
 //!   are enforced, suspended users are not modelled.
 
 mod access;
+mod activity;
 mod context;
 mod design;
 mod dispatch;
@@ -97,6 +124,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use serde::Serialize;
 
+pub use activity::randomize::{Allocation, Randomization, Stratum};
+pub use activity::setup::ReportDefinition;
 pub use rights::UserRights;
 
 /// The REDCap version the emulator answers as.
@@ -115,6 +144,12 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// The 64-character super token; generated when absent.
     pub super_token: Option<String>,
+    /// Reports to add to loaded projects (by project name), besides those
+    /// a project XML brings.
+    pub reports: Vec<(String, ReportDefinition)>,
+    /// Randomisations (with their allocation tables) of loaded projects,
+    /// by project name.
+    pub randomizations: Vec<(String, Randomization)>,
 }
 
 impl Config {
@@ -139,6 +174,18 @@ impl Config {
     /// Uses this super token.
     pub fn super_token(mut self, token: impl Into<String>) -> Config {
         self.super_token = Some(token.into());
+        self
+    }
+
+    /// Adds a randomisation to a loaded project (by its name).
+    pub fn randomization(mut self, project: impl Into<String>, setup: Randomization) -> Config {
+        self.randomizations.push((project.into(), setup));
+        self
+    }
+
+    /// Adds a report to a loaded project (by its name).
+    pub fn report(mut self, project: impl Into<String>, report: ReportDefinition) -> Config {
+        self.reports.push((project.into(), report));
         self
     }
 }
@@ -177,6 +224,15 @@ pub enum StartError {
         /// The error.
         #[source]
         error: std::io::Error,
+    },
+    /// A configuration file (`--reports`, `--randomization`) cannot be
+    /// read or is not valid.
+    #[error("{path}: {message}")]
+    ConfigFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
     },
     /// The API spec embedded in `redcap-api-spec` does not load.
     #[error("the API spec does not load: {0}")]
@@ -262,6 +318,8 @@ fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedPro
         .map_err(|e| err(e.to_string()))?;
     let (project_id, token) =
         project_admin::create(&tx, name, &schema, &info, &records).map_err(|e| err(e.message))?;
+    activity::setup::load_xml(&tx, project_id, &String::from_utf8_lossy(&bytes))
+        .map_err(|e| err(e.to_string()))?;
     tx.commit().map_err(|e| err(e.to_string()))?;
     Ok(ServedProject {
         name: name.to_owned(),
@@ -293,6 +351,30 @@ impl Emulator {
         for (name, input) in &config.projects {
             projects.push(load_project(&conn, name, input)?);
         }
+        for (name, report) in &config.reports {
+            let project =
+                projects
+                    .iter()
+                    .find(|p| p.name == *name)
+                    .ok_or_else(|| StartError::Project {
+                        name: name.clone(),
+                        message: "a report names a project that is not loaded".into(),
+                    })?;
+            activity::setup::ensure_report(&conn, project.project_id, report)
+                .map_err(storage_error(&path))?;
+        }
+        for (name, setup) in &config.randomizations {
+            let project =
+                projects
+                    .iter()
+                    .find(|p| p.name == *name)
+                    .ok_or_else(|| StartError::Project {
+                        name: name.clone(),
+                        message: "a randomization names a project that is not loaded".into(),
+                    })?;
+            activity::randomize::put(&conn, project.project_id, setup)
+                .map_err(storage_error(&path))?;
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|error| StartError::Bind {
@@ -306,6 +388,9 @@ impl Emulator {
                 error,
             })?
             .port();
+        // Survey links are made under the emulator's own address.
+        store::set_setting(&conn, "base_url", &format!("http://127.0.0.1:{port}/"))
+            .map_err(storage_error(&path))?;
         let shared = Arc::new(http::Shared {
             conn: Mutex::new(conn),
             spec,

@@ -188,7 +188,10 @@ pub(crate) fn create_project(
         name = format!("{title} ({n})");
         n += 1;
     }
-    let (_, token) = create(conn, &name, &schema, &info, &records)?;
+    let (project_id, token) = create(conn, &name, &schema, &info, &records)?;
+    if let Some(odm) = params.non_empty("odm") {
+        crate::activity::setup::load_xml(conn, project_id, odm)?;
+    }
     Ok(Reply::plain(format, token))
 }
 

@@ -1,7 +1,6 @@
 //! SQLite storage: projects (their schema as a `schema.json` snapshot),
-//! users with their tokens and rights, record data as EAV rows the way
-//! REDCap keeps `redcap_data`, and a log of record changes for
-//! `dateRangeBegin`/`dateRangeEnd`.
+//! users with their tokens and rights, and record data as EAV rows the way
+//! REDCap keeps `redcap_data` (the project log is `activity`'s).
 //!
 //! Every function takes the connection of the request's transaction, so a
 //! request is all-or-nothing.
@@ -38,18 +37,13 @@ CREATE TABLE IF NOT EXISTS data (
     value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS data_record ON data (project_id, record);
-CREATE TABLE IF NOT EXISTS log (
-    project_id INTEGER NOT NULL,
-    ts TEXT NOT NULL,
-    record TEXT NOT NULL,
-    action TEXT NOT NULL
-);
 ";
 
 /// Creates the tables when they do not exist yet.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
-    crate::access::init(conn)
+    crate::access::init(conn)?;
+    crate::activity::init(conn)
 }
 
 /// A stored setting (`super_token`).
@@ -350,25 +344,6 @@ pub(crate) fn rename_record(
         "UPDATE data SET record = ?3 WHERE project_id = ?1 AND record = ?2",
         params![project_id, old, new],
     )?;
-    conn.execute(
-        "UPDATE log SET record = ?3 WHERE project_id = ?1 AND record = ?2",
-        params![project_id, old, new],
-    )?;
-    Ok(())
-}
-
-/// Logs a change to a record at the current time.
-pub(crate) fn log(
-    conn: &Connection,
-    project_id: i64,
-    record: &str,
-    action: &str,
-) -> rusqlite::Result<()> {
-    let ts = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
-    conn.execute(
-        "INSERT INTO log (project_id, ts, record, action) VALUES (?1, ?2, ?3, ?4)",
-        params![project_id, ts, record, action],
-    )?;
     Ok(())
 }
 
@@ -379,9 +354,5 @@ pub(crate) fn records_changed_between(
     begin: &str,
     end: &str,
 ) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT record FROM log WHERE project_id = ?1 AND ts >= ?2 AND ts <= ?3",
-    )?;
-    let rows = stmt.query_map(params![project_id, begin, end], |r| r.get(0))?;
-    rows.collect()
+    crate::activity::journal::records_changed_between(conn, project_id, begin, end)
 }

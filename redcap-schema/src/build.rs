@@ -296,25 +296,31 @@ fn field_from_row(row: &DictionaryRow, missing: &[Choice]) -> Field {
 /// field's own name.
 pub fn export_names(field: &Field, missing: &[Choice]) -> Vec<String> {
     match field.field_type {
-        FieldType::Checkbox => {
-            let mut names: Vec<String> = field
-                .choices
-                .iter()
-                .map(|c| checkbox_column(&field.name, &c.code))
-                .collect();
-            if !field.has_action_tag("@NOMISSING") {
-                for code in missing {
-                    let column = checkbox_column(&field.name, &code.code);
-                    if !names.contains(&column) {
-                        names.push(column);
-                    }
-                }
-            }
-            names
-        }
+        FieldType::Checkbox => checkbox_choices(field, missing)
+            .iter()
+            .map(|c| checkbox_column(&field.name, &c.code))
+            .collect(),
         FieldType::Descriptive => Vec::new(),
         _ => vec![field.name.clone()],
     }
+}
+
+/// The choices of a checkbox field, one per export column in column order: its own,
+/// then the missing-data codes (unless `@NOMISSING`) whose column it does not have yet.
+pub(crate) fn checkbox_choices<'a>(field: &'a Field, missing: &'a [Choice]) -> Vec<&'a Choice> {
+    let mut choices: Vec<&Choice> = field.choices.iter().collect();
+    if !field.has_action_tag("@NOMISSING") {
+        for code in missing {
+            let column = checkbox_column(&field.name, &code.code);
+            if !choices
+                .iter()
+                .any(|c| checkbox_column(&field.name, &c.code) == column)
+            {
+                choices.push(code);
+            }
+        }
+    }
+    choices
 }
 
 #[cfg(test)]

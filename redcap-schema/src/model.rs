@@ -252,6 +252,26 @@ pub struct Dag {
 }
 
 impl ProjectSchema {
+    /// The choices behind a checkbox field's export columns, in their order: the
+    /// field's own, then the project's missing-data codes unless `@NOMISSING`.
+    pub fn checkbox_choices<'a>(&'a self, field: &'a Field) -> Vec<&'a Choice> {
+        crate::build::checkbox_choices(field, &self.project.missing_data_codes)
+    }
+
+    /// Whether a one-column field may hold one of the project's missing-data codes in
+    /// place of a value: the project defines codes and the field is not the record id,
+    /// computed by REDCap, or tagged `@NOMISSING`.
+    pub fn takes_missing_codes(&self, field: &Field) -> bool {
+        !self.project.missing_data_codes.is_empty()
+            && field.name != self.record_id_field
+            && !field.is_computed()
+            && !field.has_action_tag("@NOMISSING")
+            && !matches!(
+                field.field_type,
+                FieldType::Checkbox | FieldType::Descriptive
+            )
+    }
+
     /// The form with this name.
     pub fn form(&self, name: &str) -> Option<&Form> {
         self.forms.iter().find(|f| f.name == name)

@@ -22,6 +22,11 @@ pub mod checkboxes {
     include!(concat!(env!("OUT_DIR"), "/checkboxes.rs"));
 }
 
+/// A project with missing-data codes (`tests/fixtures/missing-codes`).
+pub mod missing {
+    include!(concat!(env!("OUT_DIR"), "/missing.rs"));
+}
+
 /// Every other dictionary and project XML of the corpus fixtures, generated and compiled.
 pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus.rs"));

@@ -5,7 +5,7 @@ use redcap_client::records::{
     DecodeMode, FlatRow, decode_csv, decode_json, encode_rows, encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
-use redcap_tests::{checkboxes, longitudinal, repeating, simple};
+use redcap_tests::{checkboxes, longitudinal, missing, repeating, simple};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -206,4 +206,112 @@ mod serde_json_like {
     pub(crate) fn array(objects: &[Object]) -> String {
         format!("[{}]", objects.join(","))
     }
+}
+
+/// Missing-data codes stand in place of values in every kind of field that takes them:
+/// they decode to `MissingCode`, checkbox code columns included, and encode back to the
+/// same text; a field tagged `@NOMISSING` keeps its plain type.
+#[test]
+fn missing_data_codes_decode_as_codes_and_round_trip() {
+    use missing::MissingCode;
+    use missing::visit::{Smoker, Symptoms};
+    use redcap_client::records::MaybeMissing;
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/missing-codes/data.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<missing::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    assert_same_rows(&source_rows(&text), &encode_rows(&rows), "missing-codes");
+
+    let known = &rows[0].visit;
+    assert_eq!(known.age, Some(MaybeMissing::Value(54)));
+    assert_eq!(known.smoker, Some(MaybeMissing::Value(Smoker::Former)));
+    assert!(known.symptoms.is_checked(&Symptoms::Cough));
+    let missing = &rows[1].visit;
+    assert_eq!(
+        missing.visit_date,
+        Some(MaybeMissing::Missing(MissingCode::UnknownUNK))
+    );
+    assert_eq!(
+        missing.age,
+        Some(MaybeMissing::Missing(MissingCode::NotApplicable))
+    );
+    assert_eq!(
+        missing.weight.as_ref().and_then(MaybeMissing::missing),
+        Some(&MissingCode::AskedButUnknown)
+    );
+    assert_eq!(
+        missing.consent,
+        Some(MaybeMissing::Missing(MissingCode::NotApplicable))
+    );
+    assert!(missing.symptoms.is_checked(&Symptoms::UnknownUNK));
+    assert_eq!(missing.site_code.as_deref(), Some("B02"));
+
+    // A code that is neither a value nor a missing-data code names both.
+    let bad = text.replace("2,UNK,NA,", "2,UNK,NOPE,");
+    let error = decode_csv::<missing::Row>(bad.as_bytes(), DecodeMode::Strict).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
+    );
+}
+
+/// The pseudo-columns an export adds on request (`redcap_data_access_group`,
+/// `redcap_survey_identifier`, `{form}_timestamp`) decode onto the row and encode back;
+/// a record keeps its DAG on every row it gives back.
+#[test]
+fn dag_and_survey_columns_round_trip() {
+    let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,redcap_data_access_group,redcap_survey_identifier,intake_timestamp,height,weight,bmi,intake_complete\n\
+                1,,,site_a,p-001,2026-03-01 10:04:55,1.0,11.0,111.0,2\n\
+                2,,,site_b,,[not completed],2.0,22.0,222.0,0\n";
+    let rows: Vec<repeating::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    assert_eq!(rows[0].key.dag.as_deref(), Some("site_a"));
+    assert_eq!(rows[0].survey.identifier.as_deref(), Some("p-001"));
+    assert_eq!(rows[1].survey.timestamp("intake"), Some("[not completed]"));
+    let source = source_rows(text);
+    let columns: Vec<&str> = source[0].columns().collect();
+    assert_same_rows(&source, &encode_rows_as(&rows, &columns), "pseudo-columns");
+
+    let records = repeating::Record::from_rows(rows).unwrap();
+    assert_eq!(records[1].dag.as_deref(), Some("site_b"));
+    let again: Vec<repeating::Row> = records
+        .iter()
+        .flat_map(repeating::Record::to_rows)
+        .collect();
+    assert_eq!(again[0].key.dag.as_deref(), Some("site_a"));
+    assert_eq!(again[1].key.dag.as_deref(), Some("site_b"));
+}
+
+/// Rows of one record that disagree on its DAG cannot become one record.
+#[test]
+fn a_record_with_two_dags_is_refused() {
+    let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,redcap_data_access_group,height,intake_complete,sbp,blood_pressure_complete\n\
+                1,,,site_a,1.0,2,,\n\
+                1,blood_pressure,1,site_b,,,120,2\n";
+    let rows: Vec<repeating::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    let error = repeating::Record::from_rows(rows).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 2, record `1`: the data access group `site_b` differs from `site_a` on the record's earlier rows"
+    );
+}
+
+/// A record whose rows are all repeat instances gives back just those rows: no blank
+/// base row appears.
+#[test]
+fn a_record_with_repeat_rows_only_gains_no_base_row() {
+    let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,sbp,dbp,blood_pressure_complete\n\
+                7,blood_pressure,1,120,80,2\n\
+                7,blood_pressure,2,118,79,1\n";
+    let rows: Vec<repeating::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    let records = repeating::Record::from_rows(rows.clone()).unwrap();
+    let again = records[0].to_rows();
+    assert_eq!(again.len(), 2);
+    assert_same_rows(
+        &encode_rows(&rows),
+        &encode_rows(&again),
+        "repeat rows only",
+    );
 }

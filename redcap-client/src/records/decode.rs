@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{DecodeMode, FlatRow, is_pseudo_column};
+use super::{DecodeMode, FlatRow, flat_json, is_pseudo_column};
 use crate::Row;
 
 /// A value that does not fit its field, with where it is: row, record, column, text.
@@ -35,14 +35,15 @@ fn detail(value: &str, expected: &str) -> String {
     format!("`{value}` is not {expected}")
 }
 
-/// Fills `row` from one column, or says why not.
-fn set<T: FlatRow>(
+/// Fills `row` from one column, given its id when the type has it, or says why not.
+pub(super) fn set<T: FlatRow>(
     row: &mut T,
+    index: Option<usize>,
     column: &str,
     raw: &str,
     mode: DecodeMode,
 ) -> Result<(), (String, String)> {
-    match T::column_index(column) {
+    match index {
         Some(index) => row
             .set_column(index, raw, mode)
             .map_err(|error| (raw.to_string(), error.expected.into_owned())),
@@ -59,12 +60,27 @@ fn set<T: FlatRow>(
 pub fn decode_json<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, DecodeError> {
     // One UTF-8 check of the whole body is cheaper than serde_json's check of every string.
     let text = std::str::from_utf8(body).map_err(|error| DecodeError::Syntax(error.to_string()))?;
+    let capacity = row_bound::<T>(body.len());
+    match flat_json::decode(text, mode, capacity) {
+        Ok(rows) => Ok(rows),
+        Err(flat_json::Stop::Value(error)) => Err(DecodeError::Value(error)),
+        // Outside the export shape: serde_json decides, and words any syntax error.
+        Err(flat_json::Stop::Unhandled) => decode_json_with_serde(text, mode, capacity),
+    }
+}
+
+/// [`decode_json`] through `serde_json`: any JSON, at a general parser's speed.
+fn decode_json_with_serde<T: FlatRow>(
+    text: &str,
+    mode: DecodeMode,
+    capacity: usize,
+) -> Result<Vec<T>, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let mut failure = None;
     let rows = RowsSeed::<T> {
         mode,
         failure: &mut failure,
-        capacity: row_bound::<T>(body.len()),
+        capacity,
         marker: std::marker::PhantomData,
     }
     .deserialize(&mut deserializer);
@@ -259,14 +275,10 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
                 Some(expected) if *expected == column => Some(next),
                 _ => T::column_index(&column),
             };
-            let outcome = match index {
-                Some(index) => {
-                    next = index + 1;
-                    row.set_column(index, &raw, self.mode)
-                        .map_err(|error| (raw.to_string(), error.expected.into_owned()))
-                }
-                None => set(&mut row, &column, &raw, self.mode),
-            };
+            if let Some(index) = index {
+                next = index + 1;
+            }
+            let outcome = set(&mut row, index, &column, &raw, self.mode);
             if let Err((value, expected)) = outcome {
                 // Drain the rest of the object so the error is about values, not syntax.
                 while map
@@ -337,14 +349,16 @@ pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, D
         .iter()
         .map(str::to_string)
         .collect();
+    // The header names every row's columns: look each up once.
+    let indexes: Vec<Option<usize>> = header.iter().map(|c| T::column_index(c)).collect();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut number = 0;
     while reader.read_record(&mut record).map_err(syntax)? {
         number += 1;
         let mut row = T::default();
-        for (column, raw) in header.iter().zip(record.iter()) {
-            if let Err((value, expected)) = set(&mut row, column, raw, mode) {
+        for ((column, index), raw) in header.iter().zip(&indexes).zip(record.iter()) {
+            if let Err((value, expected)) = set(&mut row, *index, column, raw, mode) {
                 return Err(DecodeError::Value(RecordError {
                     row: number,
                     record: record.get(0).map(str::to_string),
@@ -387,4 +401,125 @@ pub fn encode_rows<T: FlatRow>(rows: &[T]) -> Vec<Row> {
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{DecodeError, decode_json, decode_json_with_serde, flat_json};
+    use crate::records::{DecodeMode, FlatRow, ValueError};
+
+    /// A complete row type that keeps each cell's text and refuses the value `bad`.
+    #[derive(Default, Debug, PartialEq)]
+    struct Cells([String; 3]);
+
+    impl FlatRow for Cells {
+        const FIELDS: &'static [&'static str] = &["record_id", "age", "note"];
+        const COLUMNS: &'static [&'static str] = &["record_id", "age", "note"];
+        const COMPLETE: bool = true;
+        fn column_index(column: &str) -> Option<usize> {
+            Self::COLUMNS.iter().position(|c| *c == column)
+        }
+        fn set_column(&mut self, index: usize, raw: &str, _: DecodeMode) -> Result<(), ValueError> {
+            if raw == "bad" {
+                return Err(ValueError::expected("anything but `bad`"));
+            }
+            self.0[index] = raw.to_string();
+            Ok(())
+        }
+        fn column_text(&self, index: usize) -> Cow<'_, str> {
+            Cow::Borrowed(&self.0[index])
+        }
+    }
+
+    fn both(
+        body: &str,
+    ) -> (
+        Result<Vec<Cells>, DecodeError>,
+        Result<Vec<Cells>, DecodeError>,
+    ) {
+        (
+            decode_json::<Cells>(body.as_bytes(), DecodeMode::Strict),
+            decode_json_with_serde::<Cells>(body, DecodeMode::Strict, 0),
+        )
+    }
+
+    /// Bodies in the export shape, which the fast reader must handle itself.
+    const IN_SHAPE: &[&str] = &[
+        "[]",
+        " [ ] ",
+        "[{}]",
+        r#"[{"record_id":"1","age":"42","note":"plain"}]"#,
+        "[\n {\"record_id\" : \"1\" ,\r\n\t\"age\":\"\"}\n,{\"note\":\"x\",\"record_id\":\"2\"} ]\n",
+        r#"[{"record_id":"1","note":"a \"quoted\" word, a back\\slash, a \/ slash\n\r\t\b\f"}]"#,
+        r#"[{"record_id":"1","note":"\u00e9t\u00c9 \ud83d\ude00 \u0000 done"}]"#,
+        r#"[{"record_id":"S\u00f8ren","note":"Søren Müller, ünïcode raw"}]"#,
+        r#"[{"record_id":"1","age":12,"note":null},{"record_id":"2","age":-7,"note":0}]"#,
+        r#"[{"record_id":"1","age":"42","note":"x","age":"43"}]"#,
+        r#"[{"record_id":"1","age":"bad"}]"#,
+        r#"[{"record_id":"1","weight":"70"}]"#,
+        r#"[{"record_id":"1"},{"record_id":"2","note":"bad"}]"#,
+    ];
+
+    /// Bodies outside the shape (or not JSON), which go to serde_json.
+    const OUT_OF_SHAPE: &[&str] = &[
+        "",
+        "{}",
+        "[{\"record_id\":\"1\"}] x",
+        r#"[{"record_id":true}]"#,
+        r#"[{"record_id":1.5}]"#,
+        r#"[{"record_id":1e3}]"#,
+        r#"[{"record_id":-0}]"#,
+        r#"[{"record_id":007}]"#,
+        r#"[{"record_id":123456789012345678901234}]"#,
+        r#"[{"record_id":["1"]}]"#,
+        r#"[{"record_\u0069d":"1"}]"#,
+        r#"[{"record_id":"\ud83d"}]"#,
+        r#"[{"record_id":"\ude00\ud83d"}]"#,
+        r#"[{"record_id":"\x"}]"#,
+        "[{\"record_id\":\"a\u{1}b\"}]",
+        r#"[{"record_id":"1",}]"#,
+        r#"[{"record_id":"1"},]"#,
+        r#"[{"record_id" "1"}]"#,
+        r#"[{"record_id":nul}]"#,
+    ];
+
+    #[test]
+    fn the_fast_reader_handles_the_export_shape() {
+        for body in IN_SHAPE {
+            let fast = flat_json::decode::<Cells>(body, DecodeMode::Strict, 0);
+            assert!(
+                !matches!(fast, Err(flat_json::Stop::Unhandled)),
+                "left to serde_json: {body}"
+            );
+        }
+        for body in OUT_OF_SHAPE {
+            let fast = flat_json::decode::<Cells>(body, DecodeMode::Strict, 0);
+            assert!(
+                matches!(fast, Err(flat_json::Stop::Unhandled)),
+                "handled: {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_body_and_every_prefix_decodes_as_serde_json_decodes_it() {
+        for body in IN_SHAPE.iter().chain(OUT_OF_SHAPE) {
+            for end in (0..=body.len()).filter(|end| body.is_char_boundary(*end)) {
+                let prefix = &body[..end];
+                let (fast, serde) = both(prefix);
+                assert_eq!(fast, serde, "body {prefix:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_come_out_unescaped() {
+        let rows = decode_json::<Cells>(IN_SHAPE[6].as_bytes(), DecodeMode::Strict).unwrap();
+        assert_eq!(rows[0].0[2], "étÉ 😀 \u{0} done");
+        let rows = decode_json::<Cells>(IN_SHAPE[8].as_bytes(), DecodeMode::Strict).unwrap();
+        assert_eq!(rows[1].0, ["2".to_string(), "-7".into(), "0".into()]);
+        assert_eq!(rows[0].0[2], "");
+    }
 }

@@ -7,6 +7,8 @@
 //! writes them back as import rows with the exact text they came from.
 
 mod decode;
+mod flat_json;
+mod pseudo;
 mod values;
 
 use std::borrow::Cow;
@@ -15,9 +17,12 @@ pub use decode::{
     DecodeError, RecordError, decode_csv, decode_json, decode_json_stream, encode_rows,
     encode_rows_as,
 };
+pub use pseudo::{
+    SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
+};
 pub use values::{
-    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, RecordId,
-    TimeSeconds, ValueError, WireValue, decode_choice,
+    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, MaybeMissing,
+    RecordId, TimeSeconds, ValueError, WireValue, decode_choice,
 };
 
 /// A date (`date_*` validations): `YYYY-MM-DD` on the wire.

@@ -353,6 +353,63 @@ pub fn decode_choice<C: Choice>(raw: &str, mode: DecodeMode) -> Result<C, ValueE
     }
 }
 
+/// A value, or one of the project's missing data codes in its place.
+///
+/// Projects that define missing data codes (`UNK, Unknown | NA, Not applicable`, …) let
+/// any field hold a code instead of a value; the generated types wrap such fields in
+/// this, with the project's `MissingCode` enum as `M`. Fields tagged `@NOMISSING`,
+/// calculated fields and the record id never do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MaybeMissing<T, M> {
+    /// A value of the field's own type.
+    Value(T),
+    /// A missing data code.
+    Missing(M),
+}
+
+impl<T, M> MaybeMissing<T, M> {
+    /// The value, unless a missing data code stands in its place.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Self::Value(value) => Some(value),
+            Self::Missing(_) => None,
+        }
+    }
+
+    /// The missing data code, if there is one.
+    pub fn missing(&self) -> Option<&M> {
+        match self {
+            Self::Value(_) => None,
+            Self::Missing(code) => Some(code),
+        }
+    }
+}
+
+/// A missing data code wins over the field's own reading of the text, as in REDCap,
+/// where a field holding a code counts as missing whatever its type.
+impl<T: WireValue, M: Choice> WireValue for MaybeMissing<T, M> {
+    fn decode(raw: &str, mode: DecodeMode) -> Result<Self, ValueError> {
+        match M::from_code(raw) {
+            Some(code) => Ok(Self::Missing(code)),
+            None => T::decode(raw, mode).map(Self::Value).map_err(|error| {
+                let codes: Vec<&str> = M::ALL.iter().map(Choice::code).collect();
+                ValueError::expected(format!(
+                    "{} or a missing data code ({})",
+                    error.expected,
+                    codes.join(", ")
+                ))
+            }),
+        }
+    }
+
+    fn encode(&self) -> Cow<'_, str> {
+        match self {
+            Self::Value(value) => value.encode(),
+            Self::Missing(code) => Cow::Borrowed(code.code()),
+        }
+    }
+}
+
 /// The columns of a checkbox field (`field___code`), one state per choice.
 ///
 /// Each column keeps its exact state: checked (`1`), unchecked (`0`) or blank (on rows

@@ -108,7 +108,16 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 store::insert_value(ctx.conn, ctx.project.id, v)?;
             }
         }
-        store::log(ctx.conn, ctx.project.id, record, "Delete record (API)")?;
+        crate::activity::journal::record_deleted(
+            ctx,
+            &layout,
+            record,
+            crate::activity::journal::Deletion {
+                whole: instrument.is_none() && event.is_none(),
+                instrument,
+                removed: &removed,
+            },
+        )?;
     }
     Ok(Reply::count(ctx.format, deleted))
 }
@@ -189,7 +198,7 @@ pub(crate) fn rename(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             },
         )?;
     }
-    store::log(ctx.conn, ctx.project.id, new, "Update record (API)")?;
+    crate::activity::journal::record_renamed(ctx, old, new)?;
     Ok(Reply::plain(ctx.format, "1"))
 }
 

@@ -301,8 +301,28 @@ fn field_value(
     convert_decimal(layout, field, stored, opts.decimal)
 }
 
+/// What a report changes in a record export (`content=report`): its
+/// column order, its sort, its record-level filter and the records it is
+/// limited to.
+#[derive(Debug, Default)]
+pub(crate) struct View {
+    /// The report's fields in report order.
+    pub(crate) order: Vec<String>,
+    /// Sort fields, `true` for descending.
+    pub(crate) sort: Vec<(String, bool)>,
+    /// Only these records (a report's DAG filter).
+    pub(crate) records: Option<HashSet<String>>,
+    /// filterLogic true in any row selects every row of the record.
+    pub(crate) record_level: bool,
+}
+
 /// Exports records.
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    export_view(ctx, None)
+}
+
+/// Exports records, shaped by a report when one is given.
+pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, ApiError> {
     let layout = Layout::new(&ctx.project.schema);
     let opts = Options::read(ctx);
     let p = ctx.params;
@@ -313,7 +333,23 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let forms_asked = p.list("forms");
     let asked = !fields_asked.is_empty() || !forms_asked.is_empty();
     let fields = select_fields(&layout, &fields_asked, &forms_asked)?;
-    let fields = apply_export_rights(ctx, &layout, fields, asked)?;
+    let mut fields = apply_export_rights(ctx, &layout, fields, asked)?;
+    if let Some(view) = view {
+        // Report order, the record-ID field first.
+        let id = layout.id_field();
+        let pos = |f: &String| {
+            if f == id {
+                0
+            } else {
+                view.order
+                    .iter()
+                    .position(|o| o == f)
+                    .map_or(usize::MAX, |i| i + 1)
+            }
+        };
+        fields.sort_by_key(pos);
+    }
+    let record_level = view.is_some_and(|v| v.record_level) && !opts.eav;
     let events: Vec<String> = p.list("events");
     if layout.longitudinal() {
         let bad: Vec<String> = events
@@ -384,22 +420,31 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             continue;
         }
         if let Some(logic) = &logic {
-            if let Some(only) = &logic_events
-                && !only.contains(&event.unique_name)
-            {
-                continue;
-            }
+            let in_scope = logic_events
+                .as_ref()
+                .is_none_or(|only| only.contains(&event.unique_name));
             let env = RowEnv {
                 layout: &layout,
                 data: &data,
                 row,
             };
-            if !logic.matches(&layout, &env) {
+            let matches = in_scope && logic.matches(&layout, &env);
+            if matches {
+                matching_records.insert(row.record.as_str());
+            } else if !record_level {
                 continue;
             }
-            matching_records.insert(row.record.as_str());
         }
         selected.push(row);
+    }
+    if record_level && logic.is_some() {
+        selected.retain(|r| matching_records.contains(r.record.as_str()));
+    }
+    if let Some(view) = view {
+        if let Some(only) = &view.records {
+            selected.retain(|r| only.contains(&r.record));
+        }
+        sort_rows(&layout, &mut selected, &view.sort);
     }
     if opts.eav && logic.is_some() {
         // eav: the filter selects records, then all their data is returned.
@@ -434,6 +479,34 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         groups_column,
         &opts,
     )
+}
+
+/// A report's sort: by up to three fields, numbers as numbers, stable.
+fn sort_rows(layout: &Layout<'_>, rows: &mut [&Row], sort: &[(String, bool)]) {
+    if sort.is_empty() {
+        return;
+    }
+    let key = |row: &Row, field: &str| -> String {
+        if field == layout.id_field() {
+            row.record.clone()
+        } else {
+            row.get(field).unwrap_or_default().to_owned()
+        }
+    };
+    rows.sort_by(|a, b| {
+        for (field, descending) in sort {
+            let (x, y) = (key(a, field), key(b, field));
+            let order = match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(m), Ok(n)) => m.partial_cmp(&n).unwrap_or(std::cmp::Ordering::Equal),
+                _ => x.to_lowercase().cmp(&y.to_lowercase()),
+            };
+            let order = if *descending { order.reverse() } else { order };
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
 }
 
 /// The records a DAG-restricted user may see (`None`: all).

@@ -9,6 +9,7 @@ use redcap_schema::FieldType;
 use redcap_schema::export_names::checkbox_column;
 use serde_json::Value;
 
+use crate::activity::journal;
 use crate::context::Ctx;
 use crate::format::{Format, php_json};
 use crate::layout::{Column, Layout, Slot};
@@ -469,6 +470,14 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     }
     let mut created: HashSet<String> = HashSet::new();
     let existing_set: HashSet<&String> = existing.iter().collect();
+    // The records of the payload in order, for the log.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let touched: Vec<String> = planned
+        .iter()
+        .filter(|row| seen.insert(row.record.as_str()))
+        .map(|row| row.record.clone())
+        .collect();
+    let before = journal::Snapshot::take(ctx, &touched)?;
     for row in &planned {
         write_row(
             ctx,
@@ -479,25 +488,24 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             &mut max_instance,
             &missing,
         )?;
-        if !existing_set.contains(&row.record) && created.insert(row.record.clone()) {
-            store::log(ctx.conn, ctx.project.id, &row.record, "Create record (API)")?;
-            if let Some(g) = &user_group {
-                store::set_value(
-                    ctx.conn,
-                    ctx.project.id,
-                    &store::Value {
-                        event: layout.events[0].unique_name.clone(),
-                        record: row.record.clone(),
-                        field: GROUP_FIELD.into(),
-                        instance: 1,
-                        value: g.clone(),
-                    },
-                )?;
-            }
-        } else {
-            store::log(ctx.conn, ctx.project.id, &row.record, "Update record (API)")?;
+        if !existing_set.contains(&row.record)
+            && created.insert(row.record.clone())
+            && let Some(g) = &user_group
+        {
+            store::set_value(
+                ctx.conn,
+                ctx.project.id,
+                &store::Value {
+                    event: layout.events[0].unique_name.clone(),
+                    record: row.record.clone(),
+                    field: GROUP_FIELD.into(),
+                    instance: 1,
+                    value: g.clone(),
+                },
+            )?;
         }
     }
+    journal::record_changes(ctx, &layout, &before, &touched, &created)?;
 
     let mut ids: Vec<(String, String)> = Vec::new();
     for row in &planned {

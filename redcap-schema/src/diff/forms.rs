@@ -6,9 +6,15 @@ use crate::model::{Form, ProjectSchema};
 
 use super::model::{Impact, Kind, Target, Value};
 use super::renames::Renames;
-use super::{Out, field, order, text};
+use super::{Out, Scope, field, order, text};
 
-pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, renames: &Renames, out: &mut Out) {
+pub(crate) fn compare(
+    old: &ProjectSchema,
+    new: &ProjectSchema,
+    renames: &Renames,
+    scope: Scope,
+    out: &mut Out,
+) {
     let old_names: Vec<&str> = old
         .forms
         .iter()
@@ -32,7 +38,7 @@ pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, renames: &Rename
             (Some(o), None) => removed(o, new, renames, out),
             (None, Some(n)) => added(n, old, renames, out),
             (Some(o), Some(n)) => {
-                kept(o, n, renames, out);
+                kept(o, n, renames, scope, out);
                 fields(old, new, o, n, renames, out);
             }
             (None, None) => {}
@@ -96,7 +102,7 @@ fn added(form: &Form, old: &ProjectSchema, renames: &Renames, out: &mut Out) {
     }
 }
 
-fn kept(old: &Form, new: &Form, renames: &Renames, out: &mut Out) {
+fn kept(old: &Form, new: &Form, renames: &Renames, scope: Scope, out: &mut Out) {
     let target = Target::Form {
         form: new.name.clone(),
     };
@@ -112,6 +118,11 @@ fn kept(old: &Form, new: &Form, renames: &Renames, out: &mut Out) {
                 old.complete_field
             ),
         );
+    }
+    // A dictionary carries neither the form label (REDCap derives one from the name)
+    // nor whether the form is a survey.
+    if scope == Scope::Dictionary {
+        return;
     }
     if old.label != new.label {
         out.push(

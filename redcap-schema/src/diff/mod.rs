@@ -41,11 +41,31 @@ use crate::model::ProjectSchema;
 /// instrument followed by its fields, then arms, events with their mappings,
 /// and repeating setup.
 pub fn diff(old: &ProjectSchema, new: &ProjectSchema) -> SchemaDiff {
+    diff_in(old, new, Scope::Project)
+}
+
+/// What a diff compares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: project attributes, missing-data codes, instruments and
+    /// fields, arms, events, mappings and repeating setup.
+    #[default]
+    Project,
+    /// What a data dictionary describes: the record-ID field, instruments
+    /// and fields (not form labels or survey settings). A dictionary says nothing of the rest, so a schema read
+    /// from one cannot tell "classic project, no settings" from "unknown".
+    Dictionary,
+}
+
+/// [`diff`], limited to `scope`.
+pub fn diff_in(old: &ProjectSchema, new: &ProjectSchema, scope: Scope) -> SchemaDiff {
     let renames = renames::Renames::detect(old, new);
     let mut out = Out::default();
-    project::compare(old, new, &mut out);
-    forms::compare(old, new, &renames, &mut out);
-    events::compare(old, new, &renames, &mut out);
+    project::compare(old, new, scope, &mut out);
+    forms::compare(old, new, &renames, scope, &mut out);
+    if scope == Scope::Project {
+        events::compare(old, new, &renames, &mut out);
+    }
     SchemaDiff {
         changes: out.changes,
     }

@@ -1,23 +1,30 @@
 //! Project-level changes: the record-ID field, project attributes and
-//! missing-data codes.
+//! missing-data codes (the last two only in [`Scope::Project`]).
 
 use crate::model::ProjectSchema;
 
 use super::choices::{self, ChoiceChange};
 use super::model::{Impact, Kind, Target, Value};
-use super::{FixedText, Out, text};
+use super::{FixedText, Out, Scope, text};
 
-pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, out: &mut Out) {
-    let project = Target::Project;
+fn record_id(old: &ProjectSchema, new: &ProjectSchema, out: &mut Out) {
     if old.record_id_field != new.record_id_field {
         out.push(
             Kind::RecordIdChanged,
             Impact::Breaking,
-            &project,
+            &Target::Project,
             text(&old.record_id_field),
             text(&new.record_id_field),
             "records are identified by the record-ID field: exports, imports and every generated record type key on it",
         );
+    }
+}
+
+pub(crate) fn compare(old: &ProjectSchema, new: &ProjectSchema, scope: Scope, out: &mut Out) {
+    let project = Target::Project;
+    record_id(old, new, out);
+    if scope == Scope::Dictionary {
+        return;
     }
     let (o, n) = (&old.project, &new.project);
     let optional: [FixedText; 4] = [
