@@ -219,6 +219,21 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#039;")
 }
 
+/// PHP's `strip_tags` (names given to delete, a new role's label).
+fn strip_tags(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Whether randomization is enabled (its rights are exported only then).
 fn randomization_enabled(ctx: &Ctx<'_>) -> bool {
     ctx.project

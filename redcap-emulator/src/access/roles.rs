@@ -11,7 +11,7 @@ use super::table::{self, Cell, Row, Xml, text};
 use super::users::{entry_code, export_code, form_cells, parse_forms, set_forms};
 use super::{
     NOT_IN_FORMAT, ROLES_IMPORT, dags, members, php_empty, randomization_enabled, read_rows,
-    require_user_rights_full, require_user_rights_read,
+    require_user_rights_full, require_user_rights_read, strip_tags,
 };
 use crate::context::Ctx;
 use crate::format::Format;
@@ -308,21 +308,6 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         refresh_members(ctx.conn, ctx.project.id, &roles[index])?;
     }
     Ok(Reply::count(ctx.format, rows.len()))
-}
-
-/// PHP's `strip_tags`, for a new role's label.
-fn strip_tags(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// `content=userRole&action=delete`: every named role must exist. Its

@@ -8,6 +8,7 @@ use super::table::{self, Cell, Row, Xml, text};
 use super::{
     NOT_IN_FORMAT, USERS_IMPORT, dags, escape, form_pairs, members, php_empty,
     randomization_enabled, read_rows, require_user_rights_full, require_user_rights_read,
+    strip_tags,
 };
 use crate::context::Ctx;
 use crate::records::payload::Item;
@@ -413,12 +414,13 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let mut count = 0;
     let mut missing = Vec::new();
     for name in &names {
-        match members::get(ctx.conn, ctx.project.id, name)? {
-            Some((stored, _)) => {
+        let name = strip_tags(name).trim().to_owned();
+        match members::get(ctx.conn, ctx.project.id, &name)? {
+            Some((stored, _)) if !name.is_empty() => {
                 members::delete(ctx.conn, ctx.project.id, &stored)?;
                 count += 1;
             }
-            None => missing.push(name.as_str()),
+            _ => missing.push(name),
         }
     }
     if !missing.is_empty() {
