@@ -985,35 +985,3 @@ pub(crate) fn import_repeating(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     save(ctx, &project)?;
     Ok(Reply::count(ctx.format, items.len()))
 }
-
-/// `content=dag` export.
-pub(crate) fn export_dags(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    if !ctx.user.rights.data_access_groups {
-        return Err(ApiError::bad(
-            "Insufficient user privileges: You must have 'API Export' privileges and 'Data Access Groups' privileges in the project.",
-        ));
-    }
-    let table: Table = ctx
-        .project
-        .schema
-        .dags
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            IndexMap::from([
-                ("data_access_group_name".to_owned(), s(&d.name)),
-                ("unique_group_name".to_owned(), s(&d.unique_name)),
-                ("data_access_group_id".to_owned(), Value::from(i as u64 + 1)),
-            ])
-        })
-        .collect();
-    Ok(table_reply(
-        ctx,
-        &[
-            "data_access_group_name",
-            "unique_group_name",
-            "data_access_group_id",
-        ],
-        &table,
-    ))
-}

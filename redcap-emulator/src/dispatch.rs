@@ -11,7 +11,7 @@ use crate::format::Format;
 use crate::params::Params;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{NO_DELETE, NO_EXPORT, NO_IMPORT, NO_RENAME};
-use crate::{design, files, pdf, project_admin, records, store};
+use crate::{access, design, files, pdf, project_admin, records, store};
 
 /// The REDCap version the emulator answers as.
 pub(crate) const REDCAP_VERSION: &str = "15.7.6";
@@ -58,6 +58,17 @@ const CONTENTS: &[&str] = &[
     "userRole",
     "userRoleMapping",
     "externalModule",
+];
+
+/// Contents REDCap serves to its own components (Tableau connector, MyCap, external
+/// modules, the mobile app's rights check, survey authentication keys): the API spec
+/// leaves them out, and the emulator answers 501.
+const INTERNAL_CONTENTS: &[&str] = &[
+    "tableau",
+    "mycap",
+    "externalModule",
+    "appRightsCheck",
+    "authkey",
 ];
 
 /// The formats of a request: the success format and the error format.
@@ -165,6 +176,14 @@ fn route(
     } else {
         content
     };
+    if INTERNAL_CONTENTS.contains(&content) {
+        return Err(ApiError {
+            status: 501,
+            message: format!(
+                "The REDCap emulator does not emulate content={content}, which REDCap serves to its own components."
+            ),
+        });
+    }
     let method = select_method(spec, content, params)
         .ok_or_else(|| ApiError::bad("The value of the parameter \"action\" is not valid"))?;
     if method.auth == Auth::Super {
@@ -185,11 +204,23 @@ fn route(
     Ok(reply)
 }
 
-/// REDCap's privilege gate, before any method-level check.
+/// REDCap's privilege gate, before any method-level check: a DAG member
+/// may not use `content=dag` (but switch, which no right guards); a user
+/// delete also needs API Import; every delete but a DAG delete needs
+/// Delete Records.
 fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
     let rights = &user.rights;
     let repository = method.content == "fileRepository";
-    match method.action.as_deref() {
+    let action = method.action.as_deref();
+    if method.content == "dag" {
+        if action == Some("switch") {
+            return Ok(());
+        }
+        if rights.group.is_some() {
+            return Err(ApiError::forbidden(access::IN_DAG));
+        }
+    }
+    match action {
         // Randomize needs only its own right, not API import or export.
         Some("randomize") if !rights.random_perform => Err(ApiError::forbidden(
             crate::activity::randomize::NO_RANDOMIZE,
@@ -200,12 +231,17 @@ fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
         Some("list") if repository => Ok(()),
         Some("delete") if repository && !rights.api_import => Err(ApiError::forbidden(NO_IMPORT)),
         Some("delete") if repository => Ok(()),
-        Some("delete") if !rights.record_delete => Err(ApiError::forbidden(NO_DELETE)),
+        Some("delete") if method.content == "user" && !rights.api_import => {
+            Err(ApiError::forbidden(NO_IMPORT))
+        }
+        Some("delete") if method.content != "dag" && !rights.record_delete => {
+            Err(ApiError::forbidden(NO_DELETE))
+        }
         Some("rename") if !rights.record_rename => Err(ApiError::forbidden(NO_RENAME)),
         _ if method.read_only && !rights.api_export => Err(ApiError::forbidden(NO_EXPORT)),
         _ if !method.read_only
-            && method.action.as_deref() != Some("delete")
-            && method.action.as_deref() != Some("rename")
+            && action != Some("delete")
+            && action != Some("rename")
             && !rights.api_import =>
         {
             Err(ApiError::forbidden(NO_IMPORT))
@@ -247,7 +283,20 @@ fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
         "import_instrument_event_mappings" => design::import_mappings(ctx),
         "export_repeating_instruments_events" => design::export_repeating(ctx),
         "import_repeating_instruments_events" => design::import_repeating(ctx),
-        "export_dags" => design::export_dags(ctx),
+        "export_dags" => access::dags::export(ctx),
+        "import_dags" => access::dags::import(ctx),
+        "delete_dags" => access::dags::delete(ctx),
+        "switch_dag" => access::dags::switch(ctx),
+        "export_user_dag_assignments" => access::dags::export_mappings(ctx),
+        "import_user_dag_assignments" => access::dags::import_mappings(ctx),
+        "export_users" => access::users::export(ctx),
+        "import_users" => access::users::import(ctx),
+        "delete_users" => access::users::delete(ctx),
+        "export_user_roles" => access::roles::export(ctx),
+        "import_user_roles" => access::roles::import(ctx),
+        "delete_user_roles" => access::roles::delete(ctx),
+        "export_user_role_assignments" => access::roles::export_mappings(ctx),
+        "import_user_role_assignments" => access::roles::import_mappings(ctx),
         "export_project_xml" => project_admin::export_project_xml(ctx),
         "export_logging" => crate::activity::logging::export(ctx),
         "export_report" => crate::activity::reports::export(ctx),

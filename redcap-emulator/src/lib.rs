@@ -25,13 +25,22 @@
 //! instance), rename, generate next record name. Metadata export/import,
 //! field names, instruments, project info export/import, arms, events,
 //! form–event mappings and repeating setup (export, import, delete),
-//! data access groups (export), project XML export, version, and
-//! `content=project` with the super token. Files of File Upload fields
-//! (export, import, delete, file info; bytes kept in SQLite, files inside
-//! a loaded project XML included), the File Repository (folders, list,
-//! export, import, delete to the recycle bin), instrument PDFs (blank, one
-//! record, all records), field validation types and descriptive-field
-//! attachments.
+//! project XML export, version, and `content=project` with the super token.
+//!
+//! Files of File Upload fields (export, import, delete, file info; bytes
+//! kept in SQLite, files inside a loaded project XML included), the File
+//! Repository (folders, list, export, import, delete to the recycle bin),
+//! instrument PDFs (blank, one record, all records), field validation types
+//! and descriptive-field attachments.
+//!
+//! Users (export, import, delete), user roles (export, import, delete),
+//! user–role and user–DAG assignments (export, import), data access groups
+//! (export, import, delete, switch), with REDCap's rights checks, messages
+//! and quirks: unique group names derived from the labels on every change,
+//! records and users of a deleted group left pointing at it, a user import
+//! row without `data_access_group` taking the user out of their group.
+//! The DAG Switcher, which has no API method, is set with
+//! [`Emulator::allow_dag_switch`].
 //!
 //! Activity (`src/activity/`): the project log — record creates, updates,
 //! deletes, renames and DAG assignments with REDCap's `field = 'value'`
@@ -45,9 +54,15 @@
 //!
 //! # Not yet emulated
 //!
-//! - `exportSurveyFields` columns and `{form}_timestamp`, users, user
-//!   roles, DAG import/delete/switch, user–DAG mappings: these methods
-//!   answer 501 with a message naming the method.
+//! - Record export: the `exportSurveyFields` columns
+//!   (`redcap_survey_identifier`, `{form}_timestamp`) are not written.
+//! - Users and roles: e-mail and names of imported users stay empty (REDCap
+//!   keeps them with the account); MyCap, Data Resolution Workflow and
+//!   double data entry rights; the mobile app rights are always exported (as
+//!   when the mobile app is enabled system-wide); role rights are kept as
+//!   0/1 (0/1/2) rather than any number imported; a new role imported with
+//!   `forms` does not fail as it does in 15.7.6; admins (super users) are not
+//!   modelled; the CSV-injection guard of REDCap's CSV writer.
 //! - Logging: page views (`logtype=page_view` is always empty), user and
 //!   role changes, locking, the project's creation and the "reason for
 //!   change" column are not logged; the logged exports of metadata,
@@ -114,6 +129,7 @@
 //! - Project states: production, analysis/cleanup, offline; expired rights
 //!   are enforced, suspended users are not modelled.
 
+mod access;
 mod activity;
 mod context;
 mod design;
@@ -463,6 +479,20 @@ impl Emulator {
         store::put_user(&conn, project_id, username, &token, &rights)
             .map_err(storage_error("users"))?;
         Ok(token)
+    }
+
+    /// Lets a user switch to these data access groups with `switch_dag`
+    /// (`""` = no group), as REDCap's DAG Switcher page does; the API has
+    /// no method for it.
+    pub fn allow_dag_switch(
+        &self,
+        project_id: i64,
+        username: &str,
+        dags: &[&str],
+    ) -> Result<(), StartError> {
+        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        access::dags::allow_switch(&conn, project_id, username, dags)
+            .map_err(storage_error("dag_switcher"))
     }
 
     /// The line printed on start: URL, super token and projects as JSON.

@@ -255,7 +255,11 @@ fn flat_records(layout: &Layout<'_>, data: &RecordData, groups: bool) -> Vec<Fla
                 _ => {}
             }
         }
-        if groups && let Some(g) = data.groups.get(&row.record) {
+        // A record of a deleted group is in no group here.
+        if groups
+            && let Some(g) = data.groups.get(&row.record)
+            && layout.schema.dags.iter().any(|d| d.unique_name == *g)
+        {
             values.insert("redcap_data_access_group".to_owned(), g.clone());
         }
         let _ = GROUP_FIELD;

@@ -42,6 +42,7 @@ CREATE INDEX IF NOT EXISTS data_record ON data (project_id, record);
 /// Creates the tables when they do not exist yet.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
+    crate::access::init(conn)?;
     crate::activity::init(conn)?;
     crate::files::store::init(conn)
 }

@@ -1248,13 +1248,22 @@ async fn create_project_with_super_token_and_project_xml() {
 #[tokio::test]
 async fn unknown_methods_say_so() {
     let emu = start(&[("simple", SIMPLE)]).await;
-    let error = client(&emu, "simple")
-        .export_users()
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.status(), Some(501));
-    assert!(error.api_message().unwrap().contains("export_users"));
+    // Every spec method is emulated; contents REDCap keeps for its own
+    // components are not, and say so.
+    let (status, _, body) = post(
+        &format!("{}", emu.url()),
+        &[
+            ("token", emu.token("simple").unwrap()),
+            ("content", "tableau"),
+            ("format", "json"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 501);
+    assert_eq!(
+        body,
+        r#"{"error":"The REDCap emulator does not emulate content=tableau, which REDCap serves to its own components."}"#
+    );
 }
 
 #[tokio::test]

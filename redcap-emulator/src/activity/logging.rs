@@ -261,15 +261,14 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user_filter = p.get("user").unwrap_or_default();
     // The DAG to restrict to: the caller's own, else the `dag` filter (a
     // group id) of a user in no DAG.
-    let dags = &ctx.project.schema.dags;
+    let dags = crate::access::dags::with_ids(ctx.conn, &ctx.project)?;
     let dag_unique: Option<String> = match &rights.group {
         Some(g) => Some(g.clone()),
         None => dag
-            .parse::<usize>()
+            .parse::<u64>()
             .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| dags.get(i))
-            .map(|d| d.unique_name.clone()),
+            .and_then(|id| dags.iter().find(|(i, _)| *i == id))
+            .map(|(_, d)| d.unique_name.clone()),
     };
     let groups = crate::activity::record_groups(ctx.conn, ctx.project.id)?;
     if let Some(g) = &dag_unique

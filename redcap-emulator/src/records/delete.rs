@@ -22,7 +22,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     let layout = Layout::new(&ctx.project.schema);
-    let existing = store::record_names(ctx.conn, ctx.project.id)?;
+    let existing = crate::access::dags::visible_records(ctx)?;
     let missing: Vec<&str> = records
         .iter()
         .filter(|r| !existing.contains(r))
@@ -151,7 +151,10 @@ pub(crate) fn rename(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     let existing = store::record_names(ctx.conn, ctx.project.id)?;
-    if !existing.iter().any(|r| r == old) {
+    if !crate::access::dags::visible_records(ctx)?
+        .iter()
+        .any(|r| r == old)
+    {
         return Ok(Reply::plain(ctx.format, "Current Record does not exists."));
     }
     if existing.iter().any(|r| r == new) {

@@ -658,17 +658,15 @@ fn flat(
                         None => Value::String(String::new()),
                     },
                     "redcap_data_access_group" => {
-                        let group = data.groups.get(&row.record).cloned().unwrap_or_default();
-                        Value::String(if opts.labels {
-                            layout
-                                .schema
-                                .dags
-                                .iter()
-                                .find(|d| d.unique_name == group)
-                                .map(|d| d.name.clone())
-                                .unwrap_or(group)
-                        } else {
-                            group
+                        // A record of a deleted group shows no group.
+                        let dag = data
+                            .groups
+                            .get(&row.record)
+                            .and_then(|g| layout.schema.dags.iter().find(|d| d.unique_name == *g));
+                        Value::String(match dag {
+                            Some(d) if opts.labels => d.name.clone(),
+                            Some(d) => d.unique_name.clone(),
+                            None => String::new(),
                         })
                     }
                     _ => Value::String(String::new()),
