@@ -1251,7 +1251,7 @@ async fn unknown_methods_say_so() {
     // Every spec method is emulated; contents REDCap keeps for its own
     // components are not, and say so.
     let (status, _, body) = post(
-        &format!("{}", emu.url()),
+        emu.url(),
         &[
             ("token", emu.token("simple").unwrap()),
             ("content", "tableau"),
