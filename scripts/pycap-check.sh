@@ -14,7 +14,9 @@ fi
 cargo build --quiet -p redcap-emulator
 fixtures=redcap-schema/tests/fixtures
 out="$(mktemp)"
+# doctest comes first: report ids follow load order, so its report is 1.
 "$target/debug/redcap-emulator" \
+    --project doctest="$fixtures/PyCap/tests/data/doctest_project.xml" \
     --project simple="$fixtures/REDCapR/inst/test-data/projects/simple/project.xml" \
     --project long="$fixtures/PyCap/tests/data/test_long_project.xml" \
     --project repeating="$fixtures/REDCapR/inst/test-data/projects/vignette-repeating/project.xml" \
