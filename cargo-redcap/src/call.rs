@@ -18,7 +18,8 @@ pub struct CallArgs {
     #[arg(value_name = "METHOD", required_unless_present = "list")]
     pub method: Option<String>,
     /// Parameters by wire name: `format=csv`, lists comma-separated (`records=1,2`, sent
-    /// as `records[0]=1&records[1]=2`), `data=@file.csv` to read a payload from a file.
+    /// as `records[0]=1&records[1]=2`), `data=@file.csv` to read a payload from a file,
+    /// `file=@scan.pdf` to upload a file.
     /// `format` and `returnFormat` default to `json`.
     #[arg(value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -38,8 +39,25 @@ struct Checked<'s> {
     param: &'s Param,
     /// The value as given (lists split).
     values: Vec<String>,
-    /// `data=@file`: the file the payload came from.
+    /// `data=@file` or `file=@file`: the file the value came from.
     file: Option<PathBuf>,
+}
+
+impl Checked<'_> {
+    /// The file to upload, for a `file=@path` parameter.
+    fn upload(&self) -> Result<Option<redcap_client::FileUpload>, Error> {
+        let (ParamType::File, Some(path)) = (self.param.ty, &self.file) else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(path).map_err(|source| Error::File {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path
+            .file_name()
+            .map_or_else(|| "upload".into(), |n| n.to_string_lossy().into_owned());
+        Ok(Some(redcap_client::FileUpload::new(name, bytes)))
+    }
 }
 
 /// Runs the subcommand.
@@ -59,8 +77,11 @@ pub fn run(args: &CallArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     if args.show_code {
         crate::call_code::write_rust(out, &spec, method, &checked_view(&checked))?;
         writeln!(out)?;
-        let data_file = checked.iter().find_map(|c| c.file.as_deref());
-        crate::call_code::write_curl(out, method, &wire_fields(method, &checked), data_file)?;
+        let files: Vec<(&str, &std::path::Path)> = checked
+            .iter()
+            .filter_map(|c| Some((c.param.name.as_str(), c.file.as_deref()?)))
+            .collect();
+        crate::call_code::write_curl(out, method, &wire_fields(method, &checked), &files)?;
         return Ok(ExitCode::SUCCESS);
     }
     let client = args.live.client()?;
@@ -69,7 +90,14 @@ pub fn run(args: &CallArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(Error::Output)?;
-    let response = runtime.block_on(client.call_raw(&method.name, &fields))?;
+    let upload = checked
+        .iter()
+        .map(Checked::upload)
+        .find_map(Result::transpose);
+    let response = match upload.transpose()? {
+        Some(file) => runtime.block_on(client.call_raw_with_file(&method.name, &fields, file))?,
+        None => runtime.block_on(client.call_raw(&method.name, &fields))?,
+    };
     let body = response.body();
     out.write_all(body)?;
     if !body.ends_with(b"\n") {
@@ -204,12 +232,13 @@ fn check_value<'s>(
             }
             vec![value.to_string()]
         }
-        ParamType::File => {
-            return Err(Error::Usage(format!(
-                "`cargo redcap call` does not upload files; use the typed client's `{}` with a `FileUpload`",
-                method.name
-            )));
-        }
+        ParamType::File => match value.strip_prefix('@') {
+            Some(path) => {
+                file = Some(PathBuf::from(path));
+                vec![path.to_string()]
+            }
+            None => return Err(bad("`@` and the path of the file to upload")),
+        },
         ParamType::Data => match value.strip_prefix('@') {
             Some(path) => {
                 let path = PathBuf::from(path);
@@ -248,6 +277,8 @@ fn wire_fields(method: &Method, checked: &[Checked<'_>]) -> Vec<(String, String)
     let mut fields = Vec::new();
     for c in checked {
         match c.param.ty {
+            // Sent as a multipart part, not a form field.
+            ParamType::File => {}
             ParamType::List => {
                 for (i, item) in c.values.iter().enumerate() {
                     fields.push((format!("{}[{i}]", c.param.name), item.clone()));

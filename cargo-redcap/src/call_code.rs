@@ -11,7 +11,7 @@ pub(crate) struct Given<'a> {
     pub(crate) param: &'a Param,
     /// The value; a list's items one by one.
     pub(crate) values: &'a [String],
-    /// The file a `data=@file` payload was read from.
+    /// The file a `data=@file` payload was read from, or `file=@file` uploads.
     pub(crate) file: Option<&'a Path>,
 }
 
@@ -46,6 +46,21 @@ pub(crate) fn write_rust(
             None => writeln!(out, "let data = {:?};", data.values[0])?,
         }
     }
+    if let Some(upload) = given.iter().find(|g| g.param.ty == ParamType::File) {
+        let path = upload
+            .file
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let name = upload
+            .file
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "let file = redcap_client::FileUpload::new({name:?}, std::fs::read({path:?})?);"
+        )?;
+    }
     writeln!(out, "let client = redcap_client::Client::from_env()?;")?;
     writeln!(out, "let response = client")?;
     writeln!(out, "    .{}()", method.name)?;
@@ -68,6 +83,7 @@ pub(crate) fn write_rust(
                 };
                 format!("redcap_client::Payload::{constructor}(data)")
             }
+            (_, ParamType::File) => "file".to_string(),
             (_, ParamType::Enum) => enum_value(spec, g.param, &value[0]),
             (_, ParamType::List) if g.param.item == Some(ListItem::Int) => {
                 format!("[{}]", value.join(", "))
@@ -104,30 +120,46 @@ fn datetime(text: &str, format: &str) -> String {
     format!("chrono::NaiveDateTime::parse_from_str({text:?}, {format:?})?")
 }
 
-/// The curl command sending the same form fields.
+/// The curl command sending the same form fields; with a file to upload, as a multipart
+/// form, the way the client sends it.
 pub(crate) fn write_curl(
     out: &mut dyn Write,
     method: &Method,
     fields: &[(String, String)],
-    data_file: Option<&Path>,
+    files: &[(&str, &Path)],
 ) -> std::io::Result<()> {
+    let upload = files.iter().find(|(name, _)| *name == "file");
+    let (flag, token) = match upload {
+        Some(_) => ("-F", "-F \"token=$REDCAP_API_TOKEN\""),
+        None => (
+            "--data-urlencode",
+            "--data-urlencode \"token=$REDCAP_API_TOKEN\"",
+        ),
+    };
     writeln!(out, "# curl (URL and token from the environment):")?;
     writeln!(out, "curl -X POST \"$REDCAP_API_URL\" \\")?;
-    writeln!(out, "    --data-urlencode \"token=$REDCAP_API_TOKEN\" \\")?;
+    writeln!(out, "    {token} \\")?;
     let mut lines = vec![format!("content={}", method.content)];
     if let Some(action) = &method.action {
         lines.push(format!("action={action}"));
     }
+    let data_file = files.iter().find(|(name, _)| *name == "data");
     for (name, value) in fields {
         match data_file {
-            Some(path) if name == "data" => lines.push(format!("data@{}", path.display())),
+            Some((_, path)) if name == "data" => lines.push(match upload {
+                Some(_) => format!("data=<{}", path.display()),
+                None => format!("data@{}", path.display()),
+            }),
             _ => lines.push(format!("{name}={value}")),
         }
+    }
+    if let Some((_, path)) = upload {
+        lines.push(format!("file=@{}", path.display()));
     }
     let last = lines.len() - 1;
     for (i, line) in lines.iter().enumerate() {
         let end = if i == last { "" } else { " \\" };
-        writeln!(out, "    --data-urlencode {}{end}", shell_quote(line))?;
+        writeln!(out, "    {flag} {}{end}", shell_quote(line))?;
     }
     Ok(())
 }

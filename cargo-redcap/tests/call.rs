@@ -174,3 +174,63 @@ fn show_code_prints_rust_and_curl_without_the_token() {
     );
     assert!(out.contains("--data-urlencode 'records[1]=2'"), "{out}");
 }
+
+/// `file=@path` uploads a file (multipart, as the typed client sends it); the download
+/// gives back the same bytes, and `--show-code` writes the upload as Rust and `curl -F`.
+#[test]
+fn files_are_uploaded_from_a_path() {
+    let server = Server::start();
+    let dir = std::env::temp_dir().join(format!("redcap-call-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("consent.txt");
+    std::fs::write(&path, "signed on 2026-01-05\n").unwrap();
+    let upload = format!("file=@{}", path.display());
+    let target = [
+        "record=100",
+        "field=patient_document",
+        "event=enrollment_arm_1",
+    ];
+    let mut args = vec!["import_file"];
+    args.extend(target);
+    args.push(&upload);
+    let (code, _, err) = server.call(&args);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let mut args = vec!["export_file"];
+    args.extend(target);
+    let (code, out, err) = server.call(&args);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "signed on 2026-01-05\n");
+
+    let mut args = vec!["import_file", "--show-code"];
+    args.extend(target);
+    args.push(&upload);
+    let (code, out, err) = server.call(&args);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains(&format!(
+            "let file = redcap_client::FileUpload::new(\"consent.txt\", std::fs::read({:?})?);",
+            path.display().to_string()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("    .file(file)\n"), "{out}");
+    assert!(out.contains("-F \"token=$REDCAP_API_TOKEN\""), "{out}");
+    assert!(
+        out.contains(&format!("-F 'file=@{}'", path.display())),
+        "{out}"
+    );
+
+    // A file is named by its path.
+    let (code, _, err) = server.call(&[
+        "import_file",
+        "record=100",
+        "field=patient_document",
+        "file=consent.txt",
+    ]);
+    assert_ne!(code, ExitCode::SUCCESS);
+    assert!(
+        err.contains("`file` of `import_file` must be `@` and the path of the file to upload, not `consent.txt`"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, TransportError};
-use crate::request::Request;
+use crate::request::{FileUpload, Request};
 use crate::response::{FileDownload, ImportOutcome, RawResponse, error_message};
 use crate::rows::Row;
 use crate::token::ApiToken;
@@ -241,21 +241,40 @@ impl Client {
         method: &str,
         params: &[(String, String)],
     ) -> Result<RawResponse, Error> {
-        let info = crate::method_info(method).ok_or_else(|| Error::Config {
-            message: format!("unknown API method `{method}`"),
-        })?;
-        let mut request = Request::new(info);
-        for (name, value) in params {
-            if matches!(name.as_str(), "token" | "content" | "action") {
-                return Err(Error::Request {
-                    method: info.name,
-                    message: format!("`{name}` is set by the client"),
-                });
-            }
-            request.set_dynamic(name.clone(), value.clone());
-        }
+        let request = raw_request(method, params)?;
         self.execute(request).await
     }
+
+    /// [`Client::call_raw`] with a file, sent in a multipart body as the `file` part (the
+    /// one name REDCap's API gives an uploaded file).
+    pub async fn call_raw_with_file(
+        &self,
+        method: &str,
+        params: &[(String, String)],
+        file: FileUpload,
+    ) -> Result<RawResponse, Error> {
+        let mut request = raw_request(method, params)?;
+        request.set_file("file", file);
+        self.execute(request).await
+    }
+}
+
+/// A request for `method` by name, with the parameters as given.
+fn raw_request(method: &str, params: &[(String, String)]) -> Result<Request, Error> {
+    let info = crate::method_info(method).ok_or_else(|| Error::Config {
+        message: format!("unknown API method `{method}`"),
+    })?;
+    let mut request = Request::new(info);
+    for (name, value) in params {
+        if matches!(name.as_str(), "token" | "content" | "action") {
+            return Err(Error::Request {
+                method: info.name,
+                message: format!("`{name}` is set by the client"),
+            });
+        }
+        request.set_dynamic(name.clone(), value.clone());
+    }
+    Ok(request)
 }
 
 /// Configures a [`Client`].
