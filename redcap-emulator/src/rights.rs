@@ -435,36 +435,22 @@ pub(crate) const USER_RIGHT_KEYS: &[&str] = &[
     "lock_records_customization",
 ];
 
+/// The three locking rights, last in both exports but in opposite orders.
+const LOCKING: [&str; 3] = [
+    "lock_records_all_forms",
+    "lock_records",
+    "lock_records_customization",
+];
+
 /// The role-export keys of the rights, in REDCap 15.7.6's order: as for
 /// users, but the three locking rights come the other way round.
-pub(crate) const ROLE_RIGHT_KEYS: &[&str] = &[
-    "design",
-    "alerts",
-    "user_rights",
-    "data_access_groups",
-    "reports",
-    "stats_and_charts",
-    "manage_survey_participants",
-    "calendar",
-    "data_import_tool",
-    "data_comparison_tool",
-    "logging",
-    "email_logging",
-    "file_repository",
-    "data_quality_create",
-    "data_quality_execute",
-    "api_export",
-    "api_import",
-    "api_modules",
-    "mobile_app",
-    "mobile_app_download_data",
-    "record_create",
-    "record_rename",
-    "record_delete",
-    "lock_records_customization",
-    "lock_records",
-    "lock_records_all_forms",
-];
+pub(crate) fn role_right_keys() -> impl Iterator<Item = &'static str> {
+    USER_RIGHT_KEYS
+        .iter()
+        .copied()
+        .filter(|key| !LOCKING.contains(key))
+        .chain(LOCKING.iter().rev().copied())
+}
 
 /// The randomization rights, exported only when randomization is enabled.
 pub(crate) const RANDOM_RIGHT_KEYS: &[&str] =

@@ -37,6 +37,7 @@ pub mod diff;
 mod error;
 pub mod export_names;
 pub mod field_type;
+pub mod html;
 pub mod logic;
 pub mod model;
 pub mod odm;

@@ -12,6 +12,7 @@ pub(crate) mod roles;
 pub(crate) mod table;
 pub(crate) mod users;
 
+use redcap_schema::html::{escape, strip_tags};
 use rusqlite::Connection;
 
 use crate::context::Ctx;
@@ -208,30 +209,6 @@ fn form_pairs(text: &str) -> Vec<(String, String)> {
 /// PHP's `empty()` on an imported text value.
 fn php_empty(value: &str) -> bool {
     value.is_empty() || value == "0"
-}
-
-/// PHP's `RCView::escape` on a value quoted in a message.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#039;")
-}
-
-/// PHP's `strip_tags` (names given to delete, a new role's label).
-fn strip_tags(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Whether randomization is enabled (its rights are exported only then).

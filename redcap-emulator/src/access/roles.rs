@@ -16,37 +16,15 @@ use super::{
 use crate::context::Ctx;
 use crate::format::Format;
 use crate::reply::{ApiError, Reply};
-use crate::rights::{RANDOM_RIGHT_KEYS, ROLE_RIGHT_KEYS, UserRights};
+use crate::rights::{RANDOM_RIGHT_KEYS, USER_RIGHT_KEYS, UserRights, role_right_keys};
 
 /// The rights `uploadUserRoles` reads from a row (others are set to 0 when
-/// a role is imported); `email_logging` is not among them.
-const IMPORTED: &[&str] = &[
-    "design",
-    "alerts",
-    "user_rights",
-    "data_access_groups",
-    "reports",
-    "stats_and_charts",
-    "manage_survey_participants",
-    "calendar",
-    "data_import_tool",
-    "data_comparison_tool",
-    "logging",
-    "file_repository",
-    "data_quality_create",
-    "data_quality_execute",
-    "api_export",
-    "api_import",
-    "api_modules",
-    "mobile_app",
-    "mobile_app_download_data",
-    "record_create",
-    "record_rename",
-    "record_delete",
-    "lock_records_all_forms",
-    "lock_records",
-    "lock_records_customization",
-];
+/// a role is imported): every exported right but `email_logging`.
+fn imported() -> impl Iterator<Item = &'static &'static str> {
+    USER_RIGHT_KEYS
+        .iter()
+        .filter(|key| **key != "email_logging")
+}
 
 /// One stored role.
 #[derive(Debug, Clone)]
@@ -130,7 +108,7 @@ fn new_unique_name(taken: &[Role]) -> Result<String, ApiError> {
 /// The role keys in export order (randomization rights after the forms).
 fn role_keys(random: bool) -> (Vec<&'static str>, Vec<&'static str>) {
     (
-        ROLE_RIGHT_KEYS.to_vec(),
+        role_right_keys().collect(),
         if random {
             RANDOM_RIGHT_KEYS.to_vec()
         } else {
@@ -200,9 +178,7 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         if php_empty(&label) {
             errors.push("The Role Label is blank.".to_owned());
         }
-        let fields = IMPORTED
-            .iter()
-            .chain(if random { RANDOM_RIGHT_KEYS } else { &[] });
+        let fields = imported().chain(if random { RANDOM_RIGHT_KEYS } else { &[] });
         for field in fields {
             let Some(value) = row.get(*field) else {
                 continue;
@@ -281,10 +257,7 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             i
         };
         let role = &mut roles[index];
-        for field in IMPORTED
-            .iter()
-            .chain(if random { RANDOM_RIGHT_KEYS } else { &[] })
-        {
+        for field in imported().chain(if random { RANDOM_RIGHT_KEYS } else { &[] }) {
             let value = row.get(*field).map(String::as_str).unwrap_or("0");
             let max = UserRights::right_max(field).unwrap_or(1);
             let number = value.trim().parse::<f64>().unwrap_or(0.0);

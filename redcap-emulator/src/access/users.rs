@@ -17,32 +17,12 @@ use crate::rights::{RANDOM_RIGHT_KEYS, USER_RIGHT_KEYS, UserRights, entry_level}
 
 /// The rights `uploadUsers` validates (0/1, or 0/1/2 for `user_rights` and
 /// `lock_records`); the others it stores unchecked.
-const VALIDATED: &[&str] = &[
-    "design",
-    "user_rights",
-    "data_access_groups",
-    "reports",
-    "stats_and_charts",
-    "manage_survey_participants",
-    "calendar",
-    "data_import_tool",
-    "data_comparison_tool",
-    "logging",
-    "file_repository",
-    "data_quality_create",
-    "data_quality_execute",
-    "api_export",
-    "api_import",
-    "api_modules",
-    "mobile_app",
-    "mobile_app_download_data",
-    "record_create",
-    "record_rename",
-    "record_delete",
-    "lock_records_all_forms",
-    "lock_records",
-    "lock_records_customization",
-];
+/// Every exported right but `alerts` and `email_logging`.
+fn validated() -> impl Iterator<Item = &'static &'static str> {
+    USER_RIGHT_KEYS
+        .iter()
+        .filter(|key| !matches!(**key, "alerts" | "email_logging"))
+}
 
 /// Form → right, in instrument order.
 pub(super) type FormRights = Vec<(String, u64)>;
@@ -283,7 +263,7 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 escape(group)
             ));
         }
-        for field in VALIDATED {
+        for field in validated() {
             let Some(value) = row.get(*field) else {
                 continue;
             };

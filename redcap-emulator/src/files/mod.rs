@@ -92,22 +92,7 @@ pub(crate) fn export_level(
     }
 }
 
-/// PHP's `htmlspecialchars` (REDCap's `RCView::escape`), which some error
-/// messages apply to the names they repeat.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#039;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use redcap_schema::html::escape;
 
 #[cfg(test)]
 mod tests {

@@ -304,17 +304,8 @@ fn choice_label(layout: &Layout<'_>, field: &str, code: &str) -> String {
 
 /// A label as plain text: tags dropped, the common entities decoded.
 fn plain(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&nbsp;", " ")
+    redcap_schema::html::strip_tags(html)
+        .replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")

@@ -6,41 +6,11 @@ use std::fmt::Write as _;
 
 use crate::choices::{format_choices, format_slider_labels};
 use crate::field_type::FieldType;
+use crate::html::{escape as esc, strip_tags};
 use crate::model::{Field, Form, ProjectSchema};
 use crate::odm::CLASSIC_EVENT;
 use crate::odm::records::FlatRecord;
 use crate::validation::{DataType, Validation};
-
-/// Escapes like PHP's `htmlspecialchars` with `ENT_QUOTES`, as REDCap does.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#039;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Removes HTML tags for the plain-text copy of a label.
-fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
 
 /// REDCap's study OID: letters, digits and spaces kept, each word
 /// capitalised, spaces removed, at most 30 characters.
