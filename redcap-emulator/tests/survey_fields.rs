@@ -470,3 +470,77 @@ async fn the_hook_wants_an_event_name_and_a_survey() {
     emu.record_survey_response(pid, "1", "enrollment_arm_1", "contact_info", 1, None)
         .unwrap();
 }
+
+#[tokio::test]
+async fn responses_follow_renames_and_deletes() {
+    let emu = answered(Config::default()).await;
+    let (status, body) = call(
+        &emu,
+        "record",
+        &[
+            ("action", "rename"),
+            ("record", "1"),
+            ("new_record_name", "10"),
+        ],
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    // Record 2 is deleted and made again: its old response is gone.
+    let (status, body) = call(
+        &emu,
+        "record",
+        &[
+            ("action", "delete"),
+            ("records[0]", "2"),
+            ("format", "json"),
+        ],
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    let data = r#"[{"record_id":"2","redcap_event_name":"event_1_arm_1","redcap_repeat_instrument":"","redcap_repeat_instance":"1","field_1":"1"}]"#;
+    let (status, _) = call(&emu, "record", &[("format", "json"), ("data", data)]).await;
+    assert_eq!(status, 200);
+    let csv = export(
+        &emu,
+        &[
+            ("format", "csv"),
+            ("exportSurveyFields", "true"),
+            ("fields", "record_id,field_1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,\
+redcap_survey_identifier,form_1_timestamp,field_1\n\
+2,event_1_arm_1,,1,,,1\n\
+3,event_1_arm_1,,1,,,1\n\
+10,event_1_arm_1,,1,alice,\"2024-01-02 03:04:05\",1\n"
+    );
+    // Deleting the instrument's data deletes its response too.
+    let (status, _) = call(
+        &emu,
+        "record",
+        &[
+            ("action", "delete"),
+            ("records[0]", "10"),
+            ("instrument", "form_1"),
+            ("event", EVENT),
+            ("repeat_instance", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        &emu,
+        "participantList",
+        &[
+            ("instrument", "form_1"),
+            ("event", EVENT),
+            ("format", "json"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("alice"), "{body}");
+}

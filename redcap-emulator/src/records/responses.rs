@@ -183,3 +183,39 @@ pub(crate) fn check(
     }
     Ok(info.unique_name.clone())
 }
+
+/// Deletes a record's responses that `removed` selects (all of them when a
+/// whole record is deleted, those of the deleted instrument, event, arm or
+/// instance otherwise), as REDCap deletes a response with its data.
+pub(crate) fn delete_for_record(
+    conn: &Connection,
+    project_id: i64,
+    record: &str,
+    removed: impl Fn(&Response) -> bool,
+) -> rusqlite::Result<()> {
+    for r in all(conn, project_id)?
+        .into_iter()
+        .filter(|r| r.record == record && removed(r))
+    {
+        conn.execute(
+            "DELETE FROM survey_response
+             WHERE project_id = ?1 AND record = ?2 AND event = ?3 AND form = ?4 AND instance = ?5",
+            params![project_id, r.record, r.event, r.form, r.instance],
+        )?;
+    }
+    Ok(())
+}
+
+/// Moves a renamed record's responses to its new name.
+pub(crate) fn rename_record(
+    conn: &Connection,
+    project_id: i64,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE survey_response SET record = ?3 WHERE project_id = ?1 AND record = ?2",
+        params![project_id, old, new],
+    )?;
+    Ok(())
+}
