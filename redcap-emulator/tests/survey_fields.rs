@@ -183,11 +183,12 @@ async fn field_and_form_selection() {
         "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,redcap_survey_identifier,\
 form_1_timestamp,form_1_complete\n1,event_1_arm_1,,1,alice,\"2024-01-02 03:04:05\",2\n"
     );
-    // Without the record-ID field the pseudo-columns that go with it
-    // (event, repeat, identifier) are left out; the timestamp stays.
+    // Without the record-ID field the event and repeat columns are left
+    // out; the identifier stays where the ID would be (a longitudinal
+    // project adds the ID internally and drops it at the end).
     assert_eq!(
         csv("field_1").await,
-        "form_1_timestamp,field_1\n\"2024-01-02 03:04:05\",1\n"
+        "redcap_survey_identifier,form_1_timestamp,field_1\nalice,\"2024-01-02 03:04:05\",1\n"
     );
     let forms = export(
         &emu,
@@ -543,4 +544,127 @@ redcap_survey_identifier,form_1_timestamp,field_1\n\
     .await;
     assert_eq!(status, 200);
     assert!(!body.contains("alice"), "{body}");
+}
+
+#[tokio::test]
+async fn surveys_disabled_in_the_project() {
+    let emu = answered(Config::default()).await;
+    let (status, body) = call(
+        &emu,
+        "project_settings",
+        &[("format", "json"), ("data", r#"{"surveys_enabled":"0"}"#)],
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    // Records::getData drops the survey columns of a flat export...
+    let csv = export(
+        &emu,
+        &[
+            ("format", "csv"),
+            ("exportSurveyFields", "true"),
+            ("fields", "record_id,field_1"),
+            ("records", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,field_1\n\
+1,event_1_arm_1,,1,1\n"
+    );
+    // ...while the API's EAV writer only asks whether surveys exist.
+    let csv = export(
+        &emu,
+        &[
+            ("format", "csv"),
+            ("type", "eav"),
+            ("exportSurveyFields", "true"),
+            ("fields", "record_id,field_1"),
+            ("records", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "record,field_name,value,redcap_repeat_instrument,redcap_repeat_instance,redcap_event_name\n\
+1,record_id,1,,1,event_1_arm_1\n\
+1,redcap_survey_identifier,alice,,,event_1_arm_1\n\
+1,form_1_timestamp,\"2024-01-02 03:04:05\",,,event_1_arm_1\n\
+1,field_1,1,,1,event_1_arm_1"
+    );
+}
+
+/// The doctest project made classic: its events, event repetition and
+/// `StudyEventData` wrappers removed (classic project XML has none).
+fn classic_doctest() -> std::path::PathBuf {
+    let xml = std::fs::read_to_string(fixture(DOCTEST)).unwrap();
+    let cut = |text: &str, from: &str, to: &str| -> String {
+        let start = text.find(from).expect("start");
+        let end = text[start..].find(to).expect("end") + start + to.len();
+        format!("{}{}", &text[..start], &text[end..])
+    };
+    let xml = cut(&xml, "\t<Protocol>", "</StudyEventDef>\n\t<StudyEventDef");
+    let xml = cut(&xml, "OID=\"Event.event_2_arm_1\"", "</StudyEventDef>\n");
+    let xml = cut(
+        &xml,
+        "<redcap:RepeatingInstrumentsAndEvents>",
+        "</redcap:RepeatingInstrumentsAndEvents>",
+    );
+    let xml = xml
+        .lines()
+        .filter(|l| !l.contains("StudyEventData"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = std::env::temp_dir().join(format!(
+        "redcap-emulator-survey-classic-{}.xml",
+        std::process::id()
+    ));
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_classic_project_puts_the_identifier_after_the_first_plain_field() {
+    let path = classic_doctest();
+    let emu = Emulator::start(Config::default().project("doctest", &path))
+        .await
+        .expect("emulator starts");
+    let _ = std::fs::remove_file(&path);
+    let pid = emu.projects()[0].project_id;
+    // A classic project's single event may be given as "".
+    emu.record_survey_response(pid, "1", "", "form_1", 1, Some("2024-01-02 03:04:05"))
+        .unwrap();
+    emu.set_participant_identifier(pid, "1", "", "form_1", 1, "alice")
+        .unwrap();
+    let all = export(
+        &emu,
+        &[
+            ("format", "csv"),
+            ("exportSurveyFields", "true"),
+            ("records", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        all,
+        "record_id,redcap_survey_identifier,form_1_timestamp,field_1,checkbox_field___1,checkbox_field___2,\
+upload_field,form_1_complete\n1,alice,\"2024-01-02 03:04:05\",1,0,1,[document],2\n"
+    );
+    // Without the record-ID field, `Records::getData` writes the identifier
+    // after the first field that is neither a checkbox nor a form status.
+    let csv = export(
+        &emu,
+        &[
+            ("format", "csv"),
+            ("exportSurveyFields", "true"),
+            ("fields", "checkbox_field,upload_field,form_1_complete"),
+            ("records", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "form_1_timestamp,checkbox_field___1,checkbox_field___2,upload_field,redcap_survey_identifier,\
+form_1_complete\n\"2024-01-02 03:04:05\",0,1,[document],alice,2\n"
+    );
 }

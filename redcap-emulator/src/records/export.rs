@@ -469,7 +469,13 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         && !layout.schema.dags.is_empty()
         && ctx.user.rights.group.is_none()
         && id_exported;
-    let surveys = SurveyFields::load(ctx.conn, ctx.project.id, &layout, opts.survey_fields)?;
+    let surveys = SurveyFields::load(
+        ctx.conn,
+        ctx.project.id,
+        &layout,
+        opts.survey_fields,
+        opts.eav,
+    )?;
     if opts.eav {
         return Ok(eav(
             ctx,
@@ -588,6 +594,20 @@ fn flat(
         columns.push(None);
     };
     let mut timestamped: HashSet<&str> = HashSet::new();
+    // Without the record-ID field, `Records::getData` still writes the
+    // identifier: where the ID would be in a longitudinal project (which
+    // adds the ID internally and drops it at the end), after the first
+    // plain field (neither checkbox nor form status) in a classic one.
+    let mut identifier_placed = id_exported || surveys.is_none();
+    if !identifier_placed && layout.longitudinal() {
+        pseudo(
+            survey_fields::IDENTIFIER,
+            survey_fields::IDENTIFIER_LABEL,
+            &mut header,
+            &mut columns,
+        );
+        identifier_placed = true;
+    }
     for field in fields {
         if field == id {
             let label = layout
@@ -665,9 +685,19 @@ fn flat(
                 continue;
             }
             header.push((field.clone(), strip_html(&f.label)));
-        } else {
-            header.push((field.clone(), "Complete?".to_owned()));
+            columns.push(Some(Column::Field(field.clone())));
+            if !identifier_placed && f.field_type != FieldType::Checkbox {
+                pseudo(
+                    survey_fields::IDENTIFIER,
+                    survey_fields::IDENTIFIER_LABEL,
+                    &mut header,
+                    &mut columns,
+                );
+                identifier_placed = true;
+            }
+            continue;
         }
+        header.push((field.clone(), "Complete?".to_owned()));
         columns.push(Some(Column::Field(field.clone())));
     }
     let mut table: Vec<IndexMap<String, Value>> = Vec::with_capacity(rows.len());

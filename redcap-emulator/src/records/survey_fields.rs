@@ -35,13 +35,16 @@ pub(crate) struct SurveyFields {
 
 impl SurveyFields {
     /// The survey columns of an export when `exportSurveyFields` is set
-    /// and the project has at least one survey (REDCap ignores the flag
-    /// otherwise).
+    /// and the project has at least one survey; a flat export also needs
+    /// surveys enabled in the project (`Records::getData` checks both, the
+    /// API's EAV writer only the surveys). REDCap ignores the flag
+    /// otherwise.
     pub(crate) fn load(
         conn: &Connection,
         project_id: i64,
         layout: &Layout<'_>,
         asked: bool,
+        eav: bool,
     ) -> rusqlite::Result<Option<SurveyFields>> {
         let surveys: HashSet<String> = layout
             .schema
@@ -50,7 +53,7 @@ impl SurveyFields {
             .filter(|f| f.survey)
             .map(|f| f.name.clone())
             .collect();
-        if !asked || surveys.is_empty() {
+        if !asked || surveys.is_empty() || !(eav || layout.schema.project.surveys_enabled) {
             return Ok(None);
         }
         let mut out = SurveyFields {
