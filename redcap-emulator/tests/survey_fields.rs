@@ -668,3 +668,65 @@ upload_field,form_1_complete\n1,alice,\"2024-01-02 03:04:05\",1,0,1,[document],2
 form_1_complete\n\"2024-01-02 03:04:05\",0,1,[document],alice,2\n"
     );
 }
+
+#[tokio::test]
+async fn an_identifier_shows_on_every_non_repeating_row_of_its_record() {
+    let emu = start(&[("long", support::PYCAP_LONG)]).await;
+    let pid = emu.projects()[0].project_id;
+    // test_long_project: contact_info (the only survey) in enrollment_arm_1.
+    emu.record_survey_response(
+        pid,
+        "1",
+        "enrollment_arm_1",
+        "contact_info",
+        1,
+        Some("2024-05-06 07:08:09"),
+    )
+    .unwrap();
+    emu.set_participant_identifier(pid, "1", "enrollment_arm_1", "contact_info", 1, "p-1")
+        .unwrap();
+    let token = emu.token("long").unwrap().to_owned();
+    let form = [
+        ("token", token.as_str()),
+        ("content", "record"),
+        ("format", "json"),
+        ("exportSurveyFields", "true"),
+        ("records", "1"),
+        (
+            "forms",
+            "demographics,contact_info,patient_morale_questionnaire",
+        ),
+    ];
+    let (status, _, body) = post(emu.url(), &form).await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let shown: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["redcap_event_name"].as_str().unwrap(),
+                r["redcap_repeat_instrument"].as_str().unwrap(),
+                r["redcap_survey_identifier"].as_str().unwrap(),
+                r["contact_info_timestamp"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Every non-repeating row of the record carries the identifier; a
+    // repeating instance of another instrument does not; the timestamp is
+    // on the response's own row only.
+    let stamp = "2024-05-06 07:08:09";
+    assert_eq!(
+        shown,
+        [
+            ("enrollment_arm_1", "", "p-1", stamp),
+            ("dose_1_arm_1", "", "p-1", ""),
+            ("visit_1_arm_1", "", "p-1", ""),
+            ("dose_2_arm_1", "", "p-1", ""),
+            ("visit_2_arm_1", "", "p-1", ""),
+            ("dose_3_arm_1", "", "p-1", ""),
+            ("visit_3_arm_1", "", "p-1", ""),
+            ("final_visit_arm_1", "", "p-1", ""),
+            ("enrollment_arm_1", "baseline_data", "", ""),
+        ]
+    );
+}

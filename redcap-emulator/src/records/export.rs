@@ -475,6 +475,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         &layout,
         opts.survey_fields,
         opts.eav,
+        &selected,
     )?;
     if opts.eav {
         return Ok(eav(

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use rusqlite::Connection;
 
 use crate::layout::{Layout, Slot};
+use crate::records::data::Row;
 use crate::records::responses::{self, Response};
 
 /// The CSV label header of `redcap_survey_identifier`.
@@ -24,7 +25,10 @@ pub(crate) const IDENTIFIER: &str = "redcap_survey_identifier";
 pub(crate) struct SurveyFields {
     /// Survey-enabled forms.
     surveys: HashSet<String>,
-    /// Flat: the identifier of a row (only non-blank identifiers count).
+    /// Flat: a record's identifier, shown on every non-repeating row of
+    /// the record (only non-blank identifiers count).
+    record_identifiers: HashMap<String, String>,
+    /// Flat: the identifier of a repeating response's own instance row.
     identifiers: HashMap<(String, usize, Slot), String>,
     /// Flat: a form's timestamp in a row.
     timestamps: HashMap<(String, usize, Slot, String), String>,
@@ -45,6 +49,7 @@ impl SurveyFields {
         layout: &Layout<'_>,
         asked: bool,
         eav: bool,
+        rows: &[&Row],
     ) -> rusqlite::Result<Option<SurveyFields>> {
         let surveys: HashSet<String> = layout
             .schema
@@ -60,6 +65,10 @@ impl SurveyFields {
             surveys,
             ..SurveyFields::default()
         };
+        // Record-events with exported data: a response elsewhere shows no
+        // identifier.
+        let present: HashSet<(&str, usize)> =
+            rows.iter().map(|r| (r.record.as_str(), r.event)).collect();
         let mut all = responses::all(conn, project_id)?;
         // REDCap orders by completion time, partial responses (NULL) first.
         all.sort_by(|a, b| a.completed_at.cmp(&b.completed_at));
@@ -70,11 +79,18 @@ impl SurveyFields {
             let Some((event, slot)) = r.row_key(layout) else {
                 continue;
             };
-            if !r.identifier.is_empty() {
-                out.identifiers.insert(
-                    (r.record.clone(), event, slot.clone()),
-                    r.identifier.clone(),
-                );
+            if !r.identifier.is_empty() && present.contains(&(r.record.as_str(), event)) {
+                // REDCap 15.7.6 writes a response's identifier into every
+                // non-repeating row of the record, and into the response's
+                // own row when it is a repeating instance.
+                out.record_identifiers
+                    .insert(r.record.clone(), r.identifier.clone());
+                if slot != Slot::Base {
+                    out.identifiers.insert(
+                        (r.record.clone(), event, slot.clone()),
+                        r.identifier.clone(),
+                    );
+                }
             }
             out.timestamps.insert(
                 (r.record.clone(), event, slot, r.form.clone()),
@@ -104,7 +120,12 @@ impl SurveyFields {
     ) -> Option<String> {
         let key = (record.to_owned(), event, slot.clone());
         if column == IDENTIFIER {
-            return Some(self.identifiers.get(&key).cloned().unwrap_or_default());
+            let found = if *slot == Slot::Base {
+                self.record_identifiers.get(record)
+            } else {
+                self.identifiers.get(&key)
+            };
+            return Some(found.cloned().unwrap_or_default());
         }
         let form = column.strip_suffix("_timestamp")?;
         if !self.is_survey(form) {
