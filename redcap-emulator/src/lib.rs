@@ -65,12 +65,13 @@
 //! - Survey fields (`exportSurveyFields`, reports' `output_survey_fields`):
 //!   responses exist only through [`Emulator::record_survey_response`]
 //!   (there are no survey pages, and a project XML's timestamps are ignored
-//!   as REDCap ignores them); the identifier is not removed for users whose
-//!   export rights remove identifiers; where the identifier goes without
-//!   the record-ID field is read from `Records::getData`, not observed;
-//!   project XML export writes no survey items; date shifting of
-//!   timestamps; the import error for a survey response's form status
-//!   (`survey_403`).
+//!   as REDCap ignores them); where the identifier goes without the
+//!   record-ID field is read from `Records::getData`, not observed; in
+//!   `type=eav` CSV the survey rows are written with every column, while
+//!   REDCap's rows lack the repeat keys (not verified how its CSV writer
+//!   aligns them); project XML export writes no survey items; date
+//!   shifting of timestamps; the import error for a survey response's form
+//!   status (`survey_403`).
 //! - Users and roles: e-mail and names of imported users stay empty (REDCap
 //!   keeps them with the account); MyCap, Data Resolution Workflow and
 //!   double data entry rights; the mobile app rights are always exported (as
