@@ -52,10 +52,26 @@
 //! `randomize_record` with an allocation table from
 //! [`Config::randomization`] or `--randomization`.
 //!
+//! Survey responses (`src/records/responses.rs`), set with
+//! [`Emulator::record_survey_response`] and
+//! [`Emulator::set_participant_identifier`]: record and report exports
+//! with `exportSurveyFields` add `redcap_survey_identifier` and each
+//! survey's `{form}_timestamp` (completion time or `[not completed]`) in
+//! flat and eav exports, and the participant list shows `response_status`
+//! and `identifier`. Imports ignore both columns, as REDCap does.
+//!
 //! # Not yet emulated
 //!
-//! - Record export: the `exportSurveyFields` columns
-//!   (`redcap_survey_identifier`, `{form}_timestamp`) are not written.
+//! - Survey fields (`exportSurveyFields`, reports' `output_survey_fields`):
+//!   responses exist only through [`Emulator::record_survey_response`]
+//!   (there are no survey pages, and a project XML's timestamps are ignored
+//!   as REDCap ignores them); where the identifier goes without the
+//!   record-ID field is read from `Records::getData`, not observed; in
+//!   `type=eav` CSV the survey rows are written with every column, while
+//!   REDCap's rows lack the repeat keys (not verified how its CSV writer
+//!   aligns them); project XML export writes no survey items; date
+//!   shifting of timestamps; the import error for a survey response's form
+//!   status (`survey_403`).
 //! - Users and roles: e-mail and names of imported users stay empty (REDCap
 //!   keeps them with the account); MyCap, Data Resolution Workflow and
 //!   double data entry rights; the mobile app rights are always exported (as
@@ -73,10 +89,9 @@
 //!   report, as `user_access="ALL"` in project XML), dynamic filters,
 //!   `output_missing_data_codes`, `remove_line_breaks_in_values`.
 //! - Surveys: links and codes are derived from the record, instrument,
-//!   event and instance instead of stored random values; survey responses
-//!   and invitations do not exist (participant `response_status` and
-//!   `invitation_sent_status` are always 0, e-mail and identifier blank);
-//!   survey login, time-limited links and Twilio columns.
+//!   event and instance instead of stored random values; invitations do
+//!   not exist (participant `invitation_sent_status` is always 0, e-mail
+//!   blank); survey login, time-limited links and Twilio columns.
 //! - Randomisation: only from the emulator configuration (a project XML's
 //!   `redcap:Randomization` has no allocation table); no
 //!   `redcap:RandomizationEnabled` check.
@@ -304,6 +319,29 @@ fn storage_error(path: &str) -> impl Fn(rusqlite::Error) -> StartError + '_ {
     }
 }
 
+/// Checks a survey response's place against the project; its unique
+/// event name.
+fn survey_target(
+    conn: &Connection,
+    project_id: i64,
+    event: &str,
+    form: &str,
+    instance: i64,
+    completed_at: Option<&str>,
+) -> Result<String, StartError> {
+    let project = store::project(conn, project_id).map_err(|e| StartError::Project {
+        name: project_id.to_string(),
+        message: e.to_string(),
+    })?;
+    let layout = layout::Layout::new(&project.schema);
+    records::responses::check(&layout, event, form, instance, completed_at).map_err(|message| {
+        StartError::Project {
+            name: project_id.to_string(),
+            message,
+        }
+    })
+}
+
 fn open(config: &Config) -> Result<(Connection, String), StartError> {
     match &config.data_dir {
         Some(dir) => {
@@ -493,6 +531,69 @@ impl Emulator {
         let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
         access::dags::allow_switch(&conn, project_id, username, dags)
             .map_err(storage_error("dag_switcher"))
+    }
+
+    /// Records a survey response, the state REDCap keeps when a participant
+    /// submits a survey page (the emulator has no survey pages): `event` is
+    /// the unique event name (`""` in a classic project), `instance` 1
+    /// unless the instrument or event repeats, `completed_at`
+    /// `YYYY-MM-DD HH:MM:SS` for a completed response or `None` for a
+    /// partial one. A response already recorded is updated. Record exports
+    /// with `exportSurveyFields` show it as `{form}_timestamp` and the
+    /// participant list as `response_status`.
+    pub fn record_survey_response(
+        &self,
+        project_id: i64,
+        record: &str,
+        event: &str,
+        form: &str,
+        instance: i64,
+        completed_at: Option<&str>,
+    ) -> Result<(), StartError> {
+        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let event = survey_target(&conn, project_id, event, form, instance, completed_at)?;
+        let response = records::responses::Response {
+            record: record.to_owned(),
+            event,
+            form: form.to_owned(),
+            instance,
+            completed_at: completed_at.map(str::to_owned),
+            identifier: String::new(),
+        };
+        records::responses::put(&conn, project_id, &response)
+            .map_err(storage_error("survey_response"))
+    }
+
+    /// Sets the participant identifier of a response recorded with
+    /// [`Emulator::record_survey_response`] (REDCap takes it from the
+    /// participant list), shown as `redcap_survey_identifier` and in the
+    /// participant list.
+    pub fn set_participant_identifier(
+        &self,
+        project_id: i64,
+        record: &str,
+        event: &str,
+        form: &str,
+        instance: i64,
+        identifier: &str,
+    ) -> Result<(), StartError> {
+        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let event = survey_target(&conn, project_id, event, form, instance, None)?;
+        let found = records::responses::set_identifier(
+            &conn,
+            project_id,
+            (record, &event, form, instance),
+            identifier,
+        )
+        .map_err(storage_error("survey_response"))?;
+        if found {
+            Ok(())
+        } else {
+            Err(StartError::Project {
+                name: project_id.to_string(),
+                message: format!("record `{record}` has no response to `{form}` there"),
+            })
+        }
     }
 
     /// The line printed on start: URL, super token and projects as JSON.

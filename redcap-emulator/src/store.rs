@@ -44,6 +44,7 @@ pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
     crate::access::init(conn)?;
     crate::activity::init(conn)?;
+    crate::records::responses::init(conn)?;
     crate::files::store::init(conn)
 }
 

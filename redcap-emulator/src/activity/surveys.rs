@@ -344,9 +344,9 @@ pub(crate) fn export_queue_link(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 /// `content=participantList`: one row per record (of the caller's DAG),
-/// per instance where the survey repeats. The emulator takes no survey
-/// responses and sends no invitations, so every row is unanswered and
-/// uninvited.
+/// per instance where the survey repeats. `response_status` and
+/// `identifier` come from the recorded survey responses; the emulator
+/// sends no invitations, so every row is uninvited.
 pub(crate) fn export_participant_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     check_right(ctx)?;
     let layout = Layout::new(&ctx.project.schema);
@@ -372,6 +372,7 @@ pub(crate) fn export_participant_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
         }
     }
     let queue = queue_enabled(ctx)?;
+    let responses = crate::records::responses::all(ctx.conn, ctx.project.id)?;
     let mut occurrences: IndexMap<String, u64> = IndexMap::new();
     let mut table: Table = Vec::new();
     for (record, mut instances) in records {
@@ -394,17 +395,29 @@ pub(crate) fn export_participant_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
                 event: &event.unique_name,
                 instance: n,
             };
+            let response = responses.iter().find(|r| {
+                r.record == record
+                    && r.event == event.unique_name
+                    && r.form == form
+                    && r.instance == n
+            });
             let mut row: IndexMap<String, Value> = IndexMap::new();
             row.insert("email".into(), Value::String(email));
             row.insert("email_occurrence".into(), Value::from(*occurrence));
-            row.insert("identifier".into(), Value::String(String::new()));
+            row.insert(
+                "identifier".into(),
+                Value::String(response.map(|r| r.identifier.clone()).unwrap_or_default()),
+            );
             row.insert("record".into(), Value::String(record.clone()));
             if repeats {
                 row.insert("repeat_instance".into(), Value::from(n));
             }
             row.insert("invitation_sent_status".into(), Value::from(0));
             row.insert("invitation_send_time".into(), Value::String(String::new()));
-            row.insert("response_status".into(), Value::from(0));
+            row.insert(
+                "response_status".into(),
+                Value::from(response.map_or(0, |r| r.status())),
+            );
             row.insert(
                 "survey_access_code".into(),
                 Value::String(target.access_code(ctx)),

@@ -4,6 +4,7 @@
 use crate::context::Ctx;
 use crate::layout::{Layout, natural_cmp};
 use crate::records::import::next_number;
+use crate::records::responses;
 use crate::reply::{ApiError, Reply};
 use crate::store;
 
@@ -98,6 +99,13 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
         deleted += 1;
         store::delete_where(ctx.conn, ctx.project.id, "record = ?2", &[record])?;
+        responses::delete_for_record(ctx.conn, ctx.project.id, record, |r| {
+            whole
+                || (arm.is_none_or(|a| layout.event(&r.event).is_some_and(|e| e.arm == a))
+                    && event.is_none_or(|e| !layout.longitudinal() || r.event == e)
+                    && instrument.is_none_or(|f| r.form == f)
+                    && instance.is_none_or(|n| r.instance == n))
+        })?;
         // A record left with only its ID (and group) rows in an arm has
         // nothing left there; REDCap removes those as well.
         let has_data = kept
@@ -172,6 +180,7 @@ pub(crate) fn rename(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     store::rename_record(ctx.conn, ctx.project.id, old, new)?;
+    responses::rename_record(ctx.conn, ctx.project.id, old, new)?;
     let id_field = ctx.project.schema.record_id_field.clone();
     store::delete_where(
         ctx.conn,

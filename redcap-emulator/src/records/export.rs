@@ -12,6 +12,7 @@ use crate::format::{Format, cell_text, csv_line, table_json, table_xml};
 use crate::layout::{Column, Layout, Slot};
 use crate::logic::{self, Env};
 use crate::records::data::{RecordData, Row};
+use crate::records::survey_fields::{self, SurveyFields};
 use crate::reply::{ApiError, Reply};
 
 /// The export options REDCap reads, normalised as REDCap does.
@@ -21,6 +22,7 @@ struct Options {
     label_headers: bool,
     checkbox_label: bool,
     export_groups: bool,
+    survey_fields: bool,
     blank_gray_status: bool,
     combine_checkboxes: bool,
     delimiter: char,
@@ -36,6 +38,7 @@ impl Options {
             label_headers: p.choice("rawOrLabelHeaders", &["raw", "label"], "raw") == "label",
             checkbox_label: p.flag("exportCheckboxLabel"),
             export_groups: p.flag("exportDataAccessGroups"),
+            survey_fields: p.flag("exportSurveyFields"),
             blank_gray_status: p.flag("exportBlankForGrayFormStatus"),
             combine_checkboxes: p.flag("combineCheckboxOptions"),
             delimiter: delimiter(p.get("csvDelimiter")),
@@ -466,8 +469,23 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         && !layout.schema.dags.is_empty()
         && ctx.user.rights.group.is_none()
         && id_exported;
+    let surveys = SurveyFields::load(
+        ctx.conn,
+        ctx.project.id,
+        &layout,
+        opts.survey_fields,
+        opts.eav,
+        &selected,
+    )?;
     if opts.eav {
-        return Ok(eav(ctx, &layout, &data, &selected, &field_set, &opts));
+        return Ok(eav(
+            ctx,
+            &layout,
+            &selected,
+            &field_set,
+            surveys.as_ref(),
+            &opts,
+        ));
     }
     flat(
         ctx,
@@ -477,6 +495,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         &fields,
         id_exported,
         groups_column,
+        surveys.as_ref(),
         &opts,
     )
 }
@@ -562,6 +581,7 @@ fn flat(
     fields: &[String],
     id_exported: bool,
     groups_column: bool,
+    surveys: Option<&SurveyFields>,
     opts: &Options,
 ) -> Result<Reply, ApiError> {
     let id = layout.id_field();
@@ -574,6 +594,21 @@ fn flat(
         header.push((name.to_owned(), label.to_owned()));
         columns.push(None);
     };
+    let mut timestamped: HashSet<&str> = HashSet::new();
+    // Without the record-ID field, `Records::getData` still writes the
+    // identifier: where the ID would be in a longitudinal project (which
+    // adds the ID internally and drops it at the end), after the first
+    // plain field (neither checkbox nor form status) in a classic one.
+    let mut identifier_placed = id_exported || surveys.is_none();
+    if !identifier_placed && layout.longitudinal() {
+        pseudo(
+            survey_fields::IDENTIFIER,
+            survey_fields::IDENTIFIER_LABEL,
+            &mut header,
+            &mut columns,
+        );
+        identifier_placed = true;
+    }
     for field in fields {
         if field == id {
             let label = layout
@@ -607,7 +642,29 @@ fn flat(
                     &mut columns,
                 );
             }
+            if surveys.is_some() {
+                pseudo(
+                    survey_fields::IDENTIFIER,
+                    survey_fields::IDENTIFIER_LABEL,
+                    &mut header,
+                    &mut columns,
+                );
+            }
             continue;
+        }
+        // A survey's timestamp goes before the first of its fields that is
+        // exported (the record-ID field does not count).
+        if let Some(surveys) = surveys
+            && let Some(form) = layout.form_of(field)
+            && surveys.is_survey(form)
+            && timestamped.insert(form)
+        {
+            pseudo(
+                &format!("{form}_timestamp"),
+                survey_fields::TIMESTAMP_LABEL,
+                &mut header,
+                &mut columns,
+            );
         }
         if let Some(f) = layout.field(field) {
             if f.field_type == FieldType::Checkbox && !opts.combine_checkboxes {
@@ -629,9 +686,19 @@ fn flat(
                 continue;
             }
             header.push((field.clone(), strip_html(&f.label)));
-        } else {
-            header.push((field.clone(), "Complete?".to_owned()));
+            columns.push(Some(Column::Field(field.clone())));
+            if !identifier_placed && f.field_type != FieldType::Checkbox {
+                pseudo(
+                    survey_fields::IDENTIFIER,
+                    survey_fields::IDENTIFIER_LABEL,
+                    &mut header,
+                    &mut columns,
+                );
+                identifier_placed = true;
+            }
+            continue;
         }
+        header.push((field.clone(), "Complete?".to_owned()));
         columns.push(Some(Column::Field(field.clone())));
     }
     let mut table: Vec<IndexMap<String, Value>> = Vec::with_capacity(rows.len());
@@ -669,7 +736,11 @@ fn flat(
                             None => String::new(),
                         })
                     }
-                    _ => Value::String(String::new()),
+                    other => Value::String(
+                        surveys
+                            .and_then(|s| s.flat_value(other, &row.record, row.event, &row.slot))
+                            .unwrap_or_default(),
+                    ),
                 },
                 Some(Column::Field(f)) if f == id => Value::String(row.record.clone()),
                 Some(Column::Field(f)) => {
@@ -768,13 +839,16 @@ fn strip_html(text: &str) -> String {
 fn eav(
     ctx: &Ctx<'_>,
     layout: &Layout<'_>,
-    data: &RecordData,
     rows: &[&Row],
     fields: &HashSet<&str>,
+    surveys: Option<&SurveyFields>,
     opts: &Options,
 ) -> Reply {
     let has_instances = rows.iter().any(|r| r.slot != Slot::Base);
     let mut table: Vec<IndexMap<String, Value>> = Vec::new();
+    let exported_forms: HashSet<&str> = fields.iter().filter_map(|f| layout.form_of(f)).collect();
+    // Record-events whose survey rows were written.
+    let mut surveyed: HashSet<(&str, usize)> = HashSet::new();
     for row in rows {
         let event = &layout.events[row.event];
         let mut names: Vec<&String> = row
@@ -838,10 +912,18 @@ fn eav(
                 };
                 item.insert("value".to_owned(), Value::String(shown));
                 table.push(item);
+                if let Some(surveys) = surveys
+                    && surveyed.insert((row.record.as_str(), row.event))
+                {
+                    for (name, value) in
+                        surveys.eav_rows(layout, &row.record, row.event, &exported_forms)
+                    {
+                        table.push(survey_item(layout, row, has_instances, name, value));
+                    }
+                }
             }
         }
     }
-    let _ = data;
     let body = match ctx.format {
         Format::Json => table_json(&table),
         Format::Csv => {
@@ -878,4 +960,34 @@ fn eav(
         Format::Xml | Format::Odm => table_xml(&table, "records"),
     };
     Reply::new(ctx.format, body)
+}
+
+/// An EAV row REDCap adds for survey fields: it carries no repeat
+/// instrument or instance of its own (REDCap leaves them unset, so JSON
+/// shows `""` and `null` when the export has repeating columns).
+fn survey_item(
+    layout: &Layout<'_>,
+    row: &Row,
+    has_instances: bool,
+    name: String,
+    value: String,
+) -> IndexMap<String, Value> {
+    let mut item = IndexMap::new();
+    item.insert("record".to_owned(), Value::String(row.record.clone()));
+    if layout.longitudinal() {
+        item.insert(
+            "redcap_event_name".to_owned(),
+            Value::String(layout.events[row.event].unique_name.clone()),
+        );
+    }
+    if has_instances {
+        item.insert(
+            "redcap_repeat_instrument".to_owned(),
+            Value::String(String::new()),
+        );
+        item.insert("redcap_repeat_instance".to_owned(), Value::Null);
+    }
+    item.insert("field_name".to_owned(), Value::String(name));
+    item.insert("value".to_owned(), Value::String(value));
+    item
 }

@@ -5,4 +5,6 @@ pub(crate) mod delete;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod payload;
+pub(crate) mod responses;
+pub(crate) mod survey_fields;
 pub(crate) mod validate;
