@@ -147,3 +147,78 @@ fn diff_compares_a_file_with_the_live_project() {
     assert_eq!(code, std::process::ExitCode::SUCCESS, "{report}");
     assert!(report.contains("redcap-schema-diff/1"), "{report}");
 }
+
+/// An export with the DAG and survey columns decodes into the generated `Row` (DAG on the
+/// key, identifier and timestamps in `survey`) and encodes back to the same rows.
+#[test]
+fn dag_and_survey_columns_come_through_typed_rows() {
+    use redcap_client::Row;
+    use redcap_client::records::{decode_json, encode_rows_as};
+    use redcap_tests::corpus::pycap_doctest;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let xml = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../redcap-schema/tests/fixtures/PyCap/tests/data/doctest_project.xml");
+    let config = redcap_emulator::Config::default().project("doctest", xml);
+    let emulator = runtime
+        .block_on(redcap_emulator::Emulator::start(config))
+        .unwrap();
+    let pid = emulator.projects()[0].project_id;
+    emulator
+        .record_survey_response(
+            pid,
+            "1",
+            "event_1_arm_1",
+            "form_1",
+            1,
+            Some("2026-03-01 10:04:55"),
+        )
+        .unwrap();
+    emulator
+        .set_participant_identifier(pid, "1", "event_1_arm_1", "form_1", 1, "alice")
+        .unwrap();
+    emulator
+        .record_survey_response(pid, "2", "event_1_arm_1", "form_1", 1, None)
+        .unwrap();
+    let client = Client::new(emulator.url(), emulator.token("doctest").unwrap()).unwrap();
+    runtime.block_on(async {
+        let import = r#"[{"record_id":"1","redcap_event_name":"event_1_arm_1","redcap_repeat_instance":"1","redcap_data_access_group":"test_dag"}]"#;
+        client
+            .import_records()
+            .data(redcap_client::Payload::json_text(import))
+            .send()
+            .await
+            .unwrap();
+        let body = client
+            .export_records()
+            .export_survey_fields(true)
+            .export_data_access_groups(true)
+            .send_raw(redcap_client::params::DataFormat::Json)
+            .await
+            .unwrap();
+        let exported: Vec<Row> = serde_json::from_slice(body.body()).unwrap();
+        let columns: Vec<&str> = exported[0].columns().collect();
+        assert!(
+            columns.contains(&"redcap_survey_identifier")
+                && columns.contains(&"form_1_timestamp")
+                && columns.contains(&"redcap_data_access_group"),
+            "{columns:?}"
+        );
+        let rows: Vec<pycap_doctest::Row> =
+            decode_json(body.body(), DecodeMode::Strict).unwrap();
+        let first = rows.iter().find(|r| r.key.record.as_str() == "1").unwrap();
+        assert_eq!(first.key.dag.as_deref(), Some("test_dag"));
+        assert_eq!(first.survey.identifier.as_deref(), Some("alice"));
+        assert_eq!(first.survey.timestamp("form_1"), Some("2026-03-01 10:04:55"));
+        let second = rows.iter().find(|r| r.key.record.as_str() == "2").unwrap();
+        assert_eq!(second.survey.timestamp("form_1"), Some("[not completed]"));
+        let encoded = encode_rows_as(&rows, &columns);
+        let exported: Vec<Vec<(&str, &str)>> = exported.iter().map(|r| r.iter().collect()).collect();
+        let encoded: Vec<Vec<(&str, &str)>> = encoded.iter().map(|r| r.iter().collect()).collect();
+        assert_eq!(encoded, exported);
+    });
+}
