@@ -397,6 +397,18 @@ fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedPro
     })
 }
 
+/// The id of the loaded project `name`, which `what` of the configuration names.
+fn loaded(projects: &[ServedProject], name: &str, what: &str) -> Result<i64, StartError> {
+    projects
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.project_id)
+        .ok_or_else(|| StartError::Project {
+            name: name.to_owned(),
+            message: format!("{what} names a project that is not loaded"),
+        })
+}
+
 impl Emulator {
     /// Opens storage, loads the projects and starts serving on
     /// `127.0.0.1:{port}`. Must run inside a Tokio runtime.
@@ -421,28 +433,13 @@ impl Emulator {
             projects.push(load_project(&conn, name, input)?);
         }
         for (name, report) in &config.reports {
-            let project =
-                projects
-                    .iter()
-                    .find(|p| p.name == *name)
-                    .ok_or_else(|| StartError::Project {
-                        name: name.clone(),
-                        message: "a report names a project that is not loaded".into(),
-                    })?;
-            activity::setup::ensure_report(&conn, project.project_id, report)
+            let project_id = loaded(&projects, name, "a report")?;
+            activity::setup::ensure_report(&conn, project_id, report)
                 .map_err(storage_error(&path))?;
         }
         for (name, setup) in &config.randomizations {
-            let project =
-                projects
-                    .iter()
-                    .find(|p| p.name == *name)
-                    .ok_or_else(|| StartError::Project {
-                        name: name.clone(),
-                        message: "a randomization names a project that is not loaded".into(),
-                    })?;
-            activity::randomize::put(&conn, project.project_id, setup)
-                .map_err(storage_error(&path))?;
+            let project_id = loaded(&projects, name, "a randomization")?;
+            activity::randomize::put(&conn, project_id, setup).map_err(storage_error(&path))?;
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await

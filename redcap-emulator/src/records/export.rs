@@ -613,7 +613,7 @@ fn flat(
         if field == id {
             let label = layout
                 .field(id)
-                .map(|f| strip_html(&f.label))
+                .map(|f| redcap_schema::html::strip_tags(&f.label))
                 .unwrap_or_default();
             header.push((id.to_owned(), label));
             columns.push(Some(Column::Field(id.to_owned())));
@@ -677,15 +677,15 @@ fn flat(
                         name.clone(),
                         format!(
                             "{} (choice={})",
-                            strip_html(&f.label),
-                            strip_html(&choice.label)
+                            redcap_schema::html::strip_tags(&f.label),
+                            redcap_schema::html::strip_tags(&choice.label)
                         ),
                     ));
                     columns.push(Some(Column::Checkbox(field.clone(), choice.code.clone())));
                 }
                 continue;
             }
-            header.push((field.clone(), strip_html(&f.label)));
+            header.push((field.clone(), redcap_schema::html::strip_tags(&f.label)));
             columns.push(Some(Column::Field(field.clone())));
             if !identifier_placed && f.field_type != FieldType::Checkbox {
                 pseudo(
@@ -820,20 +820,6 @@ fn flat(
         Format::Xml | Format::Odm => table_xml(&table, "records"),
     };
     Ok(Reply::new(ctx.format, body))
-}
-
-fn strip_html(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 fn eav(
