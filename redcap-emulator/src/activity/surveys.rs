@@ -245,61 +245,41 @@ fn log_download(
 
 /// `content=surveyLink`.
 pub(crate) fn export_link(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    check_right(ctx)?;
-    let layout = Layout::new(&ctx.project.schema);
-    let record = record(ctx)?;
-    let form = survey_form(ctx, false)?;
-    let event = event(ctx, &layout, &form, true)?;
-    let target = Target {
-        record: &record,
-        form: &form,
-        event: &event.unique_name,
-        instance: instance(ctx, &layout, event, &form),
-    };
-    let link = target.link(ctx)?;
-    log_download(
-        ctx,
-        &layout,
-        &record,
-        Some(&form),
-        &event.unique_name,
-        "Download survey link (API)",
-    )?;
-    Ok(text(link))
+    per_response(ctx, false, false, "link", |target| target.link(ctx))
 }
 
 /// `content=surveyAccessCode`.
 pub(crate) fn export_access_code(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    check_right(ctx)?;
-    let layout = Layout::new(&ctx.project.schema);
-    let record = record(ctx)?;
-    let form = survey_form(ctx, false)?;
-    let event = event(ctx, &layout, &form, true)?;
-    let target = Target {
-        record: &record,
-        form: &form,
-        event: &event.unique_name,
-        instance: instance(ctx, &layout, event, &form),
-    };
-    log_download(
-        ctx,
-        &layout,
-        &record,
-        Some(&form),
-        &event.unique_name,
-        "Download survey access code (API)",
-    )?;
-    Ok(text(target.access_code(ctx)))
+    per_response(ctx, false, false, "access code", |target| {
+        Ok(target.access_code(ctx))
+    })
 }
 
 /// `content=surveyReturnCode`.
 pub(crate) fn export_return_code(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    per_response(ctx, true, true, "return code", |target| {
+        Ok(target.return_code(ctx))
+    })
+}
+
+/// The survey methods that answer for one response (record, instrument, event,
+/// instance), in REDCap's order of checks: the right, the record, the instrument
+/// (`double_quoted`: the return-code handler quotes its name with `"`), the event,
+/// Save & Return when `needs_save_and_return`; then the answer, logged as a download
+/// of `what`.
+fn per_response(
+    ctx: &Ctx<'_>,
+    double_quoted: bool,
+    needs_save_and_return: bool,
+    what: &str,
+    answer: impl FnOnce(&Target<'_>) -> Result<String, ApiError>,
+) -> Result<Reply, ApiError> {
     check_right(ctx)?;
     let layout = Layout::new(&ctx.project.schema);
     let record = record(ctx)?;
-    let form = survey_form(ctx, true)?;
+    let form = survey_form(ctx, double_quoted)?;
     let event = event(ctx, &layout, &form, true)?;
-    if !save_and_return(ctx, &form)? {
+    if needs_save_and_return && !save_and_return(ctx, &form)? {
         return Err(ApiError::bad(
             "The 'Save & Return Later' feature has not been enabled for this survey",
         ));
@@ -310,15 +290,16 @@ pub(crate) fn export_return_code(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         event: &event.unique_name,
         instance: instance(ctx, &layout, event, &form),
     };
+    let body = answer(&target)?;
     log_download(
         ctx,
         &layout,
         &record,
         Some(&form),
         &event.unique_name,
-        "Download survey return code (API)",
+        &format!("Download survey {what} (API)"),
     )?;
-    Ok(text(target.return_code(ctx)))
+    Ok(text(body))
 }
 
 /// `content=surveyQueueLink`.
