@@ -264,7 +264,7 @@ fn raw_request(method: &str, params: &[(String, String)]) -> Result<Request, Err
     let info = crate::method_info(method).ok_or_else(|| Error::Config {
         message: format!("unknown API method `{method}`"),
     })?;
-    let mut request = Request::new(info);
+    let mut request = Request::unguarded(info);
     for (name, value) in params {
         if matches!(name.as_str(), "token" | "content" | "action") {
             return Err(Error::Request {

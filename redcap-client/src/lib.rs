@@ -20,6 +20,7 @@
 
 mod client;
 mod error;
+mod guards;
 pub mod records;
 mod request;
 mod response;

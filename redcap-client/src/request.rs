@@ -51,6 +51,8 @@ pub(crate) enum Value {
 pub struct Request {
     pub(crate) method: &'static MethodInfo,
     params: Vec<(Cow<'static, str>, Value)>,
+    /// Whether the typed client's guards apply (not to `Client::call_raw`).
+    guarded: bool,
 }
 
 impl fmt::Debug for Request {
@@ -70,6 +72,15 @@ impl Request {
         Self {
             method,
             params: Vec::new(),
+            guarded: true,
+        }
+    }
+
+    /// A request sent as it is, without the typed client's guards.
+    pub(crate) fn unguarded(method: &'static MethodInfo) -> Self {
+        Self {
+            guarded: false,
+            ..Self::new(method)
         }
     }
 
@@ -187,6 +198,22 @@ impl Request {
                     "{format} payloads are not accepted; use one of: {}",
                     method.payload_formats.join(", ")
                 ),
+            });
+        }
+        if self.guarded
+            && method.name == "import_users"
+            && let Some(data) = self.text("data")
+            && let Some(message) = crate::guards::user_rows_name_their_group(
+                method
+                    .payload_format
+                    .and_then(|p| self.text(p))
+                    .unwrap_or("json"),
+                data,
+            )
+        {
+            return Err(Error::Request {
+                method: method.name,
+                message,
             });
         }
         for (name, value) in &self.params {

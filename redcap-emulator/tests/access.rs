@@ -177,7 +177,7 @@ async fn import_users_creates_then_updates_the_given_rights() {
     let count = c
         .import_users()
         .data(Payload::json_text(
-            r#"[{"username":"ann","email":"ignored@x.org","design":"1","user_rights":"2","forms":{"demographics":"1"},"forms_export":{"health":"2"}}]"#,
+            r#"[{"username":"ann","email":"ignored@x.org","design":"1","user_rights":"2","forms":{"demographics":"1"},"forms_export":{"health":"2"},"data_access_group":""}]"#,
         ))
         .send()
         .await
@@ -206,7 +206,7 @@ async fn import_users_creates_then_updates_the_given_rights() {
     let count = c
         .import_users()
         .data(Payload::csv(
-            "username,api_export,forms,expiration\nANN,1,\"health:129,race_and_ethnicity:154\",12/31/2099\n",
+            "username,api_export,forms,expiration,data_access_group\nANN,1,\"health:129,race_and_ethnicity:154\",12/31/2099,\n",
         ))
         .send()
         .await
@@ -295,7 +295,7 @@ async fn import_users_refuses_bad_rows_and_changes_nothing() {
     // An expiration strtotime cannot read is stored as the epoch.
     c.import_users()
         .data(Payload::json_text(
-            r#"[{"username":"old","expiration":"31/12/2099"}]"#,
+            r#"[{"username":"old","expiration":"31/12/2099","data_access_group":""}]"#,
         ))
         .send()
         .await
@@ -366,12 +366,30 @@ async fn import_users_without_data_access_group_takes_the_user_out_of_the_group(
     let users = json(&c, "export_users", &[]).await;
     assert_eq!(user(&users, "site1")["data_access_group"], "dag_1");
     assert_eq!(user(&users, "site1")["design"], 0);
-    // Without it, the user is in no group any more.
-    c.import_users()
+    // Without it, the user is in no group any more. The typed client refuses
+    // such a row; sent raw, REDCap (and so the emulator) takes the user out.
+    let refused = c
+        .import_users()
         .data(Payload::json_text(r#"[{"username":"site1","design":"1"}]"#))
         .send()
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("row 1 (user `site1`) has no `data_access_group`"),
+        "{refused}"
+    );
+    raw(
+        &c,
+        "import_users",
+        &[
+            ("format", "json"),
+            ("data", r#"[{"username":"site1","design":"1"}]"#),
+        ],
+    )
+    .await
+    .unwrap();
     let users = json(&c, "export_users", &[]).await;
     assert_eq!(user(&users, "site1")["data_access_group"], "");
     assert_eq!(

@@ -305,7 +305,7 @@ async fn every_spec_method_is_answered() {
         "import_users",
         c.import_users()
             .data(Payload::json_text(
-                r#"[{"username":"alice","api_export":"1"}]"#,
+                r#"[{"username":"alice","api_export":"1","data_access_group":""}]"#,
             ))
             .send()
             .await,
