@@ -66,7 +66,9 @@
 //!   responses exist only through [`Emulator::record_survey_response`]
 //!   (there are no survey pages, and a project XML's timestamps are ignored
 //!   as REDCap ignores them); where the identifier goes without the
-//!   record-ID field is read from `Records::getData`, not observed; in
+//!   record-ID field (and so the `redcap_data_access_group` column, placed
+//!   just before it by the same rule) is read from `Records::getData`, not
+//!   observed; in
 //!   `type=eav` CSV the survey rows are written with every column, while
 //!   REDCap's rows lack the repeat keys (not verified how its CSV writer
 //!   aligns them); project XML export writes no survey items; date
