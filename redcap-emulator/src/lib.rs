@@ -72,8 +72,9 @@
 //!   `type=eav` CSV the survey rows are written with every column, while
 //!   REDCap's rows lack the repeat keys (not verified how its CSV writer
 //!   aligns them); project XML export writes no survey items; date
-//!   shifting of timestamps; the import error for a survey response's form
-//!   status (`survey_403`).
+//!   shifting of timestamps; `survey_403` (a survey response's form status
+//!   refused on import) ignores whether surveys are enabled in the project
+//!   and the blank-status-becomes-`0` rule of `Records::saveData`.
 //! - Users and roles: e-mail and names of imported users stay empty (REDCap
 //!   keeps them with the account); MyCap, Data Resolution Workflow and
 //!   double data entry rights; the mobile app rights are always exported (as

@@ -5,11 +5,12 @@
 
 mod support;
 
-use support::{SIMPLE, post, start};
+use redcap_emulator::{Config, Emulator};
+use support::{SIMPLE, fixture, post, start};
 
 /// A call with a project's token; status and body.
 async fn call(
-    emu: &redcap_emulator::Emulator,
+    emu: &Emulator,
     project: &str,
     content: &str,
     extra: &[(&str, &str)],
@@ -80,5 +81,121 @@ async fn group_column_follows_the_first_plain_field_without_the_record_id() {
     assert_eq!(
         rows[4],
         serde_json::json!({"name_first": "John Lee", "redcap_data_access_group": "dag_2"})
+    );
+}
+
+const DOCTEST: &str = "PyCap/tests/data/doctest_project.xml";
+const EVENT: &str = "event_1_arm_1";
+const SURVEY_403: &str = "This field is a Form Status field, whose value cannot be modified for survey responses during a data import. Since this is a survey response, this field's value can only be modified on the survey itself or by marking it as a completed response on the data entry form.";
+
+/// PyCap's doctest project (survey `form_1` in the repeating event
+/// `event_1_arm_1`) with record 1's response completed and record 2's
+/// partial; record 3 has none.
+async fn answered() -> Emulator {
+    let emu = Emulator::start(Config::default().project("doctest", fixture(DOCTEST)))
+        .await
+        .expect("emulator starts");
+    let pid = emu.projects()[0].project_id;
+    emu.record_survey_response(pid, "1", EVENT, "form_1", 1, Some("2024-01-02 03:04:05"))
+        .unwrap();
+    emu.record_survey_response(pid, "2", EVENT, "form_1", 1, None)
+        .unwrap();
+    emu
+}
+
+/// Imports one CSV row of record, instance and form status.
+async fn import_status(
+    emu: &Emulator,
+    record: &str,
+    instance: &str,
+    status: &str,
+    behaviour: &str,
+) -> (u16, String) {
+    let data = format!(
+        "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,form_1_complete\n\
+{record},{EVENT},,{instance},{status}\n"
+    );
+    call(
+        emu,
+        "doctest",
+        "record",
+        &[
+            ("format", "csv"),
+            ("returnFormat", "csv"),
+            ("overwriteBehavior", behaviour),
+            ("data", &data),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn survey_responses_form_status_cannot_be_changed_by_import() {
+    let emu = answered().await;
+    // Record 1 (completed response, status 2): changing it is refused.
+    assert_eq!(
+        import_status(&emu, "1", "1", "0", "normal").await,
+        (
+            400,
+            format!("ERROR: \"1\",\"form_1_complete\",\"0\",\"{SURVEY_403}\"")
+        )
+    );
+    // A partial response is protected too.
+    assert_eq!(
+        import_status(&emu, "2", "1", "2", "normal").await,
+        (
+            400,
+            format!("ERROR: \"2\",\"form_1_complete\",\"2\",\"{SURVEY_403}\"")
+        )
+    );
+    // Sending the stored value changes nothing, so it passes.
+    assert_eq!(
+        import_status(&emu, "1", "1", "2", "normal").await,
+        (200, "1".into())
+    );
+    // A blank is ignored under normal, but deletes under overwrite.
+    assert_eq!(
+        import_status(&emu, "1", "1", "", "normal").await,
+        (200, "1".into())
+    );
+    assert_eq!(
+        import_status(&emu, "1", "1", "", "overwrite").await,
+        (
+            400,
+            format!("ERROR: \"1\",\"form_1_complete\",\"\",\"{SURVEY_403}\"")
+        )
+    );
+    // No response for record 3, nor for record 1's instance 2.
+    assert_eq!(
+        import_status(&emu, "3", "1", "2", "normal").await,
+        (200, "1".into())
+    );
+    assert_eq!(
+        import_status(&emu, "1", "2", "1", "normal").await,
+        (200, "1".into())
+    );
+    // An invalid category gets the category message instead.
+    assert_eq!(
+        import_status(&emu, "1", "1", "7", "normal").await,
+        (
+            400,
+            "ERROR: \"1\",\"form_1_complete\",\"7\",\"The value is not a valid category for form_1_complete\"".into()
+        )
+    );
+    // Nothing of the refused imports was written.
+    let (_, csv) = call(
+        &emu,
+        "doctest",
+        "record",
+        &[("format", "csv"), ("fields", "record_id,form_1_complete")],
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,form_1_complete\n\
+1,event_1_arm_1,,1,2\n\
+1,event_1_arm_1,,2,1\n\
+2,event_1_arm_1,,1,0\n\
+3,event_1_arm_1,,1,2\n"
     );
 }
