@@ -82,9 +82,15 @@
 //!   0/1 (0/1/2) rather than any number imported; a new role imported with
 //!   `forms` does not fail as it does in 15.7.6; admins (super users) are not
 //!   modelled; the CSV-injection guard of REDCap's CSV writer.
-//! - Logging: page views (`logtype=page_view` is always empty), user and
-//!   role changes, locking, the project's creation and the "reason for
-//!   change" column are not logged; the logged exports of metadata,
+//! - Logging: page views (`logtype=page_view` is always empty), locking,
+//!   the project's creation and the "reason for change" column are not
+//!   logged; user, role and DAG changes are logged as `UserRights`,
+//!   `DataAccessGroups` and the API handlers log them, but a call that
+//!   fails logs nothing (REDCap keeps the handler's row of a failed user,
+//!   role or user-DAG import or delete, written before its transaction),
+//!   the `data_values` of "Add user"/"Edit user" are `user = '…'` only, a
+//!   role import row given twice logs once, and `DAGSwitcher`'s own rows
+//!   for a DAG switch are not written (only "Switch DAG (API)"); the logged exports of metadata,
 //!   instruments, project info, DAGs and project XML are not logged;
 //!   `delete_logging` has no effect (REDCap honours it only when an
 //!   administrator allows it for the project).

@@ -199,3 +199,178 @@ async fn survey_responses_form_status_cannot_be_changed_by_import() {
 3,event_1_arm_1,,1,2\n"
     );
 }
+
+/// The log as (action, details, record) triples, newest first, without
+/// the log exports themselves.
+async fn log_rows(emu: &Emulator, logtype: &str) -> Vec<(String, String, String)> {
+    let (status, body) = call(
+        emu,
+        "simple",
+        "log",
+        &[("format", "json"), ("logtype", logtype)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    rows.iter()
+        .filter(|r| r["details"] != "Export Logging (API)")
+        .map(|r| {
+            assert_eq!(r["username"], "simple_admin");
+            (
+                r["action"].as_str().unwrap().to_owned(),
+                r["details"].as_str().unwrap().to_owned(),
+                r["record"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn ok(emu: &Emulator, content: &str, extra: &[(&str, &str)]) {
+    let (status, body) = call(emu, "simple", content, extra).await;
+    assert_eq!(status, 200, "{content}: {body}");
+}
+
+#[tokio::test]
+async fn user_role_and_dag_changes_are_logged() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let json = [("format", "json")];
+    let with = |data: &'static str| [("format", "json"), ("data", data)];
+    ok(&emu, "user", &with(r#"[{"username":"alice"}]"#)).await;
+    ok(
+        &emu,
+        "user",
+        &with(r#"[{"username":"alice","design":"1"}]"#),
+    )
+    .await;
+    ok(&emu, "userRole", &with(r#"[{"role_label":"Reviewer"}]"#)).await;
+    let (_, roles) = call(&emu, "simple", "userRole", &json).await;
+    let roles: serde_json::Value = serde_json::from_str(&roles).unwrap();
+    let unique = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role_label"] == "Reviewer")
+        .unwrap()["unique_role_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edit = format!(r#"[{{"unique_role_name":"{unique}","role_label":"Checker"}}]"#);
+    ok(&emu, "userRole", &[("format", "json"), ("data", &edit)]).await;
+    let assign = format!(r#"[{{"username":"alice","unique_role_name":"{unique}"}}]"#);
+    ok(
+        &emu,
+        "userRoleMapping",
+        &[("format", "json"), ("data", &assign)],
+    )
+    .await;
+    ok(
+        &emu,
+        "dag",
+        &with(r#"[{"data_access_group_name":"Site C","unique_group_name":""}]"#),
+    )
+    .await;
+    ok(
+        &emu,
+        "userDagMapping",
+        &with(r#"[{"username":"alice","redcap_data_access_group":"site_c"}]"#),
+    )
+    .await;
+    ok(
+        &emu,
+        "dag",
+        &[
+            ("format", "json"),
+            ("action", "delete"),
+            ("dags[0]", "site_c"),
+        ],
+    )
+    .await;
+    let unassign = r#"[{"username":"alice","unique_role_name":""}]"#;
+    ok(
+        &emu,
+        "userRoleMapping",
+        &[("format", "json"), ("data", unassign)],
+    )
+    .await;
+    ok(
+        &emu,
+        "userRole",
+        &[
+            ("format", "json"),
+            ("action", "delete"),
+            ("roles[0]", &unique),
+        ],
+    )
+    .await;
+    ok(
+        &emu,
+        "user",
+        &[
+            ("format", "json"),
+            ("action", "delete"),
+            ("users[0]", "alice"),
+        ],
+    )
+    .await;
+
+    let s = |a: &str, d: &str, r: &str| (a.to_owned(), d.to_owned(), r.to_owned());
+    // logtype=user: object type redcap_user_rights (the role edit is
+    // logged on redcap_user_roles, so it is not here).
+    assert_eq!(
+        log_rows(&emu, "user").await,
+        [
+            s("Delete user alice", "user = 'alice'", "alice"),
+            s("Delete user role ", "role = 'Checker'", ""),
+            s("Manage/Design ", "Import user role assignments (API)", ""),
+            s(
+                "User assigned to role alice",
+                "user = 'alice', role = ''",
+                "alice"
+            ),
+            s("Manage/Design ", "Import user role assignments (API)", ""),
+            s(
+                "User assigned to role alice",
+                "user = 'alice', role = 'Checker'",
+                "alice"
+            ),
+            s("Create user role ", "role = 'Reviewer'", ""),
+            // The handler's row comes before each user's row.
+            s("Update user alice", "user = 'alice'", "alice"),
+            s("Manage/Design ", "Import users (API)", ""),
+            s("Add user alice", "user = 'alice'", "alice"),
+            s("Manage/Design ", "Import users (API)", ""),
+        ]
+    );
+    // logtype=manage: every MANAGE row, the handlers' own and the user-DAG
+    // assignments (shown with their data values).
+    let design = |d: &str| s("Manage/Design ", d, "");
+    assert_eq!(
+        log_rows(&emu, "manage").await,
+        [
+            design("Delete users (API)"),
+            design("Delete user roles (API)"),
+            design("Import user role assignments (API)"),
+            design("Delete DAGs (API)"),
+            design("Assign user to data access group user = 'alice', group = 'Site C'"),
+            design("Import User-DAG assignments (API)"),
+            design("Import DAGs (API)"),
+            design("Import user role assignments (API)"),
+            design("Import user roles (API)"),
+            design("Import user roles (API)"),
+            design("Import users (API)"),
+            design("Import users (API)"),
+        ]
+    );
+    // The role edit (on redcap_user_roles) is only in the full log.
+    let all = log_rows(&emu, "").await;
+    assert!(
+        all.contains(&s("Edit user role ", "role = 'Checker'", "")),
+        "{all:?}"
+    );
+    assert!(
+        !log_rows(&emu, "user")
+            .await
+            .iter()
+            .any(|r| r.0.starts_with("Edit user role"))
+    );
+}
