@@ -90,8 +90,9 @@
 //!   role or user-DAG import or delete, written before its transaction),
 //!   the `data_values` of "Add user"/"Edit user" are `user = '…'` only, a
 //!   role import row given twice logs once, and `DAGSwitcher`'s own rows
-//!   for a DAG switch are not written (only "Switch DAG (API)"); the logged exports of metadata,
-//!   instruments, project info, DAGs and project XML are not logged;
+//!   for a DAG switch are not written (only "Switch DAG (API)"); the
+//!   logged exports of metadata, instruments, project info, DAGs and
+//!   project XML are not logged;
 //!   `delete_logging` has no effect (REDCap honours it only when an
 //!   administrator allows it for the project).
 //! - Reports: the per-report user access lists (all users may export every

@@ -374,3 +374,42 @@ async fn user_role_and_dag_changes_are_logged() {
             .any(|r| r.0.starts_with("Edit user role"))
     );
 }
+
+#[tokio::test]
+async fn dag_switch_is_logged_by_the_switching_user() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let pid = emu.projects()[0].project_id;
+    let mut rights = redcap_emulator::UserRights::full();
+    rights.group = Some("dag_1".to_owned());
+    let token = emu.add_user(pid, "site1", rights).unwrap();
+    emu.allow_dag_switch(pid, "site1", &["dag_1", "dag_2"])
+        .unwrap();
+    let form = [
+        ("token", token.as_str()),
+        ("content", "dag"),
+        ("action", "switch"),
+        ("dag", "dag_2"),
+    ];
+    let (status, _, body) = post(emu.url(), &form).await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    let (_, body) = call(
+        &emu,
+        "simple",
+        "log",
+        &[("format", "json"), ("logtype", "manage")],
+    )
+    .await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let switch: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r["details"] == "Switch DAG (API)")
+        .map(|r| {
+            (
+                r["username"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["record"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(switch, [("site1", "Manage/Design ", "")]);
+}
