@@ -87,8 +87,7 @@
 //!   logged; user, role and DAG changes are logged as `UserRights`,
 //!   `DataAccessGroups` and the API handlers log them, but a call that
 //!   fails logs nothing (REDCap keeps the handler's row of a failed user,
-//!   role or user-DAG import or delete, written before its transaction),
-//!   the `data_values` of "Add user"/"Edit user" are `user = '…'` only, a
+//!   role or user-DAG import or delete, written before its transaction), a
 //!   role import row given twice logs once, and `DAGSwitcher`'s own rows
 //!   for a DAG switch are not written (only "Switch DAG (API)"); the
 //!   logged exports of metadata, instruments, project info, DAGs and

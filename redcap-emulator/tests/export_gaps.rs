@@ -239,7 +239,7 @@ async fn user_role_and_dag_changes_are_logged() {
     ok(
         &emu,
         "user",
-        &with(r#"[{"username":"alice","design":"1"}]"#),
+        &with(r#"[{"username":"alice","design":"1","data_access_group":"dag_1"}]"#),
     )
     .await;
     ok(&emu, "userRole", &with(r#"[{"role_label":"Reviewer"}]"#)).await;
@@ -334,7 +334,13 @@ async fn user_role_and_dag_changes_are_logged() {
                 "alice"
             ),
             s("Create user role ", "role = 'Reviewer'", ""),
-            // The handler's row comes before each user's row.
+            // The handler's row comes before each user's row; a changed
+            // group is logged after the edit.
+            s(
+                "Manage/Design ",
+                "Assign user to data access group user = 'alice', group = 'dag_1'",
+                "",
+            ),
             s("Update user alice", "user = 'alice'", "alice"),
             s("Manage/Design ", "Import users (API)", ""),
             s("Add user alice", "user = 'alice'", "alice"),
@@ -357,6 +363,7 @@ async fn user_role_and_dag_changes_are_logged() {
             design("Import user role assignments (API)"),
             design("Import user roles (API)"),
             design("Import user roles (API)"),
+            design("Assign user to data access group user = 'alice', group = 'dag_1'"),
             design("Import users (API)"),
             design("Import users (API)"),
         ]

@@ -87,18 +87,22 @@ pub(crate) fn user_role(ctx: &Ctx<'_>, username: &str, role_label: &str) -> Resu
     )
 }
 
-/// A user put in a group by a role assignment import (its
-/// `data_access_group` column, logged with the unique group name).
-pub(crate) fn user_role_group(ctx: &Ctx<'_>, username: &str, group: &str) -> Result<(), ApiError> {
+/// A user put in a group ("Assign user to data access group") or taken
+/// out of one ("Remove user from data access group") by a user or role
+/// assignment import, logged with the unique group name.
+pub(crate) fn user_rights_group(
+    ctx: &Ctx<'_>,
+    username: &str,
+    group: &str,
+    assigned: bool,
+) -> Result<(), ApiError> {
     let values = format!("user = '{username}',\ngroup = '{group}'");
-    row(
-        ctx,
-        "MANAGE",
-        USER_RIGHTS,
-        username,
-        values,
-        "Assign user to data access group",
-    )
+    let description = if assigned {
+        "Assign user to data access group"
+    } else {
+        "Remove user from data access group"
+    };
+    row(ctx, "MANAGE", USER_RIGHTS, username, values, description)
 }
 
 /// A user-DAG assignment import's row per user, with the group's label

@@ -477,7 +477,7 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         log::user_role(ctx, username, role_label)?;
         if ctx.project.schema.dags.iter().any(|d| d.unique_name == dag) {
             rights.group = Some(dag.to_owned());
-            log::user_role_group(ctx, username, dag)?;
+            log::user_rights_group(ctx, username, dag, true)?;
         }
         members::save(ctx.conn, ctx.project.id, &stored, &rights)?;
         count += 1;

@@ -341,6 +341,9 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 apply(&mut rights, &upload, random);
                 members::insert(ctx.conn, ctx.project.id, &upload.username, &rights)?;
                 log::user_added(ctx, &upload.username)?;
+                if let Some(group) = &upload.group {
+                    log::user_rights_group(ctx, &upload.username, group, true)?;
+                }
             }
             Some((stored, mut rights)) => {
                 if rights.role.is_some() {
@@ -355,9 +358,20 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                     upload.forms.as_ref(),
                     upload.forms_export.as_ref(),
                 );
+                let previous = rights.group.clone();
                 apply(&mut rights, &upload, random);
                 members::save(ctx.conn, ctx.project.id, &stored, &rights)?;
                 log::user_edited(ctx, &upload.username)?;
+                // `updatePrivileges` logs a group change after the edit.
+                match (&previous, &upload.group) {
+                    (_, Some(group)) if previous.as_ref() != Some(group) => {
+                        log::user_rights_group(ctx, &upload.username, group, true)?;
+                    }
+                    (Some(old), None) => {
+                        log::user_rights_group(ctx, &upload.username, old, false)?;
+                    }
+                    _ => {}
+                }
             }
         }
         count += 1;
