@@ -66,12 +66,15 @@
 //!   responses exist only through [`Emulator::record_survey_response`]
 //!   (there are no survey pages, and a project XML's timestamps are ignored
 //!   as REDCap ignores them); where the identifier goes without the
-//!   record-ID field is read from `Records::getData`, not observed; in
+//!   record-ID field (and so the `redcap_data_access_group` column, placed
+//!   just before it by the same rule) is read from `Records::getData`, not
+//!   observed; in
 //!   `type=eav` CSV the survey rows are written with every column, while
 //!   REDCap's rows lack the repeat keys (not verified how its CSV writer
 //!   aligns them); project XML export writes no survey items; date
-//!   shifting of timestamps; the import error for a survey response's form
-//!   status (`survey_403`).
+//!   shifting of timestamps; `survey_403` (a survey response's form status
+//!   refused on import) ignores whether surveys are enabled in the project
+//!   and the blank-status-becomes-`0` rule of `Records::saveData`.
 //! - Users and roles: e-mail and names of imported users stay empty (REDCap
 //!   keeps them with the account); MyCap, Data Resolution Workflow and
 //!   double data entry rights; the mobile app rights are always exported (as
@@ -79,10 +82,16 @@
 //!   0/1 (0/1/2) rather than any number imported; a new role imported with
 //!   `forms` does not fail as it does in 15.7.6; admins (super users) are not
 //!   modelled; the CSV-injection guard of REDCap's CSV writer.
-//! - Logging: page views (`logtype=page_view` is always empty), user and
-//!   role changes, locking, the project's creation and the "reason for
-//!   change" column are not logged; the logged exports of metadata,
-//!   instruments, project info, DAGs and project XML are not logged;
+//! - Logging: page views (`logtype=page_view` is always empty), locking,
+//!   the project's creation and the "reason for change" column are not
+//!   logged; user, role and DAG changes are logged as `UserRights`,
+//!   `DataAccessGroups` and the API handlers log them, but a call that
+//!   fails logs nothing (REDCap keeps the handler's row of a failed user,
+//!   role or user-DAG import or delete, written before its transaction), a
+//!   role import row given twice logs once, and `DAGSwitcher`'s own rows
+//!   for a DAG switch are not written (only "Switch DAG (API)"); the
+//!   logged exports of metadata, instruments, project info, DAGs and
+//!   project XML are not logged;
 //!   `delete_logging` has no effect (REDCap honours it only when an
 //!   administrator allows it for the project).
 //! - Reports: the per-report user access lists (all users may export every

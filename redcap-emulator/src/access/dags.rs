@@ -12,6 +12,7 @@
 use redcap_schema::Dag;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::{
     DAGS_EXPORT, DAGS_IMPORT, NOT_IN_FORMAT, first_row_has, md5, members, missing_components,
@@ -356,6 +357,7 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// `redcap_data_access_group` (empty = no group).
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
+    log::before(ctx, "import_user_dag_assignments")?;
     let Some(rows) = read_rows(ctx, "items")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
@@ -423,6 +425,15 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let count = changes.len();
     for (username, mut rights, group) in changes {
+        let label = ctx
+            .project
+            .schema
+            .dags
+            .iter()
+            .find(|d| Some(&d.unique_name) == group.as_ref())
+            .map(|d| d.name.as_str())
+            .unwrap_or_default();
+        log::user_group(ctx, &username, label)?;
         rights.group = group;
         members::save(ctx.conn, ctx.project.id, &username, &rights)?;
     }

@@ -6,6 +6,7 @@
 //! schema, where project XML export and record import read them.
 
 pub(crate) mod dags;
+pub(crate) mod log;
 mod md5;
 pub(crate) mod members;
 pub(crate) mod roles;

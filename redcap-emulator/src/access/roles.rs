@@ -7,6 +7,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::users::{entry_code, export_code, form_cells, parse_forms, set_forms};
 use super::{
@@ -158,6 +159,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// every right the row does not give is set to 0, as REDCap does.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
+    log::before(ctx, "import_user_roles")?;
     let Some(rows) = read_rows(ctx, "userRoles")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
@@ -274,9 +276,13 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
     }
     for index in changed {
+        let created = roles[index].id == 0;
         save(ctx.conn, ctx.project.id, &roles[index])?;
-        if roles[index].id == 0 {
+        if created {
             roles[index].id = ctx.conn.last_insert_rowid();
+            log::role_added(ctx, &roles[index].label)?;
+        } else {
+            log::role_edited(ctx, roles[index].id, &roles[index].label)?;
         }
         refresh_members(ctx.conn, ctx.project.id, &roles[index])?;
     }
@@ -287,6 +293,7 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// members are then in no role and have their own rights again.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
+    log::before(ctx, "delete_user_roles")?;
     let names = ctx.params.list("roles");
     if !ctx.params.is_array("roles") || names.is_empty() {
         return Err(ApiError::bad(
@@ -312,6 +319,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
         ctx.conn
             .execute("DELETE FROM user_roles WHERE role_id = ?1", [role.id])?;
+        log::role_deleted(ctx, role.id, &role.label)?;
         count += 1;
     }
     if !missing.is_empty() {
@@ -445,6 +453,7 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 }
                 let stored = username.to_lowercase();
                 members::insert(ctx.conn, ctx.project.id, &stored, &rights)?;
+                log::user_added(ctx, &stored)?;
                 (stored, rights)
             }
         };
@@ -460,8 +469,15 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             .get("data_access_group")
             .map(|s| s.trim())
             .unwrap_or_default();
+        let role_label = roles
+            .iter()
+            .find(|r| r.unique_name == role)
+            .map(|r| r.label.as_str())
+            .unwrap_or_default();
+        log::user_role(ctx, username, role_label)?;
         if ctx.project.schema.dags.iter().any(|d| d.unique_name == dag) {
             rights.group = Some(dag.to_owned());
+            log::user_rights_group(ctx, username, dag, true)?;
         }
         members::save(ctx.conn, ctx.project.id, &stored, &rights)?;
         count += 1;

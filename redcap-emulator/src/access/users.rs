@@ -4,6 +4,7 @@
 
 use indexmap::IndexMap;
 
+use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::{
     NOT_IN_FORMAT, USERS_IMPORT, dags, escape, form_pairs, members, php_empty,
@@ -209,6 +210,7 @@ struct Upload<'a> {
 /// empty) takes the user out of their group, as in REDCap 15.7.6.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, USERS_IMPORT)?;
+    log::before(ctx, "import_users")?;
     let Some(rows) = read_rows(ctx, "users")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
@@ -338,6 +340,10 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 );
                 apply(&mut rights, &upload, random);
                 members::insert(ctx.conn, ctx.project.id, &upload.username, &rights)?;
+                log::user_added(ctx, &upload.username)?;
+                if let Some(group) = &upload.group {
+                    log::user_rights_group(ctx, &upload.username, group, true)?;
+                }
             }
             Some((stored, mut rights)) => {
                 if rights.role.is_some() {
@@ -352,8 +358,20 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                     upload.forms.as_ref(),
                     upload.forms_export.as_ref(),
                 );
+                let previous = rights.group.clone();
                 apply(&mut rights, &upload, random);
                 members::save(ctx.conn, ctx.project.id, &stored, &rights)?;
+                log::user_edited(ctx, &upload.username)?;
+                // `updatePrivileges` logs a group change after the edit.
+                match (&previous, &upload.group) {
+                    (_, Some(group)) if previous.as_ref() != Some(group) => {
+                        log::user_rights_group(ctx, &upload.username, group, true)?;
+                    }
+                    (Some(old), None) => {
+                        log::user_rights_group(ctx, &upload.username, old, false)?;
+                    }
+                    _ => {}
+                }
             }
         }
         count += 1;
@@ -385,6 +403,7 @@ fn apply(rights: &mut UserRights, upload: &Upload<'_>, random: bool) {
 /// a name given twice is missing the second time.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, USERS_IMPORT)?;
+    log::before(ctx, "delete_users")?;
     let names = ctx.params.list("users");
     if !ctx.params.is_array("users") || names.is_empty() {
         return Err(ApiError::bad(
@@ -398,6 +417,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         match members::get(ctx.conn, ctx.project.id, &name)? {
             Some((stored, _)) if !name.is_empty() => {
                 members::delete(ctx.conn, ctx.project.id, &stored)?;
+                log::user_deleted(ctx, &name)?;
                 count += 1;
             }
             _ => missing.push(name),

@@ -454,6 +454,6 @@ pub(crate) fn after_call(ctx: &Ctx<'_>, method: &str) -> Result<(), ApiError> {
         ),
         "export_field_names" => manage("redcap_metadata", "Download export field names (API)"),
         "export_logging" => manage("redcap_log_event", "Export Logging (API)"),
-        _ => Ok(()),
+        _ => crate::access::log::after(ctx, method),
     }
 }

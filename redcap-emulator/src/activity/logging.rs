@@ -153,7 +153,54 @@ fn render(layout: &Layout<'_>, row: &Row) -> (String, String, String) {
         || row
             .description
             .contains("Remove record from Data Access Group");
+    let users = row.object_type == "redcap_user_rights";
+    let roles = row.object_type == "redcap_user_roles";
     let event = match row.event.as_str() {
+        // User and role rows: `Logging::renderLogRow`'s own labels; role
+        // rows name no user.
+        "INSERT" if users => match row.description.as_str() {
+            "Add role" | "Copy role" => {
+                id = String::new();
+                "Create user role".to_owned()
+            }
+            "Assign user to role" => "User assigned to role".to_owned(),
+            _ => "Add user".to_owned(),
+        },
+        "UPDATE" if users || roles => match row.description.as_str() {
+            "Edit user expiration" => "Updated User Expiration".to_owned(),
+            "Rename role" | "Edit role" => {
+                id = String::new();
+                if row.description == "Edit role" {
+                    "Edit user role".to_owned()
+                } else {
+                    "Rename user role".to_owned()
+                }
+            }
+            "Remove user from role" => "User removed from user role".to_owned(),
+            d if d.starts_with("Add ") => {
+                id = String::new();
+                d.to_owned()
+            }
+            _ => "Update user".to_owned(),
+        },
+        "DELETE" if users => {
+            if row.description == "Delete role" {
+                id = String::new();
+                "Delete user role".to_owned()
+            } else {
+                "Delete user".to_owned()
+            }
+        }
+        "MANAGE"
+            if matches!(
+                row.description.as_str(),
+                "Assign user to data access group" | "Remove user from data access group"
+            ) =>
+        {
+            details = format!("{}\n{}", row.description, row.data_values);
+            id = String::new();
+            "Manage/Design".to_owned()
+        }
         "INSERT" if data => format!("Create record{api}"),
         "UPDATE" if data => {
             if dag_change {

@@ -465,10 +465,8 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
     if let Some(changed) = changed_records(ctx)? {
         selected.retain(|r| changed.contains(&r.record));
     }
-    let groups_column = opts.export_groups
-        && !layout.schema.dags.is_empty()
-        && ctx.user.rights.group.is_none()
-        && id_exported;
+    let groups_column =
+        opts.export_groups && !layout.schema.dags.is_empty() && ctx.user.rights.group.is_none();
     let surveys = SurveyFields::load(
         ctx.conn,
         ctx.project.id,
@@ -596,17 +594,31 @@ fn flat(
     };
     let mut timestamped: HashSet<&str> = HashSet::new();
     // Without the record-ID field, `Records::getData` still writes the
-    // identifier: where the ID would be in a longitudinal project (which
-    // adds the ID internally and drops it at the end), after the first
-    // plain field (neither checkbox nor form status) in a classic one.
-    let mut identifier_placed = id_exported || surveys.is_none();
+    // group column and the identifier (in that order, by one rule): where
+    // the ID would be in a longitudinal project (which adds the ID
+    // internally and drops it at the end), after the first plain field
+    // (neither checkbox nor form status) in a classic one.
+    let id_pseudo = |header: &mut Vec<(String, String)>, columns: &mut Vec<Option<Column>>| {
+        if groups_column {
+            pseudo(
+                "redcap_data_access_group",
+                "Data Access Group",
+                header,
+                columns,
+            );
+        }
+        if surveys.is_some() {
+            pseudo(
+                survey_fields::IDENTIFIER,
+                survey_fields::IDENTIFIER_LABEL,
+                header,
+                columns,
+            );
+        }
+    };
+    let mut identifier_placed = id_exported || (surveys.is_none() && !groups_column);
     if !identifier_placed && layout.longitudinal() {
-        pseudo(
-            survey_fields::IDENTIFIER,
-            survey_fields::IDENTIFIER_LABEL,
-            &mut header,
-            &mut columns,
-        );
+        id_pseudo(&mut header, &mut columns);
         identifier_placed = true;
     }
     for field in fields {
@@ -634,22 +646,7 @@ fn flat(
                     &mut columns,
                 );
             }
-            if groups_column {
-                pseudo(
-                    "redcap_data_access_group",
-                    "Data Access Group",
-                    &mut header,
-                    &mut columns,
-                );
-            }
-            if surveys.is_some() {
-                pseudo(
-                    survey_fields::IDENTIFIER,
-                    survey_fields::IDENTIFIER_LABEL,
-                    &mut header,
-                    &mut columns,
-                );
-            }
+            id_pseudo(&mut header, &mut columns);
             continue;
         }
         // A survey's timestamp goes before the first of its fields that is
@@ -688,12 +685,7 @@ fn flat(
             header.push((field.clone(), redcap_schema::html::strip_tags(&f.label)));
             columns.push(Some(Column::Field(field.clone())));
             if !identifier_placed && f.field_type != FieldType::Checkbox {
-                pseudo(
-                    survey_fields::IDENTIFIER,
-                    survey_fields::IDENTIFIER_LABEL,
-                    &mut header,
-                    &mut columns,
-                );
+                id_pseudo(&mut header, &mut columns);
                 identifier_placed = true;
             }
             continue;

@@ -16,6 +16,7 @@ use crate::layout::{Column, Layout, Slot};
 use crate::records::data::GROUP_FIELD;
 use crate::records::export::delimiter;
 use crate::records::payload::{self, Item};
+use crate::records::survey_status::{self, SurveyStatus};
 use crate::records::validate;
 use crate::reply::{ApiError, Reply, import_count};
 use crate::store;
@@ -374,6 +375,12 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         .map(|c| c.code.as_str())
         .collect();
     let mut errors: Vec<ErrorLine> = Vec::new();
+    // REDCap does not run the survey-status check for auto-numbered records.
+    let survey_status = if autonumber {
+        SurveyStatus::default()
+    } else {
+        SurveyStatus::load(ctx.conn, ctx.project.id, &layout)?
+    };
     for row in &mut planned {
         let event = &layout.events[row.event];
         if let Some(instrument) = &row.instrument
@@ -392,7 +399,32 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         let keys: Vec<String> = row.item.keys().cloned().collect();
         for key in keys {
             let value = row.item[&key].clone();
-            if key == id || PSEUDO.contains(&key.as_str()) || value.is_empty() {
+            if key == id || PSEUDO.contains(&key.as_str()) {
+                continue;
+            }
+            // A survey response's form status; an invalid category is
+            // reported instead (REDCap's later message for the cell wins).
+            if let Some(form) = layout.schema.forms.iter().find(|f| f.complete_field == key)
+                && (value.is_empty() || ["0", "1", "2"].contains(&value.as_str()))
+                && survey_status.refuses(
+                    &row.record,
+                    &event.unique_name,
+                    &form.name,
+                    &key,
+                    row.instance.as_deref(),
+                    &value,
+                    overwrite,
+                )
+            {
+                errors.push((
+                    row.record.clone(),
+                    key.clone(),
+                    value.clone(),
+                    survey_status::MESSAGE.into(),
+                ));
+                continue;
+            }
+            if value.is_empty() {
                 continue;
             }
             let Some(column) = layout.column(&key).cloned() else {

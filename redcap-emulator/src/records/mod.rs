@@ -7,4 +7,5 @@ pub(crate) mod import;
 pub(crate) mod payload;
 pub(crate) mod responses;
 pub(crate) mod survey_fields;
+pub(crate) mod survey_status;
 pub(crate) mod validate;
