@@ -4168,6 +4168,7 @@ impl Record {
         ::redcap_client::records::GroupError,
     > {
         let mut records: ::std::vec::Vec<Record> = ::std::vec::Vec::new();
+        let mut seen = ::redcap_client::records::SeenRows::default();
         for (index, row) in rows.into_iter().enumerate() {
             if records.last().is_none_or(|record| record.id != row.key.record) {
                 records
@@ -4177,8 +4178,8 @@ impl Record {
                     });
             }
             let record = records.last_mut().expect("a record was just pushed");
-            record
-                .absorb(row)
+            seen.check(&row.key)
+                .and_then(|()| record.absorb(row))
                 .map_err(|message| ::redcap_client::records::GroupError {
                     row: index + 1,
                     record: record.id.clone(),

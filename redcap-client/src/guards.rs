@@ -25,7 +25,11 @@ pub(crate) fn user_rows_name_their_group(format: &str, text: &str) -> Option<Str
 type Missing = Option<(usize, Option<String>)>;
 
 fn json_rows_without_group(text: &str) -> Missing {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text).ok()?;
+    // REDCap strips a byte-order mark and takes a lone object as one row.
+    let text = text.trim_start_matches('\u{feff}');
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str(text).map(|row| vec![row]))
+        .ok()?;
     rows.iter()
         .position(|row| !row.contains_key("data_access_group"))
         .map(|index| {
@@ -38,7 +42,11 @@ fn json_rows_without_group(text: &str) -> Missing {
 }
 
 fn csv_rows_without_group(text: &str) -> Missing {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    // REDCap trims header names and pads short rows.
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Headers)
+        .from_reader(text.as_bytes());
     let header = reader.headers().ok()?.clone();
     if header.iter().any(|column| column == "data_access_group") {
         return None;
@@ -48,11 +56,16 @@ fn csv_rows_without_group(text: &str) -> Missing {
     Some((1, username.and_then(|i| first.get(i)).map(str::to_owned)))
 }
 
+/// Rows are told apart by their `<username>`, whatever REDCap's reader calls the row
+/// element; each must carry the `data_access_group` element itself.
 fn xml_rows_without_group(text: &str) -> Missing {
-    text.split("<item>")
+    text.split("<username>")
         .skip(1)
-        .map(|item| item.split("</item>").next().unwrap_or_default())
-        .position(|item| !item.contains("<data_access_group"))
+        .position(|row| {
+            !(row.contains("<data_access_group>")
+                || row.contains("<data_access_group/>")
+                || row.contains("<data_access_group "))
+        })
         .map(|index| (index + 1, None))
 }
 
@@ -90,6 +103,17 @@ mod tests {
                 .unwrap()
                 .starts_with("row 2 has no")
         );
+        // A lone object, a byte-order mark, a short CSV row, spaced headers, other
+        // row elements.
+        assert!(user_rows_name_their_group("json", r#"{"username":"bob"}"#).is_some());
+        assert!(user_rows_name_their_group("json", "\u{feff}[{\"username\":\"bob\"}]").is_some());
+        assert!(user_rows_name_their_group("csv", "username,design\nbob\n").is_some());
+        assert_eq!(
+            user_rows_name_their_group("csv", "username, data_access_group\nann,\n"),
+            None
+        );
+        let xml = "<users><user><username>bob</username><data_access_group_id>3</data_access_group_id></user></users>";
+        assert!(user_rows_name_their_group("xml", xml).is_some());
         // Not rows at all: REDCap answers for itself.
         assert_eq!(user_rows_name_their_group("json", "not json"), None);
     }

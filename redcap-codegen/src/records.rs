@@ -892,12 +892,13 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
                 rows: ::std::vec::Vec<Row>,
             ) -> ::core::result::Result<::std::vec::Vec<Record>, #rt::records::GroupError> {
                 let mut records: ::std::vec::Vec<Record> = ::std::vec::Vec::new();
+                let mut seen = #rt::records::SeenRows::default();
                 for (index, row) in rows.into_iter().enumerate() {
                     if records.last().is_none_or(|record| record.id != row.key.record) {
                         records.push(Record { id: row.key.record.clone(), ..::core::default::Default::default() });
                     }
                     let record = records.last_mut().expect("a record was just pushed");
-                    record.absorb(row).map_err(|message| #rt::records::GroupError {
+                    seen.check(&row.key).and_then(|()| record.absorb(row)).map_err(|message| #rt::records::GroupError {
                         row: index + 1,
                         record: record.id.clone(),
                         message,

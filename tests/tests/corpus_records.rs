@@ -315,3 +315,23 @@ fn a_record_with_repeat_rows_only_gains_no_base_row() {
         "repeat rows only",
     );
 }
+
+/// Columns a complete `Row` does not know are refused strictly, REDCap's own
+/// `redcap_*` columns included: a schema without repeating setup cannot read repeat
+/// rows as base rows. Two rows with the same key cannot become one record.
+#[test]
+fn out_of_date_schemas_and_duplicate_rows_are_refused() {
+    let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,name_first\n1,,,Ann\n1,visits,1,\n";
+    let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 1, record `1`: column `redcap_repeat_instrument`: `` is not a column of this type (the schema may be out of date: run `cargo redcap pull`)"
+    );
+    let text = "record_id,name_first\n1,Ann\n1,\n";
+    let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
+    let error = simple::Record::from_rows(rows).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "row 2, record `1`: a second row for the same record, event and repeat instance"
+    );
+}

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{DecodeMode, FlatRow, flat_json, is_pseudo_column};
+use super::{DecodeMode, FlatRow, flat_json};
 use crate::Row;
 
 /// A value that does not fit its field, with where it is: row, record, column, text.
@@ -39,7 +39,6 @@ fn detail(value: &str, expected: &str) -> String {
 pub(super) fn set<T: FlatRow>(
     row: &mut T,
     index: Option<usize>,
-    column: &str,
     raw: &str,
     mode: DecodeMode,
 ) -> Result<(), (String, String)> {
@@ -47,7 +46,11 @@ pub(super) fn set<T: FlatRow>(
         Some(index) => row
             .set_column(index, raw, mode)
             .map_err(|error| (raw.to_string(), error.expected.into_owned())),
-        None if !T::COMPLETE || is_pseudo_column(column) || mode == DecodeMode::Lenient => Ok(()),
+        // A complete `Row` knows every column of its schema, pseudo-columns included:
+        // anything else (`redcap_event_name` on a classic schema, repeat columns before
+        // repeating was set up) means the schema is out of date, and skipping it would
+        // give rows the wrong keys.
+        None if !T::COMPLETE || mode == DecodeMode::Lenient => Ok(()),
         None => Err((
             raw.to_string(),
             "a column of this type (the schema may be out of date: run `cargo redcap pull`)"
@@ -278,7 +281,7 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
             if let Some(index) = index {
                 next = index + 1;
             }
-            let outcome = set(&mut row, index, &column, &raw, self.mode);
+            let outcome = set(&mut row, index, &raw, self.mode);
             if let Err((value, expected)) = outcome {
                 // Drain the rest of the object so the error is about values, not syntax.
                 while map
@@ -358,7 +361,7 @@ pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, D
         number += 1;
         let mut row = T::default();
         for ((column, index), raw) in header.iter().zip(&indexes).zip(record.iter()) {
-            if let Err((value, expected)) = set(&mut row, *index, column, raw, mode) {
+            if let Err((value, expected)) = set(&mut row, *index, raw, mode) {
                 return Err(DecodeError::Value(RecordError {
                     row: number,
                     record: record.get(0).map(str::to_string),

@@ -126,7 +126,7 @@ impl<'t> Reader<'t> {
             if let Some(index) = index {
                 next = index + 1;
             }
-            let outcome = set(&mut row, index, column, &raw, mode);
+            let outcome = set(&mut row, index, &raw, mode);
             if let Err((value, expected)) = outcome {
                 // The rest of the object must be well formed for the error to be about
                 // values, not syntax.

@@ -18,7 +18,7 @@ pub use decode::{
     encode_rows_as,
 };
 pub use pseudo::{
-    SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
+    SeenRows, SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
 };
 pub use values::{
     Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, MaybeMissing,
@@ -115,9 +115,4 @@ pub fn parse_instance(raw: &str) -> Result<Option<u32>, ValueError> {
 /// Text of a key column: blank is `None`.
 pub fn non_blank(raw: &str) -> Option<String> {
     (!raw.is_empty()).then(|| raw.to_string())
-}
-
-/// Whether a column is one of REDCap's pseudo-fields rather than a project field.
-pub fn is_pseudo_column(column: &str) -> bool {
-    column.starts_with("redcap_") || column.ends_with("_timestamp")
 }

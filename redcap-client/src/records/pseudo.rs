@@ -98,3 +98,22 @@ pub fn merge_dag(record: &mut Option<String>, row: Option<String>) -> Result<(),
         (_, None) => Ok(()),
     }
 }
+
+/// The keys of the rows grouped so far, so that a second row with the same record, event
+/// and instance is refused rather than overwriting the first.
+#[derive(Debug, Default)]
+pub struct SeenRows(std::collections::HashSet<RowKey>);
+
+impl SeenRows {
+    /// Records `key`, or says that a row with the same key came before.
+    pub fn check(&mut self, key: &RowKey) -> Result<(), String> {
+        let mut key = key.clone();
+        // The DAG is the record's, not part of where a row belongs.
+        key.dag = None;
+        if self.0.insert(key) {
+            Ok(())
+        } else {
+            Err("a second row for the same record, event and repeat instance".to_string())
+        }
+    }
+}
