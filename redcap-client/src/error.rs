@@ -66,14 +66,14 @@ pub enum Error {
         /// The text REDCap sent (shortened).
         message: String,
     },
-    /// A record value does not fit the field it belongs to.
-    #[error("a record exported by {method} does not fit its type")]
+    /// Record values do not fit the fields they belong to.
+    #[error("records exported by {method} do not fit their type")]
     Record {
         /// The API method.
         method: &'static str,
-        /// The row, record, column and value.
+        /// Every such cell: row, record, event, instance, column and value.
         #[source]
-        source: Box<crate::records::RecordError>,
+        source: Box<crate::records::InvalidCells>,
     },
     /// The success body could not be decoded into the expected type.
     #[error("cannot decode the {method} response: {message} (body starts {snippet:?})")]

@@ -173,7 +173,7 @@ fn kind(
             Kind::Checkbox(choice_enum(enum_names), pairs)
         }
         FieldType::Yesno | FieldType::Truefalse => Kind::Scalar(quote!(bool)),
-        FieldType::Slider => Kind::Scalar(quote!(i64)),
+        FieldType::Slider => Kind::Scalar(quote!(#rt::records::Integer)),
         FieldType::Calc
             if field.is_computed()
                 && !field.has_action_tag("@CALCTEXT")
@@ -197,7 +197,8 @@ fn text_type(field: &Field, rt: &syn::Path) -> TokenStream {
         (DataType::DatetimeSeconds, _) => quote!(#rt::records::DateTimeSeconds),
         (DataType::Time, "time") => quote!(#rt::records::Time),
         (DataType::Time, "time_hh_mm_ss") => quote!(#rt::records::TimeSeconds),
-        (DataType::Integer, _) => quote!(i64),
+        (DataType::Time, "time_mm_ss") => quote!(#rt::records::MinutesSeconds),
+        (DataType::Integer, _) => quote!(#rt::records::Integer),
         (DataType::Number | DataType::NumberCommaDecimal, _) => quote!(#rt::records::Decimal),
         _ => quote!(::std::string::String),
     }

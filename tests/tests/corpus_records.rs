@@ -110,14 +110,20 @@ fn typed_values_are_what_the_dictionary_says() {
     let rows = decode_csv::<simple::Row>(read("simple").as_bytes(), DecodeMode::Lenient).unwrap();
     let first = &rows[0].demographics;
     assert_eq!(rows[0].key.record.as_str(), "1");
-    assert_eq!(first.dob, chrono::NaiveDate::from_ymd_opt(2003, 8, 30));
+    assert_eq!(
+        first.dob.as_ref().map(redcap_client::records::Date::value),
+        chrono::NaiveDate::from_ymd_opt(2003, 8, 30)
+    );
     assert_eq!(
         first.sex,
         Some(simple::demographics::Sex::Unknown("FALSE".into()))
     );
     let health = &rows[0].health;
     assert!(health.height.is_some(), "height is a Decimal");
-    assert!(health.weight.is_some(), "weight is an i64");
+    assert!(
+        health.weight.as_ref().and_then(|w| w.value()).is_some(),
+        "weight is an Integer"
+    );
     assert!(health.bmi.as_ref().is_some_and(|bmi| bmi.to_f64() > 0.0));
 }
 
