@@ -283,7 +283,13 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_1.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.as_ref().map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // `baseline_data` repeats in this event: one struct per instance.
         let instances: Vec<String> = enrolment
@@ -330,14 +336,26 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_2.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.as_ref().map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // The same instrument does not repeat in arm 2: one struct, no instances.
         show(
             out,
             "enrollment_arm_2.baseline_data.weight2",
             "Option<i64>",
-            text(enrolment.baseline_data.weight2.as_ref().map(|w| w.to_string())),
+            text(
+                enrolment
+                    .baseline_data
+                    .weight2
+                    .as_ref()
+                    .map(|w| w.to_string()),
+            ),
         )?;
         if let Some(visit) = &record.first_visit_arm_2 {
             show(

@@ -232,7 +232,7 @@ fn missing_data_codes_decode_as_codes_and_round_trip() {
     assert_same_rows(&source_rows(&text), &encode_rows(&rows), "missing-codes");
 
     let known = &rows[0].visit;
-    assert_eq!(known.age, Some(MaybeMissing::Value(54)));
+    assert_eq!(known.age, Some(MaybeMissing::Value(54.into())));
     assert_eq!(known.smoker, Some(MaybeMissing::Value(Smoker::Former)));
     assert!(known.symptoms.is_checked(&Symptoms::Cough));
     let missing = &rows[1].visit;
