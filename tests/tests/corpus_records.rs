@@ -2,7 +2,8 @@
 //! encodes back to the identical rows: values, columns, event and repeat keys.
 
 use redcap_client::records::{
-    DecodeMode, FlatRow, decode_csv, decode_json, encode_rows, encode_rows_as,
+    DecodeError, DecodeMode, FlatRow, decode_csv, decode_csv_with_report, decode_json, encode_rows,
+    encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
 use redcap_tests::{checkboxes, longitudinal, missing, repeating, simple};
@@ -47,9 +48,15 @@ fn row_round_trip<R: FlatRow>(project: &str) -> Vec<R> {
 fn simple_rows_with_foreign_codes_fail_strictly_and_round_trip_leniently() {
     let text = read("simple");
     let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    // Every such cell is listed, not only the first.
     assert_eq!(
         error.to_string(),
-        "row 1, record `1`: column `sex`: `FALSE` is not one of the codes 0, 1"
+        "5 values do not fit their fields:\n  \
+         row 1, record `1`: column `sex`: `FALSE` is not one of the codes 0, 1\n  \
+         row 2, record `2`: column `sex`: `TRUE` is not one of the codes 0, 1\n  \
+         row 3, record `3`: column `sex`: `TRUE` is not one of the codes 0, 1\n  \
+         row 4, record `4`: column `sex`: `FALSE` is not one of the codes 0, 1\n  \
+         row 5, record `5`: column `sex`: `TRUE` is not one of the codes 0, 1"
     );
     let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Lenient).unwrap();
     // The file predates the field `interpreter_needed`: re-encode the columns it has.
@@ -260,7 +267,8 @@ fn missing_data_codes_decode_as_codes_and_round_trip() {
     let error = decode_csv::<missing::Row>(bad.as_bytes(), DecodeMode::Strict).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
+        "1 value does not fit its field:\n  \
+         row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
     );
 }
 
@@ -328,11 +336,21 @@ fn a_record_with_repeat_rows_only_gains_no_base_row() {
 #[test]
 fn out_of_date_schemas_and_duplicate_rows_are_refused() {
     let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,name_first\n1,,,Ann\n1,visits,1,\n";
-    let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    let Err(DecodeError::Value(cells)) =
+        decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict)
+    else {
+        panic!("the repeat columns are not the schema's");
+    };
+    // Both rows' keys are unreadable: listed, and left out of a report's rows.
+    assert_eq!(cells.len(), 4);
+    assert!(cells.iter().all(|cell| cell.row_withheld));
     assert_eq!(
-        error.to_string(),
-        "row 1, record `1`: column `redcap_repeat_instrument`: `` is not a column of this type (the schema may be out of date: run `cargo redcap pull`)"
+        cells.as_slice()[2].to_string(),
+        "row 2, record `1`, instrument `visits`, instance 1: column `redcap_repeat_instrument`: `visits` is not a column of this type (the schema may be out of date: run `cargo redcap pull`) (the row was left out)"
     );
+    let decoded =
+        decode_csv_with_report::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap();
+    assert!(decoded.rows.is_empty());
     let text = "record_id,name_first\n1,Ann\n1,\n";
     let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
     let error = simple::Record::from_rows(rows).unwrap_err();
