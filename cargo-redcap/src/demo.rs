@@ -348,7 +348,7 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
         show(
             out,
             "enrollment_arm_2.baseline_data.weight2",
-            "Option<i64>",
+            "Option<Integer>",
             text(
                 enrolment
                     .baseline_data
