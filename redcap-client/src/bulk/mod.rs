@@ -48,8 +48,11 @@ pub struct ExportOptions {
     pub(crate) batch_size: Option<usize>,
     pub(crate) target_cells: usize,
     pub(crate) concurrency: usize,
-    pub(crate) progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    pub(crate) progress: Option<ProgressCallback>,
 }
+
+/// The progress callback, shared by clones of the options.
+type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 impl std::fmt::Debug for ExportOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -189,11 +192,11 @@ impl Client {
     /// Nothing is written for a batch until it is complete and checked, but earlier
     /// batches are already written when a later one fails: write to a temporary file and
     /// rename it on success to never keep a partial document (`cargo redcap export` does).
-    pub async fn export_all(
+    pub async fn export_all<W: std::io::Write + ?Sized>(
         &self,
         options: &ExportOptions,
         format: RawFormat,
-        out: &mut (dyn std::io::Write + Send),
+        out: &mut W,
     ) -> Result<Progress, Error> {
         let mut writer = sink::RawWriter::new(format, out);
         let progress = engine::run(self, options, Arc::new(sink::RawBatches(format)), |batch| {

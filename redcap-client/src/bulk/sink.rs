@@ -140,9 +140,9 @@ impl<T: FlatRow + Send + 'static> BatchKind for TypedBatches<T> {
 }
 
 /// Joins batch bodies into one document.
-pub(crate) struct RawWriter<'w> {
+pub(crate) struct RawWriter<'w, W: Write + ?Sized> {
     format: RawFormat,
-    out: &'w mut (dyn Write + Send),
+    out: &'w mut W,
     /// The CSV header of the first batch, which every later batch must repeat.
     header: Option<Vec<u8>>,
     /// Whether a JSON row has been written (a comma goes before the next).
@@ -154,8 +154,8 @@ fn sink_error(source: std::io::Error) -> Error {
     Error::Sink { source }
 }
 
-impl<'w> RawWriter<'w> {
-    pub(crate) fn new(format: RawFormat, out: &'w mut (dyn Write + Send)) -> Self {
+impl<'w, W: Write + ?Sized> RawWriter<'w, W> {
+    pub(crate) fn new(format: RawFormat, out: &'w mut W) -> Self {
         Self {
             format,
             out,
