@@ -1,8 +1,7 @@
 //! Typed record export and import on the client.
 
-use crate::records::{
-    DecodeError, DecodeMode, Decoded, FlatRow, decode_json_with_report, encode_rows,
-};
+use crate::bulk::ExportOptions;
+use crate::records::{DecodeMode, Decoded, FlatRow, encode_rows};
 use crate::{Client, Error, ImportOutcome, Payload};
 
 impl Client {
@@ -10,34 +9,37 @@ impl Client {
     ///
     /// `T` is a project's generated `Row`, an instrument struct, or any hand-written
     /// `#[derive(Record)]` struct. Strict: when values do not fit their fields, the error
-    /// lists every such cell with its row, record, event, instance, column and value.
-    pub async fn export_typed<T: FlatRow>(&self) -> Result<Vec<T>, Error> {
+    /// lists every such cell with its row, record, event, instance, column and value
+    /// ([`Client::export_typed_with_report`] keeps the valid data). Goes through the bulk export
+    /// engine with its defaults (checked batches, see [`crate::bulk`]); use
+    /// [`Client::export_all_typed`] to stream rows instead of collecting them.
+    pub async fn export_typed<T: FlatRow + Send + 'static>(&self) -> Result<Vec<T>, Error> {
         self.export_typed_with(DecodeMode::Strict).await
     }
 
     /// As [`Client::export_typed`], with the decode mode chosen.
-    pub async fn export_typed_with<T: FlatRow>(&self, mode: DecodeMode) -> Result<Vec<T>, Error> {
-        self.export_typed_with_report(mode)
-            .await?
-            .strict()
-            .map_err(|error| decode_error(error, b""))
+    pub async fn export_typed_with<T: FlatRow + Send + 'static>(
+        &self,
+        mode: DecodeMode,
+    ) -> Result<Vec<T>, Error> {
+        let mut rows = Vec::new();
+        self.export_all_typed_with(&ExportOptions::default(), mode, |row| rows.push(row))
+            .await?;
+        Ok(rows)
     }
 
     /// Exports records as typed rows of `T`, keeping the valid data: every cell that does
     /// not fit its field is left unset in its row and listed in [`Decoded::invalid`] (a
     /// row whose event or repeat instance does not fit is left out, its cells listed).
-    /// Only a malformed body is an error.
-    pub async fn export_typed_with_report<T: FlatRow>(
+    pub async fn export_typed_with_report<T: FlatRow + Send + 'static>(
         &self,
         mode: DecodeMode,
     ) -> Result<Decoded<T>, Error> {
-        let raw = self
-            .export_records()
-            .fields(T::FIELDS.iter().copied())
-            .send_raw(crate::params::DataFormat::Json)
+        let mut rows = Vec::new();
+        let (_, invalid) = self
+            .export_all_typed_with_report(&ExportOptions::default(), mode, |row| rows.push(row))
             .await?;
-        decode_json_with_report::<T>(raw.body(), mode)
-            .map_err(|error| decode_error(error, raw.body()))
+        Ok(Decoded { rows, invalid })
     }
 
     /// Imports typed rows, every column with its exact text. REDCap's default
@@ -45,20 +47,5 @@ impl Client {
     pub async fn import_typed<T: FlatRow>(&self, rows: &[T]) -> Result<ImportOutcome, Error> {
         let payload = Payload::json(&encode_rows(rows))?;
         self.import_records().data(payload).send().await
-    }
-}
-
-/// The client's error for a typed decode of an export body.
-fn decode_error(error: DecodeError, body: &[u8]) -> Error {
-    match error {
-        DecodeError::Value(cells) => Error::Record {
-            method: "export_records",
-            source: Box::new(cells),
-        },
-        DecodeError::Syntax(message) => Error::Decode {
-            method: "export_records",
-            message,
-            snippet: crate::error::snippet(body),
-        },
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use redcap_client::bulk::ExportOptions;
 use redcap_client::records::{DecodeMode, InvalidCell};
 use redcap_client::{Client, Error, Payload};
 use redcap_tests::longitudinal::Row;
@@ -155,5 +156,22 @@ fn values_outside_their_validation_are_all_listed_and_the_rest_is_kept() {
         let second = find(&decoded.rows, "220", "enrollment_arm_1");
         assert_eq!(second.baseline_data.weight2, None);
         assert!(second.demographics.dob.is_some());
+
+        // One record a batch: the same cells, rows numbered across the whole export.
+        let options = ExportOptions::new().batch_size(1);
+        let mut rows: Vec<Row> = Vec::new();
+        let (_, batched) = client
+            .export_all_typed_with_report(&options, DecodeMode::Strict, |row| rows.push(row))
+            .await
+            .unwrap();
+        assert_eq!(batched, decoded.invalid);
+        assert!(rows == decoded.rows);
+        let mut clean: Vec<Row> = Vec::new();
+        let error = client
+            .export_all_typed_with(&options, DecodeMode::Strict, |row| clean.push(row))
+            .await
+            .unwrap_err();
+        assert!(matches!(&error, Error::Record { source, .. } if **source == decoded.invalid));
+        assert!(clean.is_empty(), "the first record's batch holds invalid cells");
     });
 }

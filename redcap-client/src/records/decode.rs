@@ -27,6 +27,11 @@ pub struct Decoded<T> {
 }
 
 impl<T> Decoded<T> {
+    /// How many rows the export had: those kept and those left out whole.
+    pub(crate) fn rows_read(&self) -> usize {
+        self.rows.len() + self.invalid.withheld_rows()
+    }
+
     /// The rows when every cell fit; otherwise the list of cells that did not.
     pub fn strict(self) -> Result<Vec<T>, DecodeError> {
         if self.invalid.is_empty() {

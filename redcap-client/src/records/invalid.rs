@@ -19,7 +19,8 @@ const KEY_COLUMNS: [&str; 3] = [
 /// One cell whose text does not fit its field, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidCell {
-    /// 1-based row of the export (CSV: data row, not counting the header).
+    /// 1-based row of the export (CSV: data row, not counting the header; a batched
+    /// export counts across its batches, in record order).
     pub row: usize,
     /// The record, when the row has one.
     pub record: Option<String>,
@@ -98,6 +99,27 @@ impl InvalidCells {
     /// The cells as a slice.
     pub fn as_slice(&self) -> &[InvalidCell] {
         &self.0
+    }
+
+    /// Takes the cells of a later part of the same export, whose rows come after
+    /// `rows_before` rows.
+    pub(crate) fn append(&mut self, later: InvalidCells, rows_before: usize) {
+        self.0.extend(later.0.into_iter().map(|mut cell| {
+            cell.row += rows_before;
+            cell
+        }));
+    }
+
+    /// How many rows were left out whole.
+    pub(crate) fn withheld_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self
+            .0
+            .iter()
+            .filter(|cell| cell.row_withheld)
+            .map(|cell| cell.row)
+            .collect();
+        rows.dedup();
+        rows.len()
     }
 }
 
