@@ -73,6 +73,24 @@
 //! first one due answers the request. Counting is deterministic and shared
 //! by all connections (one lock).
 //!
+//! In a test, the same rules start in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use redcap_emulator::{Config, Emulator, FaultKind, FaultRule, Faults};
+//! let faults = Faults::from_json(
+//!     r#"{"faults": [{"kind": "retry_after", "status": 503, "seconds": 1, "every": 3}]}"#,
+//! )?
+//! .rule(FaultRule::new(FaultKind::DropRecords { count: 1 }).times(1));
+//! let emulator = Emulator::start(
+//!     Config::default()
+//!         .project("demo", "redcap-schema/tests/fixtures/PyCap/tests/data/test_simple_project.xml")
+//!         .faults(faults),
+//! )
+//! .await?;
+//! # drop(emulator); Ok(()) }
+//! ```
+//!
 //! | kind | fields | what the client sees |
 //! |---|---|---|
 //! | `status` | `status` (400–599), `message` | that status with REDCap's error body per `returnFormat` (default text: "An unknown error occurred. Please check your API parameters.", REDCap's answer to an unexpected PHP error) |
@@ -85,9 +103,10 @@
 //! | `server_memory` | `display_errors` | 500 with "REDCap ran out of server memory. The request cannot be processed. Please try importing/exporting a smaller amount of data."; with `display_errors`, a 200 whose body is PHP's "Allowed memory size of … bytes exhausted" fatal error line followed by that error |
 //! | `ban` | `per_minute` | once more than `per_minute` counted requests came within a minute, 429 "Your IP address (127.0.0.1) has been banned due to suspected abuse." to every later API request, for the emulator's lifetime |
 //!
-//! `seconds` may have fractions (except `retry_after`'s). A `stall` or
-//! `truncate` whose body is not longer than `after_bytes` sends the whole
-//! answer. The request that passes a `ban` threshold is still answered
+//! `seconds` may have fractions (except `retry_after`'s). A `stall` whose
+//! body is not longer than `after_bytes` sends the whole answer; a
+//! `truncate` always withholds at least the last byte (an empty body
+//! cannot be cut without `chunked`). The request that passes a `ban` threshold is still answered
 //! (REDCap records the ban while serving it); a `ban` takes no `every` or
 //! `times`. A `drop_records` rule thins out the record-ID request of a
 //! batched export as readily as a batch.

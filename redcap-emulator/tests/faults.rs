@@ -340,7 +340,8 @@ async fn truncate_promises_more_than_it_sends() {
     assert!(cut.closed_at < Duration::from_secs(2));
     // A client notices: the body read fails.
     let emu = start_with(SIMPLE, r#"{"faults": [{"kind": "truncate", "times": 1}]}"#).await;
-    let response = reqwest::Client::new()
+    let client = reqwest::Client::new();
+    let response = client
         .post(emu.url())
         .form(&form(&emu, RECORDS_JSON))
         .send()
@@ -348,6 +349,14 @@ async fn truncate_promises_more_than_it_sends() {
         .expect("head arrives");
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.bytes().await.is_err());
+    // The same client's next request is answered whole.
+    let again = client
+        .post(emu.url())
+        .form(&form(&emu, RECORDS_JSON))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(again.bytes().await.expect("whole body").len(), length);
 }
 
 #[tokio::test]
