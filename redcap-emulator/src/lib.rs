@@ -67,11 +67,14 @@
 //! timeouts, retries and completeness checks can be tested over real
 //! HTTP. The file is `{"faults": [rule, …]}`; each rule has a `kind`, an
 //! optional `method` (an API spec method name, e.g. `export_records`; all
-//! methods when absent) and either `every: N` (every N-th counted request)
-//! or `times: N` (the first N). Rules are checked in order: each counts the
-//! requests its method matches that no earlier rule answered, and the
-//! first one due answers the request. Counting is deterministic and shared
-//! by all connections (one lock).
+//! methods when absent), either `every: N` (every N-th counted request)
+//! or `times: N` (the first N), and an optional `after: N` (the first N
+//! counted requests pass before `every`/`times` count; `times: 1, after: 1`
+//! hits an export's first batch rather than its record-ID request). Rules
+//! are checked in order: each counts the requests its method matches that
+//! no earlier rule answered, and the first one due answers the request (a
+//! request passed by `after` goes on to later rules). Counting is
+//! deterministic and shared by all connections (one lock).
 //!
 //! In a test, the same rules start in-process:
 //!
@@ -107,9 +110,9 @@
 //! body is not longer than `after_bytes` sends the whole answer; a
 //! `truncate` always withholds at least the last byte (an empty body
 //! cannot be cut without `chunked`). The request that passes a `ban` threshold is still answered
-//! (REDCap records the ban while serving it); a `ban` takes no `every` or
-//! `times`. A `drop_records` rule thins out the record-ID request of a
-//! batched export as readily as a batch.
+//! (REDCap records the ban while serving it); a `ban` takes no `every`,
+//! `times` or `after`. A `drop_records` rule thins out the record-ID
+//! request of a batched export as readily as a batch (use `after`).
 //!
 //! # Not yet emulated
 //!

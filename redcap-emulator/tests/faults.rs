@@ -217,6 +217,22 @@ async fn earlier_rules_take_their_requests_from_later_ones() {
 }
 
 #[tokio::test]
+async fn after_spares_the_first_requests() {
+    let emu = start_with(
+        LONGITUDINAL,
+        r#"{"faults": [{"kind": "drop_records", "count": 1, "times": 1, "after": 1}]}"#,
+    )
+    .await;
+    let (_, _, first) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let (_, _, second) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let (_, _, third) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let rows = |text: &str| -> Vec<serde_json::Value> { serde_json::from_str(text).expect("json") };
+    let names = record_names(&rows(&first), "study_id");
+    assert_eq!(record_names(&rows(&second), "study_id"), names[1..]);
+    assert_eq!(first, third);
+}
+
+#[tokio::test]
 async fn html_is_a_200_login_page() {
     let emu = start_with(SIMPLE, r#"{"faults": [{"kind": "html", "times": 1}]}"#).await;
     let (status, ct, body) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
