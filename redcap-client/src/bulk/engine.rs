@@ -61,6 +61,15 @@ pub(crate) async fn run<K: BatchKind>(
         fields.insert(0, record_field.clone());
     }
     let (records, listed_rows) = record_list(client, options, &record_field, &retries).await?;
+    let (records, listed_rows) = confirm_record_list(
+        client,
+        options,
+        &record_field,
+        &retries,
+        records,
+        listed_rows,
+    )
+    .await?;
     let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
     if hashed {
         tracing::warn!(
@@ -300,11 +309,13 @@ fn export_request(options: &ExportOptions, wire: Wire) -> Request {
 /// not data.
 fn reject_failure(body: &[u8]) -> Result<(), Error> {
     let start = body.trim_ascii_start();
-    let head = String::from_utf8_lossy(&start[..start.len().min(64)]).to_ascii_lowercase();
+    let head = String::from_utf8_lossy(&start[..start.len().min(512)]).to_ascii_lowercase();
     if head.starts_with("error:")
         || head.starts_with("<!doctype html")
         || head.starts_with("<html")
         || head.starts_with("{\"error\"")
+        // PHP's fatal error, printed with status 200 where `display_errors` is on.
+        || (head.contains("fatal error") && crate::response::is_out_of_memory(&head))
     {
         let message = crate::response::error_message(body);
         return Err(Error::Failure {
@@ -365,6 +376,43 @@ async fn record_list(
     Ok((records, rows))
 }
 
+/// The record list asked for again, since a list missing records would make every later
+/// check pass on a partial export: the union of two answers, or of three when the first two
+/// differ (REDCap's order kept, from the longest answer).
+async fn confirm_record_list(
+    client: &Client,
+    options: &ExportOptions,
+    record_field: &str,
+    retries: &AtomicU64,
+    first: Vec<String>,
+    first_rows: usize,
+) -> Result<(Vec<String>, usize), Error> {
+    let mut answers = vec![(first, first_rows)];
+    while answers.len() < 3 {
+        let answer = record_list(client, options, record_field, retries).await?;
+        let agree = answers.iter().any(|(records, _)| *records == answer.0);
+        answers.push(answer);
+        if agree {
+            break;
+        }
+        if answers.len() == 2 {
+            tracing::warn!("two record-ID requests disagree; asking a third time");
+            retries.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    answers.sort_by_key(|(records, _)| std::cmp::Reverse(records.len()));
+    let (mut union, rows) = answers.swap_remove(0);
+    let mut seen: std::collections::HashSet<String> = union.iter().cloned().collect();
+    for (records, _) in answers {
+        for record in records {
+            if seen.insert(record.clone()) {
+                union.push(record);
+            }
+        }
+    }
+    Ok((union, rows))
+}
+
 /// Records per batch for about `target_cells` cells: the columns are the fields asked for
 /// (or all the project's export columns), the rows per record as the record list showed.
 fn estimate_batch(plan: &Plan, listed_rows: usize, target_cells: usize) -> usize {
@@ -405,5 +453,7 @@ mod tests {
         assert!(reject_failure(b"{\"error\":\"x\"}").is_err());
         assert!(reject_failure(b"record_id\n1\n").is_ok());
         assert!(reject_failure(b"[{\"record_id\":\"1\"}]").is_ok());
+        let fatal = b"\nFatal error: Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)";
+        assert!(reject_failure(fatal).unwrap_err().is_overload());
     }
 }
