@@ -55,12 +55,15 @@ pub(crate) async fn run<K: BatchKind>(
 ) -> Result<Progress, Error> {
     let started = Instant::now();
     let retries = Arc::new(AtomicU64::new(0));
-    let record_field = record_id_field(client, &retries).await?;
+    let record_field = patiently(client, &retries, || record_id_field(client, &retries)).await?;
     let mut fields = options.fields.clone();
     if (!fields.is_empty() || !options.forms.is_empty()) && !fields.contains(&record_field) {
         fields.insert(0, record_field.clone());
     }
-    let (records, listed_rows) = record_list(client, options, &record_field, &retries).await?;
+    let (records, listed_rows) = patiently(client, &retries, || {
+        record_list(client, options, &record_field, &retries)
+    })
+    .await?;
     let (records, listed_rows) = confirm_record_list(
         client,
         options,
@@ -326,6 +329,35 @@ fn reject_failure(body: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Runs a planning request again when it fails for the server's load (a 500 from PHP,
+/// REDCap out of memory): unlike a batch, it cannot be split.
+async fn patiently<T, F, Fut>(
+    client: &Client,
+    retries: &AtomicU64,
+    mut request: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let policy = client.retry_policy();
+    let mut attempt = 1;
+    loop {
+        match request().await {
+            // The client has already retried what it retries (timeouts, 502–504, …).
+            Err(error)
+                if error.is_overload() && !error.is_retryable() && attempt < policy.attempts =>
+            {
+                tracing::warn!(error = %error, "planning request failed; trying again");
+                retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(policy.delay(attempt, None)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// The record-ID field: the first field REDCap lists.
 async fn record_id_field(client: &Client, retries: &AtomicU64) -> Result<String, Error> {
     let method = method_info("export_field_names").expect("the spec has export_field_names");
@@ -389,7 +421,10 @@ async fn confirm_record_list(
 ) -> Result<(Vec<String>, usize), Error> {
     let mut answers = vec![(first, first_rows)];
     while answers.len() < 3 {
-        let answer = record_list(client, options, record_field, retries).await?;
+        let answer = patiently(client, retries, || {
+            record_list(client, options, record_field, retries)
+        })
+        .await?;
         let agree = answers.iter().any(|(records, _)| *records == answer.0);
         answers.push(answer);
         if agree {
