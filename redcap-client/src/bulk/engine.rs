@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
-use super::keys::{Tally, scan};
+use super::keys::{Tally, merge, scan};
 use super::sink::{BatchKind, Wire};
 use super::{ExportOptions, Progress};
 use crate::error::{Error, Incompleteness};
@@ -183,6 +183,8 @@ pub(crate) async fn run<K: BatchKind>(
                 requeued.push_front(range.start + half..range.end);
                 requeued.push_front(range.start..range.start + half);
                 progress.splits += 1;
+                // The batch's records are asked for again, in halves.
+                retries.fetch_add(1, Ordering::Relaxed);
                 report(&mut progress);
             }
             Err(Failed { error, .. }) => {
@@ -223,12 +225,12 @@ async fn fetch_batch<K: BatchKind>(
         .map_err(fail(&range))?;
     let mut tally = Tally::new(asked);
     let mut bytes = first.len() as u64;
-    tally
-        .add(scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?)
-        .map_err(fail(&range))?;
-    let mut bodies = vec![first];
+    let scanned = scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?;
+    tally.add(&scanned.keys).map_err(fail(&range))?;
     let missing = tally.missing(asked);
-    if !missing.is_empty() {
+    let body = if missing.is_empty() {
+        first
+    } else {
         tracing::warn!(
             missing = missing.len(),
             "records missing from a batch; asking for them again"
@@ -238,9 +240,8 @@ async fn fetch_batch<K: BatchKind>(
             .await
             .map_err(fail(&range))?;
         bytes += again.len() as u64;
-        tally
-            .add(scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?)
-            .map_err(fail(&range))?;
+        let rescanned = scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?;
+        tally.add(&rescanned.keys).map_err(fail(&range))?;
         let still = tally.missing(asked);
         if !still.is_empty() {
             return Err(Failed {
@@ -250,10 +251,13 @@ async fn fetch_batch<K: BatchKind>(
                 },
             });
         }
-        bodies.push(again);
-    }
+        Bytes::from(
+            merge(plan.wire, [(&first, &scanned), (&again, &rescanned)], asked)
+                .map_err(fail(&range))?,
+        )
+    };
     let rows = tally.rows;
-    let output = kind.decode(bodies).map_err(fail(&range))?;
+    let output = kind.decode(vec![body]).map_err(fail(&range))?;
     Ok(Done {
         range,
         output,
@@ -398,7 +402,7 @@ async fn record_list(
         .await?;
     let body = response.into_body();
     reject_failure(&body)?;
-    let keys = scan(Wire::Csv, &body, record_field)?;
+    let keys = scan(Wire::Csv, &body, record_field)?.keys;
     let rows = keys.len();
     let mut seen = std::collections::HashSet::new();
     let records = keys
