@@ -265,6 +265,8 @@ fn shorten(member: &str) -> String {
         "::redcap_client::records::",
         "::std::string::",
         "::std::vec::",
+        "super::",
+        "self::",
     ] {
         text = text.replace(path, "");
     }

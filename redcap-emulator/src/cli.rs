@@ -42,10 +42,14 @@ const FAULTS_HELP: &str = r#"Fault rules for API requests, as JSON: {"faults": [
 
 Each RULE has a "kind", an optional "method" (an API spec method name such
 as "export_records"; every method when absent) and "every": N (every N-th
-counted request) or "times": N (the first N counted requests). Rules are
-checked in order: each counts the requests its method matches that no
-earlier rule answered, and the first rule that is due answers the request.
-Counting is deterministic and shared by all connections.
+counted request) or "times": N (the first N counted requests), and an
+optional "after": N (let the first N counted requests through before
+counting for every/times; e.g. "times": 1, "after": 1 hits the first batch
+of an export, not its record-ID request). Rules are checked in order: each
+counts the requests its method matches that no earlier rule answered, and
+the first rule that is due answers the request; a request let through by
+"after" goes on to later rules. Counting is deterministic and shared by all
+connections.
 
 Kinds and their fields:
   status        "status": 400-599, "message": optional text. REDCap's error
@@ -69,7 +73,7 @@ Kinds and their fields:
                 of server memory. ..."}; with display_errors, a 200 whose
                 body is PHP's "Allowed memory size of ... bytes exhausted"
                 fatal error line followed by that message.
-  ban           "per_minute": N (no "every"/"times"). Once more than N
+  ban           "per_minute": N (no "every"/"times"/"after"). Once more than N
                 counted requests arrived within a minute, every later API
                 request gets REDCap's 429 "Your IP address (...) has been
                 banned due to suspected abuse." for the rest of the
@@ -78,7 +82,7 @@ Kinds and their fields:
 Example:
   {"faults": [
     {"kind": "retry_after", "status": 503, "seconds": 1, "every": 5},
-    {"kind": "drop_records", "count": 1, "times": 1},
+    {"kind": "drop_records", "count": 1, "times": 1, "after": 1},
     {"kind": "hang", "seconds": 30, "method": "export_version", "times": 1}
   ]}"#;
 

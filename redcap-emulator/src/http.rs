@@ -230,6 +230,10 @@ async fn handle(
             if chunked {
                 return truncated_chunked(reply, kept, &peer);
             }
+            if len == 0 {
+                // Nothing to cut: the empty answer is whole.
+                return response(reply);
+            }
             peer.cutter.install(Plan {
                 head: true,
                 body: kept,

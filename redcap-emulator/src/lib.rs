@@ -67,11 +67,32 @@
 //! timeouts, retries and completeness checks can be tested over real
 //! HTTP. The file is `{"faults": [rule, …]}`; each rule has a `kind`, an
 //! optional `method` (an API spec method name, e.g. `export_records`; all
-//! methods when absent) and either `every: N` (every N-th counted request)
-//! or `times: N` (the first N). Rules are checked in order: each counts the
-//! requests its method matches that no earlier rule answered, and the
-//! first one due answers the request. Counting is deterministic and shared
-//! by all connections (one lock).
+//! methods when absent), either `every: N` (every N-th counted request)
+//! or `times: N` (the first N), and an optional `after: N` (the first N
+//! counted requests pass before `every`/`times` count; `times: 1, after: 1`
+//! hits an export's first batch rather than its record-ID request). Rules
+//! are checked in order: each counts the requests its method matches that
+//! no earlier rule answered, and the first one due answers the request (a
+//! request passed by `after` goes on to later rules). Counting is
+//! deterministic and shared by all connections (one lock).
+//!
+//! In a test, the same rules start in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use redcap_emulator::{Config, Emulator, FaultKind, FaultRule, Faults};
+//! let faults = Faults::from_json(
+//!     r#"{"faults": [{"kind": "retry_after", "status": 503, "seconds": 1, "every": 3}]}"#,
+//! )?
+//! .rule(FaultRule::new(FaultKind::DropRecords { count: 1 }).times(1));
+//! let emulator = Emulator::start(
+//!     Config::default()
+//!         .project("demo", "redcap-schema/tests/fixtures/PyCap/tests/data/test_simple_project.xml")
+//!         .faults(faults),
+//! )
+//! .await?;
+//! # drop(emulator); Ok(()) }
+//! ```
 //!
 //! | kind | fields | what the client sees |
 //! |---|---|---|
@@ -85,12 +106,13 @@
 //! | `server_memory` | `display_errors` | 500 with "REDCap ran out of server memory. The request cannot be processed. Please try importing/exporting a smaller amount of data."; with `display_errors`, a 200 whose body is PHP's "Allowed memory size of … bytes exhausted" fatal error line followed by that error |
 //! | `ban` | `per_minute` | once more than `per_minute` counted requests came within a minute, 429 "Your IP address (127.0.0.1) has been banned due to suspected abuse." to every later API request, for the emulator's lifetime |
 //!
-//! `seconds` may have fractions (except `retry_after`'s). A `stall` or
-//! `truncate` whose body is not longer than `after_bytes` sends the whole
-//! answer. The request that passes a `ban` threshold is still answered
-//! (REDCap records the ban while serving it); a `ban` takes no `every` or
-//! `times`. A `drop_records` rule thins out the record-ID request of a
-//! batched export as readily as a batch.
+//! `seconds` may have fractions (except `retry_after`'s). A `stall` whose
+//! body is not longer than `after_bytes` sends the whole answer; a
+//! `truncate` always withholds at least the last byte (an empty body
+//! cannot be cut without `chunked`). The request that passes a `ban` threshold is still answered
+//! (REDCap records the ban while serving it); a `ban` takes no `every`,
+//! `times` or `after`. A `drop_records` rule thins out the record-ID
+//! request of a batched export as readily as a batch (use `after`).
 //!
 //! # Not yet emulated
 //!

@@ -217,6 +217,22 @@ async fn earlier_rules_take_their_requests_from_later_ones() {
 }
 
 #[tokio::test]
+async fn after_spares_the_first_requests() {
+    let emu = start_with(
+        LONGITUDINAL,
+        r#"{"faults": [{"kind": "drop_records", "count": 1, "times": 1, "after": 1}]}"#,
+    )
+    .await;
+    let (_, _, first) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let (_, _, second) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let (_, _, third) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
+    let rows = |text: &str| -> Vec<serde_json::Value> { serde_json::from_str(text).expect("json") };
+    let names = record_names(&rows(&first), "study_id");
+    assert_eq!(record_names(&rows(&second), "study_id"), names[1..]);
+    assert_eq!(first, third);
+}
+
+#[tokio::test]
 async fn html_is_a_200_login_page() {
     let emu = start_with(SIMPLE, r#"{"faults": [{"kind": "html", "times": 1}]}"#).await;
     let (status, ct, body) = post(emu.url(), &form(&emu, RECORDS_JSON)).await;
@@ -340,7 +356,8 @@ async fn truncate_promises_more_than_it_sends() {
     assert!(cut.closed_at < Duration::from_secs(2));
     // A client notices: the body read fails.
     let emu = start_with(SIMPLE, r#"{"faults": [{"kind": "truncate", "times": 1}]}"#).await;
-    let response = reqwest::Client::new()
+    let client = reqwest::Client::new();
+    let response = client
         .post(emu.url())
         .form(&form(&emu, RECORDS_JSON))
         .send()
@@ -348,6 +365,14 @@ async fn truncate_promises_more_than_it_sends() {
         .expect("head arrives");
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.bytes().await.is_err());
+    // The same client's next request is answered whole.
+    let again = client
+        .post(emu.url())
+        .form(&form(&emu, RECORDS_JSON))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(again.bytes().await.expect("whole body").len(), length);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use redcap_client::records::{
     encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
-use redcap_tests::{checkboxes, longitudinal, missing, repeating, simple};
+use redcap_tests::{checkboxes, longitudinal, missing, obstacle, repeating, simple};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -357,5 +357,69 @@ fn out_of_date_schemas_and_duplicate_rows_are_refused() {
     assert_eq!(
         error.to_string(),
         "row 2, record `1`: a second row for the same record, event and repeat instance"
+    );
+}
+
+/// The obstacle course: every hostile name compiles (the module is built under
+/// `#![deny(warnings)]`), and its records decode, group and encode back cell for
+/// cell, the instrument named `dag` beside the row's data access group.
+#[test]
+fn obstacle_course_rows_and_records_round_trip() {
+    use obstacle::dag::{Answer, Dose, LongChoice, Symptoms};
+    use obstacle::survey::{SurveyMood, SurveyQ1};
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/obstacle-course/data.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<obstacle::Row> =
+        decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap_or_else(|error| panic!("{error}"));
+    let source = source_rows(&text);
+    let columns: Vec<&str> = source[0].columns().collect();
+    assert_same_rows(&source, &encode_rows_as(&rows, &columns), "obstacle course");
+
+    let first = &rows[0];
+    assert_eq!(first.key.dag.as_deref(), Some("site_a"));
+    assert_eq!(first.survey.identifier.as_deref(), Some("p-001"));
+    assert_eq!(first.record.r#type.as_deref(), Some("类型"));
+    assert_eq!(first.record.field_self.as_deref(), Some("😀 self"));
+    assert_eq!(first.record.reshist_addr1_d1a.as_deref(), Some("lower"));
+    assert_eq!(first.record.reshist_addr1_d1a_2.as_deref(), Some("Mixed"));
+    assert_eq!(first.record.old_value.as_deref(), Some("single"));
+    assert_eq!(first.record.old_value_2.as_deref(), Some("double"));
+    assert_eq!(first.record.trail, Some(-42));
+    assert_eq!(first.record.ext_module_list.as_deref(), Some("site_77"));
+    assert_eq!(first.survey_form.survey_q1, Some(SurveyQ1::Code1));
+    assert_eq!(first.survey_form.survey_mood, Some(SurveyMood::Code3));
+    assert_eq!(first.dag_form.dose, Some(Dose::NinetyNine));
+    assert_eq!(first.dag_form.answer, Some(Answer::BoldX));
+    assert_eq!(
+        first.dag_form.long_choice,
+        Some(LongChoice::TheParticipantReportedSymptomsConsistentWithA2)
+    );
+    assert!(first.dag_form.symptoms.is_checked(&Symptoms::Worse));
+    assert!(first.dag_form.symptoms.is_checked(&Symptoms::CodeX));
+    assert_eq!(rows[1].key.record.as_str(), "二");
+    assert_eq!(rows[1].dag_form.dose, Some(Dose::UnknownMinus1));
+    assert_eq!(rows[1].dag_form.answer, Some(Answer::Code4));
+    assert_eq!(rows[2].dag_form.answer, Some(Answer::Code3));
+    assert_eq!(rows[2].dag_form.dose, Some(Dose::Code20));
+
+    let records = obstacle::Record::from_rows(rows.clone()).unwrap();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0].dag.as_deref(), Some("site_a"));
+    assert_eq!(records[0].dag_form.consent, Some(true));
+    let again: Vec<obstacle::Row> = records.iter().flat_map(obstacle::Record::to_rows).collect();
+    // Survey columns are read-only in REDCap and stay on the rows.
+    let importable: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !["redcap_survey_identifier", "survey_timestamp"].contains(c))
+        .collect();
+    assert_same_rows(
+        &encode_rows_as(&rows, &importable),
+        &encode_rows_as(&again, &importable),
+        "obstacle course records",
     );
 }

@@ -177,7 +177,8 @@ pub struct Progress {
     pub batches: usize,
     /// Batches split in two after failing because of their size.
     pub splits: usize,
-    /// Requests sent again (retries of the client, and missing records asked again).
+    /// Requests sent again: the client's retries, missing records asked for again, and
+    /// batches sent again in halves after failing for their size.
     pub retries: u64,
     /// Body bytes received for the batches delivered.
     pub bytes: u64,

@@ -90,7 +90,10 @@ impl Injector {
                 continue;
             }
             state.seen[i] += 1;
-            let n = state.seen[i];
+            // Requests within `after` pass on to later rules.
+            let Some(n) = state.seen[i].checked_sub(rule.after).filter(|n| *n > 0) else {
+                continue;
+            };
             let due = match when {
                 When::Every(every) => n.is_multiple_of(every),
                 When::Times(times) => n <= times,
@@ -153,6 +156,25 @@ mod tests {
                 None,
                 None
             ]
+        );
+    }
+
+    #[test]
+    fn after_lets_the_first_requests_through_to_later_rules() {
+        let faults = Faults::none()
+            .rule(FaultRule::new(FaultKind::Html).times(1).after(2))
+            .rule(
+                FaultRule::new(FaultKind::Status {
+                    status: 503,
+                    message: None,
+                })
+                .times(1),
+            );
+        let injector = Injector::new(&faults);
+        let m = Some("export_records");
+        assert_eq!(
+            kinds(&injector, &[m, m, m, m]),
+            [Some("status"), None, Some("html"), None]
         );
     }
 

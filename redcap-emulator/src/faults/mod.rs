@@ -39,6 +39,10 @@ pub struct FaultRule {
     /// Which of the counted requests it hits (`None` for `ban`, which has
     /// its own threshold).
     pub when: Option<When>,
+    /// Counted requests let through before `when` starts counting (0 by
+    /// default): `times: 1` with `after: 1` hits the second request only,
+    /// e.g. the first batch of an export rather than its record-ID request.
+    pub after: u64,
 }
 
 impl FaultRule {
@@ -49,7 +53,15 @@ impl FaultRule {
             kind,
             method: None,
             when: None,
+            after: 0,
         }
+    }
+
+    /// Lets the first `n` counted requests through before `every` or
+    /// `times` starts counting.
+    pub fn after(mut self, n: u64) -> FaultRule {
+        self.after = n;
+        self
     }
 
     /// Hits every `n`-th counted request.
@@ -244,6 +256,9 @@ fn check_rule(rule: &FaultRule) -> Result<(), String> {
         (FaultKind::Ban { .. }, Some(_)) => {
             return Err("`ban` takes `per_minute`, not `every` or `times`".into());
         }
+        (FaultKind::Ban { .. }, None) if rule.after > 0 => {
+            return Err("`ban` takes no `after`".into());
+        }
         (FaultKind::Ban { per_minute: 0 }, None) => {
             return Err("`per_minute` must be at least 1".into());
         }
@@ -302,7 +317,10 @@ fn parse_rule(item: &Value) -> Result<FaultRule, String> {
     let fields =
         kind_fields(kind).ok_or_else(|| format!("unknown kind `{kind}` (one of {KINDS})"))?;
     for key in map.keys() {
-        let common = matches!(key.as_str(), "kind" | "method" | "every" | "times");
+        let common = matches!(
+            key.as_str(),
+            "kind" | "method" | "every" | "times" | "after"
+        );
         if !common && !fields.contains(&key.as_str()) {
             return Err(format!("`{kind}` has no field `{key}`"));
         }
@@ -362,7 +380,13 @@ fn parse_rule(item: &Value) -> Result<FaultRule, String> {
             per_minute: req_u64(map, "per_minute")?,
         },
     };
-    Ok(FaultRule { kind, method, when })
+    let after = opt_u64(map, "after")?.unwrap_or(0);
+    Ok(FaultRule {
+        kind,
+        method,
+        when,
+        after,
+    })
 }
 
 fn opt_u64(map: &Map<String, Value>, field: &str) -> Result<Option<u64>, String> {
@@ -403,7 +427,7 @@ mod tests {
             r#"{"faults": [
                 {"kind": "status", "status": 500, "every": 3},
                 {"kind": "retry_after", "status": 429, "seconds": 2, "times": 1, "method": "export_records"},
-                {"kind": "hang", "seconds": 0.5, "times": 1},
+                {"kind": "hang", "seconds": 0.5, "times": 1, "after": 2},
                 {"kind": "stall", "after_bytes": 10, "seconds": 1, "every": 2},
                 {"kind": "truncate", "times": 1, "chunked": true},
                 {"kind": "html", "times": 1},
@@ -424,10 +448,12 @@ mod tests {
             .method("export_records")
         );
         assert_eq!(
-            faults.rules[2].kind,
-            FaultKind::Hang {
+            faults.rules[2],
+            FaultRule::new(FaultKind::Hang {
                 seconds: Duration::from_millis(500)
-            }
+            })
+            .times(1)
+            .after(2)
         );
     }
 
@@ -447,8 +473,8 @@ mod tests {
             "fault 1: give `every` or `times`, not both"
         );
         assert_eq!(
-            err(r#"{"faults": [{"kind": "stall", "seconds": 1, "after": 3, "every": 1}]}"#),
-            "fault 1: `stall` has no field `after`"
+            err(r#"{"faults": [{"kind": "stall", "seconds": 1, "bytes": 3, "every": 1}]}"#),
+            "fault 1: `stall` has no field `bytes`"
         );
         assert_eq!(
             err(r#"{"faults": [{"kind": "boom"}]}"#),
@@ -463,6 +489,10 @@ mod tests {
         assert_eq!(
             err(r#"{"faults": [{"kind": "ban", "per_minute": 5, "every": 2}]}"#),
             "fault 1 (`ban`): `ban` takes `per_minute`, not `every` or `times`"
+        );
+        assert_eq!(
+            err(r#"{"faults": [{"kind": "ban", "per_minute": 5, "after": 2}]}"#),
+            "fault 1 (`ban`): `ban` takes no `after`"
         );
         assert_eq!(
             err(r#"{"faults": [{"kind": "html", "every": 0}]}"#),
