@@ -4,8 +4,9 @@
 #
 #   scripts/scale-bench.sh            # the three sizes
 #   scripts/scale-bench.sh 5000 50000 # other sizes
+#   BIN=/path/to/cargo-redcap scripts/scale-bench.sh   # another build, e.g. an older one
 #
-# Builds cargo-redcap in release mode first. Peak memory needs GNU time (`/usr/bin/time`);
+# Builds cargo-redcap in release mode first, unless BIN is given. Peak memory needs GNU time (`/usr/bin/time`);
 # without it only times are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +16,11 @@ if [ ${#sizes[@]} -eq 0 ]; then
     sizes=(2000 20000 100000)
 fi
 
-cargo build --release --quiet -p cargo-redcap
-bin="${CARGO_TARGET_DIR:-target}/release/cargo-redcap"
+bin="${BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --release --quiet -p cargo-redcap
+    bin="${CARGO_TARGET_DIR:-target}/release/cargo-redcap"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -188,9 +188,9 @@ fn check_field_names(c: &mut Checker<'_>, forms: &HashSet<&str>) {
                 "Variable/field names longer than 26 characters are discouraged (statistics packages truncate them).".into(),
             );
         }
-        let reserved_by_form = forms.iter().any(|form| {
-            name.strip_prefix(form)
-                .is_some_and(|rest| rest == "_timestamp" || rest == "_return_code")
+        let reserved_by_form = ["_timestamp", "_return_code"].iter().any(|suffix| {
+            name.strip_suffix(suffix)
+                .is_some_and(|form| forms.contains(form))
         });
         if RESERVED_FIELD_NAMES.contains(&name) || reserved_by_form {
             c.error(
@@ -280,6 +280,12 @@ fn check_form_names(c: &mut Checker<'_>) {
 
 fn check_types_and_choices(c: &mut Checker<'_>) {
     let names: HashSet<&str> = c.rows.iter().map(DictionaryRow::field_name).collect();
+    // Built once: a calculation may name any form's status field.
+    let status_fields: HashSet<String> = c
+        .rows
+        .iter()
+        .map(|r| format!("{}_complete", r.get(Column::FormName)))
+        .collect();
     if let Some(first) = c.rows.first()
         && first.get(Column::FieldType) != "text"
     {
@@ -312,7 +318,7 @@ fn check_types_and_choices(c: &mut Checker<'_>) {
             continue;
         };
         match field_type {
-            FieldType::Calc => check_calc(c, row, &names),
+            FieldType::Calc => check_calc(c, row, &names, &status_fields),
             FieldType::Sql => c.warn(
                 "sql-field",
                 row,
@@ -388,7 +394,12 @@ fn check_types_and_choices(c: &mut Checker<'_>) {
     }
 }
 
-fn check_calc(c: &mut Checker<'_>, row: &DictionaryRow, names: &HashSet<&str>) {
+fn check_calc(
+    c: &mut Checker<'_>,
+    row: &DictionaryRow,
+    names: &HashSet<&str>,
+    status_fields: &HashSet<String>,
+) {
     let equation = logic::strip_comments(row.get(Column::Choices));
     if equation.trim().is_empty() {
         c.error(
@@ -407,13 +418,8 @@ fn check_calc(c: &mut Checker<'_>, row: &DictionaryRow, names: &HashSet<&str>) {
             "There is a syntactical error in the 'calc' field equation: parentheses or square brackets are not balanced.".into(),
         );
     }
-    let forms: HashSet<String> = c
-        .rows
-        .iter()
-        .map(|r| format!("{}_complete", r.get(Column::FormName)))
-        .collect();
     for name in logic::referenced_fields(&equation) {
-        if !names.contains(name.as_str()) && !forms.contains(&name) {
+        if !names.contains(name.as_str()) && !status_fields.contains(&name) {
             c.error(
                 "calculation-unknown-field",
                 row,
