@@ -54,6 +54,7 @@ fn main() {
     }
     std::fs::write(out.join("corpus.rs"), corpus_modules).expect("OUT_DIR is writable");
 
+    std::fs::write(out.join("wide.csv"), wide_dictionary()).expect("OUT_DIR is writable");
     let wide = redcap_schema::read(wide_dictionary().as_bytes(), "wide.csv")
         .expect("the wide dictionary is valid");
     let code = redcap_codegen::records::render(&wide, &Default::default());

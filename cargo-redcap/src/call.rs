@@ -18,8 +18,9 @@ pub struct CallArgs {
     #[arg(value_name = "METHOD", required_unless_present = "list")]
     pub method: Option<String>,
     /// Parameters by wire name: `format=csv`, lists comma-separated (`records=1,2`, sent
-    /// as `records[0]=1&records[1]=2`), `data=@file.csv` to read a payload from a file,
-    /// `file=@scan.pdf` to upload a file.
+    /// as `records[0]=1&records[1]=2`; a list may also be given again, `records=1
+    /// records=2`, and `\,` is a comma inside an item), `data=@file.csv` to read a
+    /// payload from a file, `file=@scan.pdf` to upload a file.
     /// `format` and `returnFormat` default to `json`.
     #[arg(value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -99,11 +100,36 @@ pub fn run(args: &CallArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         None => runtime.block_on(client.call_raw(&method.name, &fields))?,
     };
     let body = response.body();
+    if let Some(message) = failure_text(body) {
+        return Err(Error::Api(redcap_client::Error::Failure {
+            method: redcap_client::method_info(&method.name).map_or("call", |m| m.name),
+            message,
+        }));
+    }
     out.write_all(body)?;
     if !body.ends_with(b"\n") {
         writeln!(out)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// REDCap's failure answers sent with status 200: an `ERROR:` line or an HTML page (a
+/// login or error page). Their text, shortened, or `None` for a real answer.
+fn failure_text(body: &[u8]) -> Option<String> {
+    let start = body.trim_ascii_start();
+    let head = String::from_utf8_lossy(&start[..start.len().min(64)]).to_ascii_lowercase();
+    if !(head.starts_with("error:")
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html"))
+    {
+        return None;
+    }
+    let text = String::from_utf8_lossy(start);
+    let text = text.trim();
+    Some(match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    })
 }
 
 fn list(spec: &Spec, out: &mut dyn Write) -> std::io::Result<()> {
@@ -168,10 +194,13 @@ fn check<'s>(
                 }
             ))
         })?;
-        if checked.iter().any(|c| c.param.name == param.name) {
-            return Err(Error::Usage(format!("`{name}` is given twice")));
+        let value = check_value(spec, method, param, value)?;
+        match checked.iter_mut().find(|c| c.param.name == param.name) {
+            // A list may be given in several parts: `records=a,b records=c`.
+            Some(earlier) if param.ty == ParamType::List => earlier.values.extend(value.values),
+            Some(_) => return Err(Error::Usage(format!("`{name}` is given twice"))),
+            None => checked.push(value),
         }
-        checked.push(check_value(spec, method, param, value)?);
     }
     let missing: Vec<&str> = method
         .params
@@ -209,12 +238,7 @@ fn check_value<'s>(
     let mut file = None;
     let values = match param.ty {
         ParamType::List => {
-            let items: Vec<String> = value
-                .split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(str::to_string)
-                .collect();
+            let items = crate::export::split_list(value);
             if param.item == Some(ListItem::Int) && items.iter().any(|i| i.parse::<u64>().is_err())
             {
                 return Err(bad("comma-separated whole numbers"));

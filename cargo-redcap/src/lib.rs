@@ -11,6 +11,7 @@ mod call_code;
 mod crate_manifest;
 pub mod demo;
 pub mod diff;
+pub mod export;
 pub mod generate;
 pub mod live;
 pub mod pull;
@@ -57,6 +58,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Write a live project's canonical schema to `redcap/schema.json`.
     Pull(pull::PullArgs),
+    /// Export a live project's records in checked batches (retried, rate-limited,
+    /// complete or failed, never partial) as CSV, JSON or NDJSON.
+    Export(export::ExportArgs),
 }
 
 /// Why a subcommand failed.
@@ -97,13 +101,30 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Gen(a) => generate::run(&a, out),
         Command::Serve(a) => serve::run(&a, out),
         Command::Pull(a) => pull::run(&a, out),
+        Command::Export(a) => export::run(&a, out, err),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             // A failing stderr leaves nothing better to do than the exit code.
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "error: {}", chain(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and every cause under it, each once: `error: outer: cause: root cause`.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Transparent wrappers repeat their cause's text.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -23,18 +23,41 @@ pub struct LiveArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
+    /// Give up on a request after this many seconds without a response or with its body
+    /// stalled (default: 30 s to connect, 600 s to the first byte, 120 s of silence).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
 }
 
 impl LiveArgs {
     /// A client, or a usage error naming what is missing.
     pub fn client(&self) -> Result<Client, Error> {
+        self.builder()?.build().map_err(Error::Api)
+    }
+
+    /// A client builder with the URL, token and time limits set, for further settings.
+    pub fn builder(&self) -> Result<redcap_client::ClientBuilder, Error> {
         let (Some(url), Some(token)) = (&self.url, &self.token) else {
             return Err(Error::Usage(
                 "a live project needs --url and --token (or REDCAP_API_URL and REDCAP_API_TOKEN)"
                     .into(),
             ));
         };
-        Client::new(url, token).map_err(Error::Api)
+        let mut builder = Client::builder().url(url).token(token);
+        if let Some(limit) = self.timeout {
+            builder = builder.timeouts(redcap_client::Timeouts::all(limit));
+        }
+        Ok(builder)
     }
 }
 

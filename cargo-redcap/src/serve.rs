@@ -1,5 +1,6 @@
 //! `cargo redcap serve`: the REDCap emulator (`redcap-emulator`) with the
-//! same options as its own binary.
+//! same options as its own binary, `--faults FILE` included (its format is
+//! in the long help, `cargo redcap serve --help`).
 
 use std::io::Write;
 use std::process::ExitCode;

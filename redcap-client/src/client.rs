@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{Error, TransportError};
+use crate::error::{Error, TimeoutKind, TransportError};
+use crate::limits::{DEFAULT_REQUESTS_PER_MINUTE, RateLimiter, RetryBudget, RetryPolicy, Timeouts};
 use crate::request::{FileUpload, Request};
 use crate::response::{FileDownload, ImportOutcome, RawResponse, error_message};
 use crate::rows::Row;
@@ -35,6 +36,38 @@ struct Inner {
     http: reqwest::Client,
     url: url::Url,
     token: ApiToken,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    limiter: RateLimiter,
+    budget: RetryBudget,
+}
+
+/// What REDCap answers, with HTTP 429, to every request from a banned IP address.
+const BAN_TEXT: &str = "has been banned due to suspected abuse";
+
+/// Whether a 200 body is one of REDCap's failure answers, which may echo the request.
+fn looks_like_failure(body: &[u8]) -> bool {
+    let start = body.trim_ascii_start();
+    let head = &start[..start.len().min(16)];
+    head.starts_with(b"ERROR") || head.starts_with(b"<") || head.starts_with(b"{\"error")
+}
+
+/// The body with every occurrence of the token replaced, so that a server echoing the
+/// request cannot put the token into an error message or the output.
+fn redact(body: bytes::Bytes, token: &str) -> bytes::Bytes {
+    let token = token.as_bytes();
+    if token.is_empty() || !body.windows(token.len()).any(|window| window == token) {
+        return body;
+    }
+    let mut clean = Vec::with_capacity(body.len());
+    let mut rest = &body[..];
+    while let Some(at) = rest.windows(token.len()).position(|window| window == token) {
+        clean.extend_from_slice(&rest[..at]);
+        clean.extend_from_slice(b"[API token]");
+        rest = &rest[at + token.len()..];
+    }
+    clean.extend_from_slice(rest);
+    clean.into()
 }
 
 impl fmt::Debug for Client {
@@ -85,10 +118,63 @@ impl Client {
     /// Sends a request and returns the success response, or the error REDCap gave.
     ///
     /// The one transport function every generated method goes through, kept non-generic
-    /// so the transport is compiled once.
+    /// so the transport is compiled once. Idempotent methods are retried per the client's
+    /// [`RetryPolicy`]; every attempt waits for the client's rate limiter.
     pub(crate) async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
+        self.execute_observed(request, &mut |_| {}).await
+    }
+
+    /// [`Client::execute`], telling `on_retry` about each retry before it waits.
+    pub(crate) async fn execute_observed(
+        &self,
+        request: Request,
+        on_retry: &mut (dyn FnMut(&Error) + Send),
+    ) -> Result<RawResponse, Error> {
         request.check()?;
+        let policy = self.inner.retry;
+        let mut attempt = 1;
+        loop {
+            self.inner.limiter.acquire().await;
+            self.inner.budget.count_request();
+            let (error, retry_after) = match self.attempt(&request).await {
+                Ok(response) => return Ok(response),
+                Err(failed) => failed,
+            };
+            let retryable = request.method.idempotent
+                && error.is_retryable()
+                && attempt < policy.attempts
+                && retry_after.is_none_or(|asked| asked <= policy.max_retry_after);
+            if !retryable || !self.inner.budget.take(&policy) {
+                return Err(error);
+            }
+            let delay = policy.delay(attempt, retry_after);
+            tracing::warn!(
+                method = request.method.name,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %error,
+                "retrying"
+            );
+            on_retry(&error);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// Retries made by this client (and its clones) so far.
+    pub fn retries(&self) -> u64 {
+        self.inner.budget.retries()
+    }
+
+    /// The client's time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
+    /// One attempt: the error, and the `Retry-After` the server asked for, on failure.
+    async fn attempt(&self, request: &Request) -> Result<RawResponse, (Error, Option<Duration>)> {
         let method = request.method;
+        let plain = |error: Error| (error, None);
         let fields = request.form_fields(self.inner.token.expose_secret());
         let builder = self.inner.http.post(self.inner.url.clone());
         let builder = if method.multipart {
@@ -100,9 +186,11 @@ impl Client {
                 let mut part = reqwest::multipart::Part::bytes(file.bytes.clone())
                     .file_name(file.name.clone());
                 if let Some(mime) = &file.mime {
-                    part = part.mime_str(mime).map_err(|_| Error::Request {
-                        method: method.name,
-                        message: format!("`{mime}` is not a MIME type"),
+                    part = part.mime_str(mime).map_err(|_| {
+                        plain(Error::Request {
+                            method: method.name,
+                            message: format!("`{mime}` is not a MIME type"),
+                        })
                     })?;
                 }
                 form = form.part(name, part);
@@ -111,11 +199,17 @@ impl Client {
         } else {
             builder.form(&fields)
         };
-        let transport = |source| Error::Transport {
-            method: method.name,
-            source: TransportError::new(source),
-        };
-        let response = builder.send().await.map_err(transport)?;
+        let timeouts = self.inner.timeouts;
+        let transport = |source: reqwest::Error| self.transport_error(method.name, source);
+        let mut response = tokio::time::timeout(timeouts.first_byte, builder.send())
+            .await
+            .map_err(|_| {
+                plain(Error::Timeout {
+                    method: method.name,
+                    kind: TimeoutKind::FirstByte(timeouts.first_byte),
+                })
+            })?
+            .map_err(|source| plain(transport(source)))?;
         let status = response.status();
         let header = |name: reqwest::header::HeaderName| {
             response
@@ -127,20 +221,70 @@ impl Client {
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let content_disposition = header(reqwest::header::CONTENT_DISPOSITION);
         let location = header(reqwest::header::LOCATION);
-        let body = response.bytes().await.map_err(transport)?;
+        let retry_after = header(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.trim().parse::<u64>().ok().map(Duration::from_secs));
+        let expected = response.content_length();
+        let mut body = bytes::BytesMut::with_capacity(
+            expected.unwrap_or(0).min(64 << 20).try_into().unwrap_or(0),
+        );
+        loop {
+            let chunk = tokio::time::timeout(timeouts.stall, response.chunk())
+                .await
+                .map_err(|_| {
+                    plain(Error::Timeout {
+                        method: method.name,
+                        kind: TimeoutKind::Stall(timeouts.stall),
+                    })
+                })?;
+            match chunk {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(source) if source.is_timeout() => return Err(plain(transport(source))),
+                Err(_) => {
+                    return Err(plain(Error::Truncated {
+                        method: method.name,
+                        received: body.len() as u64,
+                        expected,
+                    }));
+                }
+            }
+        }
+        if let Some(expected) = expected
+            && (body.len() as u64) < expected
+        {
+            return Err(plain(Error::Truncated {
+                method: method.name,
+                received: body.len() as u64,
+                expected: Some(expected),
+            }));
+        }
+        let mut body = body.freeze();
+        if !status.is_success() || looks_like_failure(&body) {
+            body = redact(body, self.inner.token.expose_secret());
+        }
         if status.is_redirection() {
-            return Err(Error::Redirect {
+            return Err(plain(Error::Redirect {
                 method: method.name,
                 status: status.as_u16(),
                 location: location.unwrap_or_default(),
-            });
+            }));
         }
         if !status.is_success() {
-            return Err(Error::Api {
-                method: method.name,
-                status: status.as_u16(),
-                message: error_message(&body),
-            });
+            let message = error_message(&body);
+            if status.as_u16() == 429 && message.contains(BAN_TEXT) {
+                return Err(plain(Error::Banned {
+                    method: method.name,
+                    message,
+                }));
+            }
+            return Err((
+                Error::Api {
+                    method: method.name,
+                    status: status.as_u16(),
+                    message,
+                },
+                retry_after,
+            ));
         }
         Ok(RawResponse {
             method,
@@ -148,6 +292,26 @@ impl Client {
             content_disposition,
             body,
         })
+    }
+
+    /// A transport failure, with timeouts named as such.
+    fn transport_error(&self, method: &'static str, source: reqwest::Error) -> Error {
+        let timeouts = self.inner.timeouts;
+        if source.is_timeout() {
+            let kind = if source.is_connect() {
+                TimeoutKind::Connect(timeouts.connect)
+            } else {
+                match timeouts.total {
+                    Some(total) => TimeoutKind::Total(total),
+                    None => TimeoutKind::FirstByte(timeouts.first_byte),
+                }
+            };
+            return Error::Timeout { method, kind };
+        }
+        Error::Transport {
+            method,
+            source: TransportError::new(source),
+        }
     }
 
     /// Sends with the response format set to JSON, the format typed decoding reads.
@@ -283,8 +447,9 @@ pub struct ClientBuilder {
     url: Option<String>,
     token: Option<Result<ApiToken, crate::TokenError>>,
     extra_roots: Vec<Vec<u8>>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    requests_per_minute: Option<u32>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -296,6 +461,9 @@ impl fmt::Debug for ClientBuilder {
                 &self.token.as_ref().map(|t| t.as_ref().map(ApiToken::kind)),
             )
             .field("extra_roots", &self.extra_roots.len())
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("requests_per_minute", &self.requests_per_minute)
             .finish()
     }
 }
@@ -326,15 +494,49 @@ impl ClientBuilder {
         self
     }
 
-    /// Gives up on a request after `timeout` (no limit by default: large exports take time).
+    /// Gives up on a request that takes longer than `timeout` in all (no limit by
+    /// default: large exports take time; the first-byte and stall limits catch a server
+    /// that hangs).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeouts.total = Some(timeout);
         self
     }
 
     /// Gives up connecting after `timeout` (30 s by default).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// Gives up when no response starts within `timeout` of sending (10 minutes by
+    /// default: REDCap builds a large export before it sends a byte).
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.first_byte = timeout;
+        self
+    }
+
+    /// Gives up when a response body stops arriving for `timeout` (2 minutes by default).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.stall = timeout;
+        self
+    }
+
+    /// Sets every time limit at once.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How failed requests of idempotent methods are retried (see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// At most this many requests a minute, shared by the client and all its clones
+    /// (240 by default, well under the 600 a minute at which REDCap bans an IP address).
+    pub fn requests_per_minute(mut self, limit: u32) -> Self {
+        self.requests_per_minute = Some(limit);
         self
     }
 
@@ -350,10 +552,18 @@ impl ClientBuilder {
         };
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(30)))
+            .connect_timeout(self.timeouts.connect)
             .user_agent(concat!("redcap-rs/", env!("CARGO_PKG_VERSION")));
-        if let Some(timeout) = self.timeout {
+        if let Some(timeout) = self.timeouts.total {
             http = http.timeout(timeout);
+        }
+        let per_minute = self
+            .requests_per_minute
+            .unwrap_or(DEFAULT_REQUESTS_PER_MINUTE);
+        if per_minute == 0 {
+            return Err(config(
+                "the request rate must be at least 1 a minute".into(),
+            ));
         }
         for pem in &self.extra_roots {
             let certificate = reqwest::Certificate::from_pem(pem).map_err(|error| {
@@ -367,7 +577,15 @@ impl ClientBuilder {
             .build()
             .map_err(|error| config(format!("cannot set up HTTPS: {error}")))?;
         Ok(Client {
-            inner: Arc::new(Inner { http, url, token }),
+            inner: Arc::new(Inner {
+                http,
+                url,
+                token,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                limiter: RateLimiter::new(per_minute),
+                budget: RetryBudget::default(),
+            }),
         })
     }
 }

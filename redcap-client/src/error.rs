@@ -75,6 +75,49 @@ pub enum Error {
         #[source]
         source: Box<crate::records::RecordError>,
     },
+    /// REDCap (or something in front of it) did not answer in time.
+    #[error("REDCap did not answer {method} in time: {kind}")]
+    Timeout {
+        /// The API method.
+        method: &'static str,
+        /// Which limit ran out, and its length.
+        kind: TimeoutKind,
+    },
+    /// The response ended before all of its body arrived.
+    #[error("the {method} response was cut short: {}", truncated_detail(*received, *expected))]
+    Truncated {
+        /// The API method.
+        method: &'static str,
+        /// Bytes received.
+        received: u64,
+        /// Bytes announced by `Content-Length`, when the server announced them.
+        expected: Option<u64>,
+    },
+    /// REDCap has banned this machine's IP address for making too many requests a minute
+    /// (its `page_hit_threshold_per_minute`). Every later request gets HTTP 429 until a
+    /// REDCap administrator lifts the ban, so nothing is retried.
+    #[error(
+        "REDCap has banned this machine's IP address for suspected abuse (too many requests a minute) while calling {method}; nothing more will succeed until a REDCap administrator removes the ban (Control Center, banned IP addresses): {message}"
+    )]
+    Banned {
+        /// The API method.
+        method: &'static str,
+        /// REDCap's message.
+        message: String,
+    },
+    /// A bulk export could not deliver every requested record exactly once.
+    #[error("the export is incomplete: {problem}")]
+    Incomplete {
+        /// What is missing or repeated.
+        problem: Incompleteness,
+    },
+    /// Writing exported data to its destination failed.
+    #[error("cannot write the exported data")]
+    Sink {
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
     /// The success body could not be decoded into the expected type.
     #[error("cannot decode the {method} response: {message} (body starts {snippet:?})")]
     Decode {
@@ -98,7 +141,11 @@ impl Error {
             | Error::Redirect { method, .. }
             | Error::Failure { method, .. }
             | Error::Record { method, .. }
-            | Error::Decode { method, .. } => Some(method),
+            | Error::Decode { method, .. }
+            | Error::Timeout { method, .. }
+            | Error::Truncated { method, .. }
+            | Error::Banned { method, .. } => Some(method),
+            Error::Incomplete { .. } | Error::Sink { .. } => None,
         }
     }
 
@@ -106,6 +153,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::Banned { .. } => Some(429),
             Error::Failure { .. } | Error::Decode { .. } | Error::Record { .. } => Some(200),
             _ => None,
         }
@@ -114,21 +162,180 @@ impl Error {
     /// REDCap's own message, for API errors and 200-with-failure answers.
     pub fn api_message(&self) -> Option<&str> {
         match self {
-            Error::Api { message, .. } | Error::Failure { message, .. } => Some(message),
+            Error::Api { message, .. }
+            | Error::Failure { message, .. }
+            | Error::Banned { message, .. } => Some(message),
             _ => None,
         }
     }
 
-    /// Whether trying again later may succeed: transport failures and HTTP 429, 502, 503
-    /// and 504. The caller decides whether the method is safe to repeat (see
-    /// [`MethodInfo::idempotent`](crate::MethodInfo::idempotent)).
+    /// Whether trying again later may succeed: transport failures, timeouts, bodies cut
+    /// short and HTTP 429, 502, 503 and 504 (but never a ban). Whether the method is safe
+    /// to repeat is a separate question (see
+    /// [`MethodInfo::idempotent`](crate::MethodInfo::idempotent)); the client retries
+    /// only when both are true.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } => true,
+            Error::Transport { .. } | Error::Timeout { .. } | Error::Truncated { .. } => true,
             Error::Api { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             _ => false,
         }
     }
+
+    /// Whether the server failed under the size of the request: a timeout, a 5xx, REDCap
+    /// running out of memory or giving up on an export, a body cut short. A bulk export
+    /// answers these with smaller batches.
+    pub fn is_overload(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Truncated { .. } | Error::Transport { .. } => true,
+            Error::Api {
+                status, message, ..
+            } => *status >= 500 || crate::response::is_out_of_memory(message),
+            Error::Failure { message, .. } => crate::response::is_out_of_memory(message),
+            _ => false,
+        }
+    }
+}
+
+fn truncated_detail(received: u64, expected: Option<u64>) -> String {
+    match expected {
+        Some(expected) => format!("the response ended after {received} of {expected} bytes"),
+        None => {
+            format!("the connection closed after {received} bytes, before the body was complete")
+        }
+    }
+}
+
+/// Which of the client's time limits ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// No connection within this time.
+    Connect(std::time::Duration),
+    /// Connected and sent, but no response began within this time.
+    FirstByte(std::time::Duration),
+    /// The body started, then no byte arrived for this long.
+    Stall(std::time::Duration),
+    /// The whole request took longer than this.
+    Total(std::time::Duration),
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeoutKind::Connect(after) => {
+                write!(
+                    f,
+                    "connect timeout: no connection within {}",
+                    seconds(*after)
+                )
+            }
+            TimeoutKind::FirstByte(after) => write!(
+                f,
+                "first-byte timeout: no response within {} of sending the request",
+                seconds(*after)
+            ),
+            TimeoutKind::Stall(after) => write!(
+                f,
+                "stall timeout: the response stopped, no bytes for {}",
+                seconds(*after)
+            ),
+            TimeoutKind::Total(after) => {
+                write!(
+                    f,
+                    "total timeout: the request took longer than {}",
+                    seconds(*after)
+                )
+            }
+        }
+    }
+}
+
+fn seconds(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs:.2} s")
+    }
+}
+
+/// What a bulk export could not deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Incompleteness {
+    /// Records that were asked for and still did not come back after a second request.
+    MissingRecords(Vec<String>),
+    /// The same row (record, event, repeat instrument, repeat instance) came back twice.
+    DuplicateRow {
+        /// The record.
+        record: String,
+        /// The event, on longitudinal projects.
+        event: Option<String>,
+        /// The repeating instrument.
+        repeat_instrument: Option<String>,
+        /// The repeat instance.
+        repeat_instance: Option<String>,
+    },
+    /// Rows of records that were not asked for.
+    UnexpectedRecords(Vec<String>),
+    /// The batches do not share one set of columns.
+    ColumnsDiffer(String),
+}
+
+impl fmt::Display for Incompleteness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Incompleteness::MissingRecords(records) => write!(
+                f,
+                "{} record(s) did not come back, even when asked for again: {}",
+                records.len(),
+                list(records)
+            ),
+            Incompleteness::DuplicateRow {
+                record,
+                event,
+                repeat_instrument,
+                repeat_instance,
+            } => {
+                write!(f, "REDCap sent the row of record `{record}`")?;
+                if let Some(event) = event {
+                    write!(f, ", event `{event}`")?;
+                }
+                if let Some(instrument) = repeat_instrument {
+                    write!(f, ", instrument `{instrument}`")?;
+                }
+                if let Some(instance) = repeat_instance {
+                    write!(f, ", instance {instance}")?;
+                }
+                f.write_str(" twice")
+            }
+            Incompleteness::UnexpectedRecords(records) => write!(
+                f,
+                "REDCap sent {} record(s) that were not asked for: {}",
+                records.len(),
+                list(records)
+            ),
+            Incompleteness::ColumnsDiffer(detail) => {
+                write!(f, "the batches came back with different columns: {detail}")
+            }
+        }
+    }
+}
+
+/// The first few names of a list, quoted, with how many more there are.
+fn list(records: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = records
+        .iter()
+        .take(SHOWN)
+        .map(|record| format!("`{record}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if records.len() > SHOWN {
+        text.push_str(&format!(" and {} more", records.len() - SHOWN));
+    }
+    text
 }
 
 /// A failure below HTTP (DNS, connect, TLS, timeout, a broken body stream).

@@ -15,12 +15,17 @@
 //!   [`Error::Failure`]; success bodies decode into [`types`] or, for records, [`Row`]s;
 //! - [`Error`]: one variant per stage that failed.
 //!
-//! The client never retries on its own: [`Error::is_retryable`] and
-//! [`MethodInfo::idempotent`] let the caller decide.
+//! Every client has time limits ([`Timeouts`]: connect, first byte, stall), one rate
+//! limiter shared by its clones, and retries failed requests of idempotent methods with
+//! jittered backoff ([`RetryPolicy`]); a REDCap IP ban is never retried
+//! ([`Error::Banned`]). [`Client::export_all`] and [`Client::export_all_typed`] export a
+//! whole project in checked batches (see [`bulk`]).
 
+pub mod bulk;
 mod client;
 mod error;
 mod guards;
+mod limits;
 pub mod records;
 mod request;
 mod response;
@@ -30,7 +35,8 @@ mod typed;
 pub mod types;
 
 pub use client::{Client, ClientBuilder, TOKEN_ENV, URL_ENV};
-pub use error::{Error, TransportError};
+pub use error::{Error, Incompleteness, TimeoutKind, TransportError};
+pub use limits::{DEFAULT_REQUESTS_PER_MINUTE, RetryPolicy, Timeouts};
 pub use request::{FileUpload, MethodInfo, Payload, PayloadFormat, Request};
 pub use response::{AutoId, FileDownload, ImportOutcome, RawResponse};
 pub use rows::{CsvError, Row, rows_from_csv};

@@ -129,6 +129,15 @@ fn looks_like_html(text: &str) -> bool {
     lower.starts_with("<!doctype html") || lower.starts_with("<html")
 }
 
+/// Whether a message is REDCap running out of memory (PHP's "Allowed memory size of N
+/// bytes exhausted") or giving up on an export too large for it.
+pub(crate) fn is_out_of_memory(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    (lower.contains("allowed memory size") && lower.contains("exhausted"))
+        || lower.contains("out of memory")
+        || lower.contains("not able to complete")
+}
+
 /// REDCap's message from an error body in any of its three envelopes, or the body itself.
 pub(crate) fn error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);

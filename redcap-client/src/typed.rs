@@ -1,6 +1,7 @@
 //! Typed record export and import on the client.
 
-use crate::records::{DecodeError, DecodeMode, FlatRow, decode_json, encode_rows};
+use crate::bulk::ExportOptions;
+use crate::records::{DecodeMode, FlatRow, encode_rows};
 use crate::{Client, Error, ImportOutcome, Payload};
 
 impl Client {
@@ -8,29 +9,22 @@ impl Client {
     ///
     /// `T` is a project's generated `Row`, an instrument struct, or any hand-written
     /// `#[derive(Record)]` struct. Strict: a value that does not fit its field is an
-    /// error naming the row, record, column and value.
-    pub async fn export_typed<T: FlatRow>(&self) -> Result<Vec<T>, Error> {
+    /// error naming the row, record, column and value. Goes through the bulk export
+    /// engine with its defaults (checked batches, see [`crate::bulk`]); use
+    /// [`Client::export_all_typed`] to stream rows instead of collecting them.
+    pub async fn export_typed<T: FlatRow + Send + 'static>(&self) -> Result<Vec<T>, Error> {
         self.export_typed_with(DecodeMode::Strict).await
     }
 
     /// As [`Client::export_typed`], with the decode mode chosen.
-    pub async fn export_typed_with<T: FlatRow>(&self, mode: DecodeMode) -> Result<Vec<T>, Error> {
-        let raw = self
-            .export_records()
-            .fields(T::FIELDS.iter().copied())
-            .send_raw(crate::params::DataFormat::Json)
+    pub async fn export_typed_with<T: FlatRow + Send + 'static>(
+        &self,
+        mode: DecodeMode,
+    ) -> Result<Vec<T>, Error> {
+        let mut rows = Vec::new();
+        self.export_all_typed_with(&ExportOptions::default(), mode, |row| rows.push(row))
             .await?;
-        decode_json::<T>(raw.body(), mode).map_err(|error| match error {
-            DecodeError::Value(error) => Error::Record {
-                method: "export_records",
-                source: Box::new(error),
-            },
-            DecodeError::Syntax(message) => Error::Decode {
-                method: "export_records",
-                message,
-                snippet: crate::error::snippet(raw.body()),
-            },
-        })
+        Ok(rows)
     }
 
     /// Imports typed rows, every column with its exact text. REDCap's default

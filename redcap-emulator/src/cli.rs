@@ -31,7 +31,60 @@ pub struct ServeArgs {
     /// [{"target": "1", "alt": "R-001", "strata": {…}}]}]}`.
     #[arg(long, value_name = "FILE")]
     pub randomization: Option<PathBuf>,
+    /// Fault rules for API requests, as JSON: `{"faults": [{"kind": …,
+    /// "method": …, "every": N | "times": N, …}]}`.
+    #[arg(long, value_name = "FILE", long_help = FAULTS_HELP)]
+    pub faults: Option<PathBuf>,
 }
+
+/// The long help of `--faults`: the file format.
+const FAULTS_HELP: &str = r#"Fault rules for API requests, as JSON: {"faults": [RULE, ...]}.
+
+Each RULE has a "kind", an optional "method" (an API spec method name such
+as "export_records"; every method when absent) and "every": N (every N-th
+counted request) or "times": N (the first N counted requests), and an
+optional "after": N (let the first N counted requests through before
+counting for every/times; e.g. "times": 1, "after": 1 hits the first batch
+of an export, not its record-ID request). Rules are checked in order: each
+counts the requests its method matches that no earlier rule answered, and
+the first rule that is due answers the request; a request let through by
+"after" goes on to later rules. Counting is deterministic and shared by all
+connections.
+
+Kinds and their fields:
+  status        "status": 400-599, "message": optional text. REDCap's error
+                body (in the request's returnFormat) with that status.
+  retry_after   "status": 429 or 503, "seconds": N. Sends Retry-After: N.
+  hang          "seconds": S (fractions allowed). Sends nothing for S
+                seconds, then closes the connection.
+  stall         "after_bytes": N, "seconds": S. Sends the status line, the
+                headers and N bytes of the real body, then nothing for S
+                seconds, then closes the connection.
+  truncate      "after_bytes": N (half the body when absent), "chunked":
+                true|false. A 200 whose Content-Length promises the whole
+                body but only N bytes come before the connection closes;
+                with "chunked", a first chunk of N bytes and no last chunk.
+  html          A 200 text/html login page instead of the answer.
+  drop_records  "count": N. The real export (json, csv or xml; flat or eav)
+                without every row of its first N records. Counts only
+                export_records and export_report requests.
+  server_memory "display_errors": true|false. REDCap's answer to an API
+                request that ran out of memory: 500 {"error":"REDCap ran out
+                of server memory. ..."}; with display_errors, a 200 whose
+                body is PHP's "Allowed memory size of ... bytes exhausted"
+                fatal error line followed by that message.
+  ban           "per_minute": N (no "every"/"times"/"after"). Once more than N
+                counted requests arrived within a minute, every later API
+                request gets REDCap's 429 "Your IP address (...) has been
+                banned due to suspected abuse." for the rest of the
+                emulator's life.
+
+Example:
+  {"faults": [
+    {"kind": "retry_after", "status": 503, "seconds": 1, "every": 5},
+    {"kind": "drop_records", "count": 1, "times": 1, "after": 1},
+    {"kind": "hang", "seconds": 30, "method": "export_version", "times": 1}
+  ]}"#;
 
 /// Reads a `{"PROJECT": [item, …]}` JSON file.
 fn per_project<T: serde::de::DeserializeOwned>(
@@ -73,6 +126,9 @@ impl ServeArgs {
         }
         if let Some(path) = &self.randomization {
             config.randomizations = per_project(path)?;
+        }
+        if let Some(path) = &self.faults {
+            config.faults = crate::Faults::load(path)?;
         }
         Ok(config)
     }

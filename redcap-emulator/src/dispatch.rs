@@ -119,6 +119,16 @@ fn select_method<'s>(spec: &'s Spec, content: &str, params: &Params) -> Option<&
         })
 }
 
+/// The API spec method a request selects, if its `content` and `action`
+/// name one (what fault rules are matched against).
+pub(crate) fn method_name<'s>(spec: &'s Spec, params: &Params) -> Option<&'s str> {
+    let content = match params.get("content").unwrap_or_default() {
+        "filesize" => "fileinfo",
+        other => other,
+    };
+    select_method(spec, content, params).map(|m| m.name.as_str())
+}
+
 /// Handles one POST. Returns the reply and whether to commit.
 pub(crate) fn handle(conn: &Connection, spec: &Spec, params: &Params) -> (Reply, bool) {
     let (format, return_format) = formats(params);

@@ -1,16 +1,25 @@
 //! The HTTP side: one endpoint that takes REDCap's form-encoded (or
 //! multipart) POSTs, runs each request in one SQLite transaction on a
-//! blocking thread, and answers 501 to anything but POST.
+//! blocking thread, and answers 501 to anything but POST. API requests
+//! pass the fault rules first (`faults/`).
 
+use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use rusqlite::Connection;
 
 use crate::dispatch;
+use crate::faults::cut::{Peer, Plan};
+use crate::faults::inject::{Action, Injector};
+use crate::faults::{FaultKind, answers, drop};
+use crate::format::Format;
 use crate::params::{Params, Upload};
 use crate::reply::{ApiError, Reply};
 
@@ -18,6 +27,7 @@ use crate::reply::{ApiError, Reply};
 pub(crate) struct Shared {
     pub(crate) conn: Mutex<Connection>,
     pub(crate) spec: redcap_api_spec::Spec,
+    pub(crate) faults: Injector,
 }
 
 impl std::fmt::Debug for Shared {
@@ -122,15 +132,19 @@ async fn read_params(request: Request) -> Result<Params, String> {
     Ok(Params::from_pairs(pairs))
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    request: Request,
+) -> Response {
     let is_post = request.method() == Method::POST;
     let params = match read_params(request).await {
         Ok(p) => p,
         Err(message) => {
-            return response(ApiError::bad(message).into_reply(crate::format::Format::Xml));
+            return response(ApiError::bad(message).into_reply(Format::Xml));
         }
     };
-    let (_, return_format) = dispatch::formats(&params);
+    let (format, return_format) = dispatch::formats(&params);
     if !is_post {
         return response(
             ApiError {
@@ -140,6 +154,149 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .into_reply(return_format),
         );
     }
+    let action = shared
+        .faults
+        .decide(dispatch::method_name(&shared.spec, &params), Instant::now());
+    let kind = match action {
+        None => return response(run(shared, params, return_format).await),
+        Some(Action::Banned) => return response(answers::banned(&peer.addr.ip().to_string())),
+        Some(Action::Fault(kind)) => kind,
+    };
+    match kind {
+        FaultKind::Status { status, message } => {
+            response(answers::status(status, message.as_deref(), return_format))
+        }
+        FaultKind::RetryAfter { status, seconds } => {
+            let mut answer = response(answers::retry_after(status));
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            answer
+        }
+        FaultKind::Hang { seconds } => {
+            tokio::time::sleep(seconds).await;
+            peer.cutter.install(Plan {
+                head: false,
+                body: 0,
+                silence: Duration::ZERO,
+            });
+            response(Reply::empty(return_format))
+        }
+        // A ban answers through `Action::Banned`; its rule never fires.
+        FaultKind::Ban { .. } => response(run(shared, params, return_format).await),
+        FaultKind::Html => response(answers::login_page()),
+        FaultKind::ServerMemory { display_errors } => {
+            response(answers::server_memory(display_errors, return_format))
+        }
+        FaultKind::DropRecords { count } => {
+            let mut reply = run(shared, params.clone(), return_format).await;
+            if reply.status == 200 && reply.file.is_none() {
+                let key = match params.get("type") {
+                    Some("eav") => drop::Key::Record,
+                    _ => drop::Key::First,
+                };
+                let delimiter = crate::records::export::delimiter(params.get("csvDelimiter"));
+                match drop::drop_records(&reply.body, format, delimiter, key, count) {
+                    Ok(body) => reply.body = body,
+                    Err(e) => {
+                        reply = ApiError::internal(format!("drop_records fault: {e}"))
+                            .into_reply(return_format);
+                    }
+                }
+            }
+            response(reply)
+        }
+        FaultKind::Stall {
+            after_bytes,
+            seconds,
+        } => {
+            let reply = run(shared, params, return_format).await;
+            if after_bytes < body_len(&reply) {
+                peer.cutter.install(Plan {
+                    head: true,
+                    body: after_bytes,
+                    silence: seconds,
+                });
+            }
+            response(reply)
+        }
+        FaultKind::Truncate {
+            after_bytes,
+            chunked,
+        } => {
+            let reply = run(shared, params, return_format).await;
+            let len = body_len(&reply);
+            let kept = after_bytes.unwrap_or(len / 2).min(len.saturating_sub(1));
+            if chunked {
+                return truncated_chunked(reply, kept, &peer);
+            }
+            if len == 0 {
+                // Nothing to cut: the empty answer is whole.
+                return response(reply);
+            }
+            peer.cutter.install(Plan {
+                head: true,
+                body: kept,
+                silence: Duration::ZERO,
+            });
+            response(reply)
+        }
+    }
+}
+
+fn body_len(reply: &Reply) -> u64 {
+    let len = match &reply.file {
+        Some(file) => file.bytes.len(),
+        None => reply.body.len(),
+    };
+    len as u64
+}
+
+/// The answer sent chunked as two chunks, the first `kept` bytes long,
+/// cut after the first: the client sees a valid chunk and then the end of
+/// the connection instead of the last chunk.
+fn truncated_chunked(mut reply: Reply, kept: u64, peer: &Peer) -> Response {
+    let bytes = Bytes::from(match reply.file.as_mut() {
+        Some(file) => std::mem::take(&mut file.bytes),
+        None => std::mem::take(&mut reply.body).into_bytes(),
+    });
+    let mut answer = response(reply);
+    let split = usize::try_from(kept).unwrap_or(usize::MAX).min(bytes.len());
+    let (first, rest) = (bytes.slice(..split), bytes.slice(split..));
+    // On the wire a chunk is its size in hex, CRLF, the bytes, CRLF.
+    let framed = if first.is_empty() {
+        0
+    } else {
+        format!("{:X}\r\n", first.len()).len() + first.len() + 2
+    };
+    peer.cutter.install(Plan {
+        head: true,
+        body: framed as u64,
+        silence: Duration::ZERO,
+    });
+    answer.headers_mut().remove(header::CONTENT_LENGTH);
+    *answer.body_mut() = Body::new(Chunks(VecDeque::from([first, rest])));
+    answer
+}
+
+/// A body of several chunks and no known length, so that it is sent with
+/// `Transfer-Encoding: chunked`.
+struct Chunks(VecDeque<Bytes>);
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+/// Runs a request against the store.
+async fn run(shared: Arc<Shared>, params: Params, return_format: Format) -> Reply {
     let work = tokio::task::spawn_blocking(move || {
         // A panic in an earlier request must not take the server down, so
         // a poisoned lock is taken over (its transaction was rolled back).
@@ -158,10 +315,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         reply
     });
     match work.await {
-        Ok(reply) => response(reply),
-        Err(_) => response(
-            ApiError::internal("The server encountered an error processing your request.")
-                .into_reply(return_format),
-        ),
+        Ok(reply) => reply,
+        Err(_) => ApiError::internal("The server encountered an error processing your request.")
+            .into_reply(return_format),
     }
 }

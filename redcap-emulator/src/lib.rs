@@ -60,6 +60,60 @@
 //! flat and eav exports, and the participant list shows `response_status`
 //! and `identifier`. Imports ignore both columns, as REDCap does.
 //!
+//! # Faults
+//!
+//! [`Config::faults`] (or `--faults FILE`) makes API requests fail the
+//! ways a real REDCap, PHP and the network fail, so that a client's
+//! timeouts, retries and completeness checks can be tested over real
+//! HTTP. The file is `{"faults": [rule, …]}`; each rule has a `kind`, an
+//! optional `method` (an API spec method name, e.g. `export_records`; all
+//! methods when absent), either `every: N` (every N-th counted request)
+//! or `times: N` (the first N), and an optional `after: N` (the first N
+//! counted requests pass before `every`/`times` count; `times: 1, after: 1`
+//! hits an export's first batch rather than its record-ID request). Rules
+//! are checked in order: each counts the requests its method matches that
+//! no earlier rule answered, and the first one due answers the request (a
+//! request passed by `after` goes on to later rules). Counting is
+//! deterministic and shared by all connections (one lock).
+//!
+//! In a test, the same rules start in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use redcap_emulator::{Config, Emulator, FaultKind, FaultRule, Faults};
+//! let faults = Faults::from_json(
+//!     r#"{"faults": [{"kind": "retry_after", "status": 503, "seconds": 1, "every": 3}]}"#,
+//! )?
+//! .rule(FaultRule::new(FaultKind::DropRecords { count: 1 }).times(1));
+//! let emulator = Emulator::start(
+//!     Config::default()
+//!         .project("demo", "redcap-schema/tests/fixtures/PyCap/tests/data/test_simple_project.xml")
+//!         .faults(faults),
+//! )
+//! .await?;
+//! # drop(emulator); Ok(()) }
+//! ```
+//!
+//! | kind | fields | what the client sees |
+//! |---|---|---|
+//! | `status` | `status` (400–599), `message` | that status with REDCap's error body per `returnFormat` (default text: "An unknown error occurred. Please check your API parameters.", REDCap's answer to an unexpected PHP error) |
+//! | `retry_after` | `status` (429, 503), `seconds` | that status, `Retry-After: seconds`, a short plain-text body |
+//! | `hang` | `seconds` | nothing for `seconds`, then the connection closes |
+//! | `stall` | `after_bytes`, `seconds` | status line, headers and the first `after_bytes` bytes of the real body, nothing for `seconds`, then the close |
+//! | `truncate` | `after_bytes` (default half), `chunked` | a 200 promising the whole body (`Content-Length`, or with `chunked` one chunk and no last chunk) and ending after `after_bytes` body bytes |
+//! | `html` | — | a 200 `text/html` login page |
+//! | `drop_records` | `count` | the real export (json, csv, xml; flat or eav) without every row of its first `count` records; counts only `export_records` and `export_report` |
+//! | `server_memory` | `display_errors` | 500 with "REDCap ran out of server memory. The request cannot be processed. Please try importing/exporting a smaller amount of data."; with `display_errors`, a 200 whose body is PHP's "Allowed memory size of … bytes exhausted" fatal error line followed by that error |
+//! | `ban` | `per_minute` | once more than `per_minute` counted requests came within a minute, 429 "Your IP address (127.0.0.1) has been banned due to suspected abuse." to every later API request, for the emulator's lifetime |
+//!
+//! `seconds` may have fractions (except `retry_after`'s). A `stall` whose
+//! body is not longer than `after_bytes` sends the whole answer; a
+//! `truncate` always withholds at least the last byte (an empty body
+//! cannot be cut without `chunked`). The request that passes a `ban` threshold is still answered
+//! (REDCap records the ban while serving it); a `ban` takes no `every`,
+//! `times` or `after`. A `drop_records` rule thins out the record-ID
+//! request of a batched export as readily as a batch (use `after`).
+//!
 //! # Not yet emulated
 //!
 //! - Survey fields (`exportSurveyFields`, reports' `output_survey_fields`):
@@ -158,6 +212,7 @@ mod activity;
 mod context;
 mod design;
 mod dispatch;
+mod faults;
 mod files;
 mod format;
 mod http;
@@ -181,6 +236,7 @@ use serde::Serialize;
 
 pub use activity::randomize::{Allocation, Randomization, Stratum};
 pub use activity::setup::ReportDefinition;
+pub use faults::{FaultKind, FaultRule, Faults, When};
 pub use rights::UserRights;
 
 /// The REDCap version the emulator answers as.
@@ -205,6 +261,8 @@ pub struct Config {
     /// Randomisations (with their allocation tables) of loaded projects,
     /// by project name.
     pub randomizations: Vec<(String, Randomization)>,
+    /// Fault rules applied to API requests (none by default).
+    pub faults: Faults,
 }
 
 impl Config {
@@ -235,6 +293,12 @@ impl Config {
     /// Adds a randomisation to a loaded project (by its name).
     pub fn randomization(mut self, project: impl Into<String>, setup: Randomization) -> Config {
         self.randomizations.push((project.into(), setup));
+        self
+    }
+
+    /// Applies these fault rules to API requests.
+    pub fn faults(mut self, faults: Faults) -> Config {
+        self.faults = faults;
         self
     }
 
@@ -289,6 +353,10 @@ pub enum StartError {
         /// What went wrong.
         message: String,
     },
+    /// A fault rule is not valid (counts of zero, a method the API spec
+    /// does not have, …).
+    #[error("faults: {0}")]
+    Faults(String),
     /// The API spec embedded in `redcap-api-spec` does not load.
     #[error("the API spec does not load: {0}")]
     Spec(String),
@@ -423,6 +491,11 @@ impl Emulator {
     /// `127.0.0.1:{port}`. Must run inside a Tokio runtime.
     pub async fn start(config: Config) -> Result<Emulator, StartError> {
         let spec = redcap_api_spec::load().map_err(|e| StartError::Spec(e.to_string()))?;
+        config.faults.check().map_err(StartError::Faults)?;
+        config
+            .faults
+            .check_methods(&spec)
+            .map_err(StartError::Faults)?;
         let (conn, path) = open(&config)?;
         store::init(&conn).map_err(storage_error(&path))?;
         let super_token = match &config.super_token {
@@ -469,8 +542,11 @@ impl Emulator {
         let shared = Arc::new(http::Shared {
             conn: Mutex::new(conn),
             spec,
+            faults: faults::inject::Injector::new(&config.faults),
         });
-        let app = http::router(shared.clone());
+        let app =
+            http::router(shared.clone()).into_make_service_with_connect_info::<faults::cut::Peer>();
+        let listener = faults::cut::CuttingListener { inner: listener };
         let server = tokio::spawn(async move {
             // The server only ends when the task is aborted.
             let _ = axum::serve(listener, app).await;

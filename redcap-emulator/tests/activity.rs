@@ -1231,6 +1231,7 @@ async fn reports_and_randomization_files_on_the_command_line() {
         super_token: None,
         reports: Some(reports.clone()),
         randomization: Some(randomization),
+        faults: None,
     };
     let emu = redcap_emulator::Emulator::start(args.config().unwrap())
         .await

@@ -35,4 +35,62 @@ pub mod corpus {
 /// A synthetic wide project (five forms, about 200 export columns), for the benchmark.
 pub mod wide {
     include!(concat!(env!("OUT_DIR"), "/wide.rs"));
+
+    /// The project's data dictionary (CSV), for loading it into the emulator.
+    pub const DICTIONARY: &str = include_str!(concat!(env!("OUT_DIR"), "/wide.csv"));
+
+    /// Import rows (CSV with a header) for records `first..first + count`: every column
+    /// but the calculated ones filled, deterministically, so exports can be compared.
+    pub fn import_csv(first: usize, count: usize) -> String {
+        let columns: Vec<&str> = <Row as redcap_client::records::FlatRow>::COLUMNS
+            .iter()
+            .copied()
+            .filter(|column| !column.ends_with("_calc") && !column.ends_with("_complete"))
+            .collect();
+        let mut csv = columns.join(",");
+        csv.push('\n');
+        for record in first..first + count {
+            for (index, column) in columns.iter().enumerate() {
+                if index > 0 {
+                    csv.push(',');
+                }
+                let seed = record * 31 + index * 7;
+                let value = if *column == "record_id" {
+                    record.to_string()
+                } else if seed % 10 < 3 {
+                    String::new()
+                } else if column.contains("_radio_") {
+                    (1 + seed % 5).to_string()
+                } else if column.contains("_yesno_") || column.contains("_check_") {
+                    (seed % 2).to_string()
+                } else if column.contains("_date_") {
+                    format!(
+                        "20{:02}-{:02}-{:02}",
+                        seed % 25,
+                        1 + seed % 12,
+                        1 + seed % 28
+                    )
+                } else if column.ends_with("_when") {
+                    format!(
+                        "2024-0{}-1{} 0{}:3{}",
+                        1 + seed % 9,
+                        seed % 9,
+                        seed % 9,
+                        seed % 7
+                    )
+                } else if column.contains("_int_") {
+                    (seed % 100_000).to_string()
+                } else if column.contains("_num_") {
+                    format!("{}.{}", seed % 1000, 1 + seed % 9)
+                } else if column.ends_with("_note") {
+                    format!("\"note {record}, line one\nline two\"")
+                } else {
+                    format!("text {seed}")
+                };
+                csv.push_str(&value);
+            }
+            csv.push('\n');
+        }
+        csv
+    }
 }

@@ -1,0 +1,409 @@
+//! The batch scheduler: the record list, batch sizes, bounded concurrency, halving and
+//! regrowth, the completeness check, and delivery in record order.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::task::JoinSet;
+
+use super::keys::{Tally, scan};
+use super::sink::{BatchKind, Wire};
+use super::{ExportOptions, Progress};
+use crate::error::{Error, Incompleteness};
+use crate::request::Request;
+use crate::{Client, method_info};
+
+/// Batches never hold more records than this, however narrow the rows.
+const MAX_BATCH_RECORDS: usize = 10_000;
+
+/// What every batch request shares.
+struct Plan {
+    options: ExportOptions,
+    record_field: String,
+    /// The fields to ask for: the caller's, plus the record-ID field.
+    fields: Vec<String>,
+    wire: Wire,
+    records: Vec<String>,
+    /// Record IDs are hashed (de-identified rights): batches cannot name records.
+    hashed: bool,
+}
+
+/// A batch that came back complete.
+struct Done<O> {
+    range: Range<usize>,
+    output: O,
+    rows: usize,
+    bytes: u64,
+}
+
+/// A batch that failed, with the records it covered.
+struct Failed {
+    range: Range<usize>,
+    error: Error,
+}
+
+/// Runs an export: `emit` gets each batch's output in record order.
+pub(crate) async fn run<K: BatchKind>(
+    client: &Client,
+    options: &ExportOptions,
+    kind: Arc<K>,
+    mut emit: impl FnMut(K::Output) -> Result<(), Error>,
+) -> Result<Progress, Error> {
+    let started = Instant::now();
+    let retries = Arc::new(AtomicU64::new(0));
+    let record_field = record_id_field(client, &retries).await?;
+    let mut fields = options.fields.clone();
+    if (!fields.is_empty() || !options.forms.is_empty()) && !fields.contains(&record_field) {
+        fields.insert(0, record_field.clone());
+    }
+    let (records, listed_rows) = record_list(client, options, &record_field, &retries).await?;
+    let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
+    if hashed {
+        tracing::warn!(
+            records = records.len(),
+            "record IDs are hashed: this token has de-identified export rights, so records cannot be asked for by name; exporting in one request"
+        );
+    }
+    let plan = Arc::new(Plan {
+        options: options.clone(),
+        record_field,
+        fields,
+        wire: kind.wire(),
+        records,
+        hashed,
+    });
+    let total = plan.records.len();
+    let mut progress = Progress {
+        records_total: total,
+        ..Progress::default()
+    };
+    let report = |progress: &mut Progress| {
+        progress.retries = retries.load(Ordering::Relaxed);
+        progress.elapsed = started.elapsed();
+        if let Some(callback) = &options.progress {
+            callback(progress);
+        }
+    };
+    report(&mut progress);
+    if total == 0 {
+        return Ok(progress);
+    }
+
+    let full_size = if plan.hashed {
+        total
+    } else {
+        options
+            .batch_size
+            .unwrap_or_else(|| estimate_batch(&plan, listed_rows, options.target_cells))
+    };
+    let mut size = full_size;
+    tracing::info!(records = total, batch = size, "export planned");
+
+    let mut next = 0;
+    let mut requeued: VecDeque<Range<usize>> = VecDeque::new();
+    let mut running: JoinSet<Result<Done<K::Output>, Failed>> = JoinSet::new();
+    let mut finished: BTreeMap<usize, Done<K::Output>> = BTreeMap::new();
+    let mut delivered = 0;
+    let concurrency = options.concurrency.max(1);
+    loop {
+        while running.len() < concurrency {
+            let range = if let Some(range) = requeued.pop_front() {
+                range
+            } else if next < total && finished.len() < 2 * concurrency {
+                let range = next..(next + size).min(total);
+                next = range.end;
+                range
+            } else {
+                break;
+            };
+            running.spawn(fetch_batch(
+                client.clone(),
+                plan.clone(),
+                kind.clone(),
+                range,
+                retries.clone(),
+            ));
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let outcome = joined.map_err(|error| Error::Request {
+            method: "export_records",
+            message: format!("a batch task failed: {error}"),
+        })?;
+        match outcome {
+            Ok(done) => {
+                tracing::debug!(
+                    first = done.range.start,
+                    records = done.range.len(),
+                    rows = done.rows,
+                    bytes = done.bytes,
+                    "batch complete"
+                );
+                // Success: grow back towards the planned size.
+                size = (size * 2).min(full_size);
+                finished.insert(done.range.start, done);
+                while let Some(done) = finished.remove(&delivered) {
+                    delivered = done.range.end;
+                    progress.batches += 1;
+                    progress.records_done += done.range.len();
+                    progress.rows += done.rows;
+                    progress.bytes += done.bytes;
+                    emit(done.output)?;
+                    report(&mut progress);
+                }
+            }
+            Err(Failed { range, error })
+                if error.is_overload() && range.len() > 1 && !plan.hashed =>
+            {
+                let half = range.len() / 2;
+                size = size.min(half).max(1);
+                tracing::warn!(
+                    first = range.start,
+                    records = range.len(),
+                    error = %error,
+                    "batch failed; splitting it in two"
+                );
+                requeued.push_front(range.start + half..range.end);
+                requeued.push_front(range.start..range.start + half);
+                progress.splits += 1;
+                report(&mut progress);
+            }
+            Err(Failed { error, .. }) => {
+                running.abort_all();
+                return Err(error);
+            }
+        }
+    }
+    progress.retries = retries.load(Ordering::Relaxed);
+    progress.elapsed = started.elapsed();
+    tracing::info!(
+        records = progress.records_done,
+        rows = progress.rows,
+        batches = progress.batches,
+        retries = progress.retries,
+        bytes = progress.bytes,
+        seconds = progress.elapsed.as_secs_f64(),
+        "export complete"
+    );
+    Ok(progress)
+}
+
+/// Fetches and checks one batch, asking once more for records that did not come back.
+async fn fetch_batch<K: BatchKind>(
+    client: Client,
+    plan: Arc<Plan>,
+    kind: Arc<K>,
+    range: Range<usize>,
+    retries: Arc<AtomicU64>,
+) -> Result<Done<K::Output>, Failed> {
+    let fail = |range: &Range<usize>| {
+        let range = range.clone();
+        move |error| Failed { range, error }
+    };
+    let asked = &plan.records[range.clone()];
+    let first = fetch(&client, &plan, (!plan.hashed).then_some(asked), &retries)
+        .await
+        .map_err(fail(&range))?;
+    let mut tally = Tally::new(asked);
+    let mut bytes = first.len() as u64;
+    tally
+        .add(scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?)
+        .map_err(fail(&range))?;
+    let mut bodies = vec![first];
+    let missing = tally.missing(asked);
+    if !missing.is_empty() {
+        tracing::warn!(
+            missing = missing.len(),
+            "records missing from a batch; asking for them again"
+        );
+        retries.fetch_add(1, Ordering::Relaxed);
+        let again = fetch(&client, &plan, Some(&missing), &retries)
+            .await
+            .map_err(fail(&range))?;
+        bytes += again.len() as u64;
+        tally
+            .add(scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?)
+            .map_err(fail(&range))?;
+        let still = tally.missing(asked);
+        if !still.is_empty() {
+            return Err(Failed {
+                range,
+                error: Error::Incomplete {
+                    problem: Incompleteness::MissingRecords(still),
+                },
+            });
+        }
+        bodies.push(again);
+    }
+    let rows = tally.rows;
+    let output = kind.decode(bodies).map_err(fail(&range))?;
+    Ok(Done {
+        range,
+        output,
+        rows,
+        bytes,
+    })
+}
+
+/// One `export_records` request of the plan, for `records` (all, when `None`).
+async fn fetch(
+    client: &Client,
+    plan: &Plan,
+    records: Option<&[String]>,
+    retries: &AtomicU64,
+) -> Result<Bytes, Error> {
+    let mut request = export_request(&plan.options, plan.wire);
+    if let Some(records) = records {
+        request.set_list("records", records.to_vec());
+    }
+    if !plan.fields.is_empty() {
+        request.set_list("fields", plan.fields.clone());
+    }
+    if !plan.options.forms.is_empty() {
+        request.set_list("forms", plan.options.forms.clone());
+    }
+    if plan.options.data_access_groups {
+        request.set_flag("exportDataAccessGroups", true);
+    }
+    let response = client
+        .execute_observed(request, &mut |_| {
+            retries.fetch_add(1, Ordering::Relaxed);
+        })
+        .await?;
+    let body = response.into_body();
+    reject_failure(&body)?;
+    Ok(body)
+}
+
+/// An `export_records` request with the caller's filters that apply to every request.
+fn export_request(options: &ExportOptions, wire: Wire) -> Request {
+    let method = method_info("export_records").expect("the spec has export_records");
+    let mut request = Request::new(method);
+    request.set_text("format", wire.as_param());
+    request.set_text("type", "flat");
+    request.set_text("returnFormat", "json");
+    if !options.events.is_empty() {
+        request.set_list("events", options.events.clone());
+    }
+    if let Some(logic) = &options.filter_logic {
+        request.set_text("filterLogic", logic.clone());
+    }
+    request
+}
+
+/// A 200 that is REDCap's failure (an `ERROR:` line, an HTML page, a JSON error object),
+/// not data.
+fn reject_failure(body: &[u8]) -> Result<(), Error> {
+    let start = body.trim_ascii_start();
+    let head = String::from_utf8_lossy(&start[..start.len().min(64)]).to_ascii_lowercase();
+    if head.starts_with("error:")
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("{\"error\"")
+    {
+        let message = crate::response::error_message(body);
+        return Err(Error::Failure {
+            method: "export_records",
+            message,
+        });
+    }
+    Ok(())
+}
+
+/// The record-ID field: the first field REDCap lists.
+async fn record_id_field(client: &Client, retries: &AtomicU64) -> Result<String, Error> {
+    let method = method_info("export_field_names").expect("the spec has export_field_names");
+    let mut request = Request::new(method);
+    request.set_text("format", "json");
+    request.set_text("returnFormat", "json");
+    let response = client
+        .execute_observed(request, &mut |_| {
+            retries.fetch_add(1, Ordering::Relaxed);
+        })
+        .await?;
+    let rows: Vec<crate::Row> = response.into_json()?;
+    rows.first()
+        .and_then(|row| row.get("original_field_name"))
+        .map(str::to_string)
+        .ok_or_else(|| Error::Failure {
+            method: "export_field_names",
+            message: "REDCap listed no fields, so the record-ID field is unknown".into(),
+        })
+}
+
+/// The records to export, in REDCap's order, and how many rows listed them.
+async fn record_list(
+    client: &Client,
+    options: &ExportOptions,
+    record_field: &str,
+    retries: &AtomicU64,
+) -> Result<(Vec<String>, usize), Error> {
+    let mut request = export_request(options, Wire::Csv);
+    request.set_list("fields", vec![record_field.to_string()]);
+    if !options.records.is_empty() {
+        request.set_list("records", options.records.clone());
+    }
+    let response = client
+        .execute_observed(request, &mut |_| {
+            retries.fetch_add(1, Ordering::Relaxed);
+        })
+        .await?;
+    let body = response.into_body();
+    reject_failure(&body)?;
+    let keys = scan(Wire::Csv, &body, record_field)?;
+    let rows = keys.len();
+    let mut seen = std::collections::HashSet::new();
+    let records = keys
+        .into_iter()
+        .filter_map(|key| seen.insert(key.record.clone()).then_some(key.record))
+        .collect();
+    Ok((records, rows))
+}
+
+/// Records per batch for about `target_cells` cells: the columns are the fields asked for
+/// (or all the project's export columns), the rows per record as the record list showed.
+fn estimate_batch(plan: &Plan, listed_rows: usize, target_cells: usize) -> usize {
+    let columns = if plan.fields.is_empty() && plan.options.forms.is_empty() {
+        // Unknown until the first batch: assume a wide project.
+        200
+    } else {
+        plan.fields.len().max(1) + 20 * plan.options.forms.len()
+    };
+    let rows_per_record = listed_rows.div_ceil(plan.records.len().max(1)).max(1);
+    (target_cells / (columns * rows_per_record)).clamp(1, MAX_BATCH_RECORDS)
+}
+
+/// Whether a record ID is one of REDCap's hashes for de-identified exports (32 lowercase
+/// hex digits, an MD5).
+fn looks_hashed(record: &str) -> bool {
+    record.len() == 32
+        && record
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_ids_are_recognised() {
+        assert!(looks_hashed("0cc175b9c0f1b6a831c399e269772661"));
+        assert!(!looks_hashed("1001"));
+        assert!(!looks_hashed("0CC175B9C0F1B6A831C399E269772661"));
+    }
+
+    #[test]
+    fn failures_sent_as_data_are_refused() {
+        assert!(reject_failure(b"ERROR: You do not have permissions").is_err());
+        assert!(reject_failure(b"  <!DOCTYPE html><html>login</html>").is_err());
+        assert!(reject_failure(b"{\"error\":\"x\"}").is_err());
+        assert!(reject_failure(b"record_id\n1\n").is_ok());
+        assert!(reject_failure(b"[{\"record_id\":\"1\"}]").is_ok());
+    }
+}
