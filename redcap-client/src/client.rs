@@ -133,6 +133,7 @@ impl Client {
         request.check()?;
         let policy = self.inner.retry;
         let mut attempt = 1;
+        let mut timeouts = 0;
         loop {
             self.inner.limiter.acquire().await;
             self.inner.budget.count_request();
@@ -140,8 +141,14 @@ impl Client {
                 Ok(response) => return Ok(response),
                 Err(failed) => failed,
             };
+            if matches!(error, Error::Timeout { .. }) {
+                timeouts += 1;
+            }
+            // Each timed-out attempt costs the whole limit: a server that hangs twice in a
+            // row is down, not busy.
             let retryable = request.method.idempotent
                 && error.is_retryable()
+                && timeouts < 2
                 && attempt < policy.attempts
                 && retry_after.is_none_or(|asked| asked <= policy.max_retry_after);
             if !retryable || !self.inner.budget.take(&policy) {
@@ -164,6 +171,11 @@ impl Client {
     /// Retries made by this client (and its clones) so far.
     pub fn retries(&self) -> u64 {
         self.inner.budget.retries()
+    }
+
+    /// The client's retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// The client's time limits.

@@ -135,6 +135,7 @@ pub(crate) fn is_out_of_memory(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     (lower.contains("allowed memory size") && lower.contains("exhausted"))
         || lower.contains("out of memory")
+        || lower.contains("out of server memory")
         || lower.contains("not able to complete")
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
-use super::keys::{Tally, scan};
+use super::keys::{Tally, merge, scan};
 use super::sink::{BatchKind, Wire};
 use super::{ExportOptions, Progress};
 use crate::error::{Error, Incompleteness};
@@ -55,12 +55,24 @@ pub(crate) async fn run<K: BatchKind>(
 ) -> Result<Progress, Error> {
     let started = Instant::now();
     let retries = Arc::new(AtomicU64::new(0));
-    let record_field = record_id_field(client, &retries).await?;
+    let record_field = patiently(client, &retries, || record_id_field(client, &retries)).await?;
     let mut fields = options.fields.clone();
     if (!fields.is_empty() || !options.forms.is_empty()) && !fields.contains(&record_field) {
         fields.insert(0, record_field.clone());
     }
-    let (records, listed_rows) = record_list(client, options, &record_field, &retries).await?;
+    let (records, listed_rows) = patiently(client, &retries, || {
+        record_list(client, options, &record_field, &retries)
+    })
+    .await?;
+    let (records, listed_rows) = confirm_record_list(
+        client,
+        options,
+        &record_field,
+        &retries,
+        records,
+        listed_rows,
+    )
+    .await?;
     let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
     if hashed {
         tracing::warn!(
@@ -171,6 +183,8 @@ pub(crate) async fn run<K: BatchKind>(
                 requeued.push_front(range.start + half..range.end);
                 requeued.push_front(range.start..range.start + half);
                 progress.splits += 1;
+                // The batch's records are asked for again, in halves.
+                retries.fetch_add(1, Ordering::Relaxed);
                 report(&mut progress);
             }
             Err(Failed { error, .. }) => {
@@ -211,12 +225,12 @@ async fn fetch_batch<K: BatchKind>(
         .map_err(fail(&range))?;
     let mut tally = Tally::new(asked);
     let mut bytes = first.len() as u64;
-    tally
-        .add(scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?)
-        .map_err(fail(&range))?;
-    let mut bodies = vec![first];
+    let scanned = scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?;
+    tally.add(&scanned.keys).map_err(fail(&range))?;
     let missing = tally.missing(asked);
-    if !missing.is_empty() {
+    let body = if missing.is_empty() {
+        first
+    } else {
         tracing::warn!(
             missing = missing.len(),
             "records missing from a batch; asking for them again"
@@ -226,9 +240,8 @@ async fn fetch_batch<K: BatchKind>(
             .await
             .map_err(fail(&range))?;
         bytes += again.len() as u64;
-        tally
-            .add(scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?)
-            .map_err(fail(&range))?;
+        let rescanned = scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?;
+        tally.add(&rescanned.keys).map_err(fail(&range))?;
         let still = tally.missing(asked);
         if !still.is_empty() {
             return Err(Failed {
@@ -238,10 +251,13 @@ async fn fetch_batch<K: BatchKind>(
                 },
             });
         }
-        bodies.push(again);
-    }
+        Bytes::from(
+            merge(plan.wire, [(&first, &scanned), (&again, &rescanned)], asked)
+                .map_err(fail(&range))?,
+        )
+    };
     let rows = tally.rows;
-    let output = kind.decode(bodies).map_err(fail(&range))?;
+    let output = kind.decode(vec![body]).map_err(fail(&range))?;
     Ok(Done {
         range,
         output,
@@ -300,11 +316,13 @@ fn export_request(options: &ExportOptions, wire: Wire) -> Request {
 /// not data.
 fn reject_failure(body: &[u8]) -> Result<(), Error> {
     let start = body.trim_ascii_start();
-    let head = String::from_utf8_lossy(&start[..start.len().min(64)]).to_ascii_lowercase();
+    let head = String::from_utf8_lossy(&start[..start.len().min(512)]).to_ascii_lowercase();
     if head.starts_with("error:")
         || head.starts_with("<!doctype html")
         || head.starts_with("<html")
         || head.starts_with("{\"error\"")
+        // PHP's fatal error, printed with status 200 where `display_errors` is on.
+        || (head.contains("fatal error") && crate::response::is_out_of_memory(&head))
     {
         let message = crate::response::error_message(body);
         return Err(Error::Failure {
@@ -313,6 +331,35 @@ fn reject_failure(body: &[u8]) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// Runs a planning request again when it fails for the server's load (a 500 from PHP,
+/// REDCap out of memory): unlike a batch, it cannot be split.
+async fn patiently<T, F, Fut>(
+    client: &Client,
+    retries: &AtomicU64,
+    mut request: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let policy = client.retry_policy();
+    let mut attempt = 1;
+    loop {
+        match request().await {
+            // The client has already retried what it retries (timeouts, 502–504, …).
+            Err(error)
+                if error.is_overload() && !error.is_retryable() && attempt < policy.attempts =>
+            {
+                tracing::warn!(error = %error, "planning request failed; trying again");
+                retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(policy.delay(attempt, None)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 /// The record-ID field: the first field REDCap lists.
@@ -355,7 +402,7 @@ async fn record_list(
         .await?;
     let body = response.into_body();
     reject_failure(&body)?;
-    let keys = scan(Wire::Csv, &body, record_field)?;
+    let keys = scan(Wire::Csv, &body, record_field)?.keys;
     let rows = keys.len();
     let mut seen = std::collections::HashSet::new();
     let records = keys
@@ -363,6 +410,46 @@ async fn record_list(
         .filter_map(|key| seen.insert(key.record.clone()).then_some(key.record))
         .collect();
     Ok((records, rows))
+}
+
+/// The record list asked for again, since a list missing records would make every later
+/// check pass on a partial export: the union of two answers, or of three when the first two
+/// differ (REDCap's order kept, from the longest answer).
+async fn confirm_record_list(
+    client: &Client,
+    options: &ExportOptions,
+    record_field: &str,
+    retries: &AtomicU64,
+    first: Vec<String>,
+    first_rows: usize,
+) -> Result<(Vec<String>, usize), Error> {
+    let mut answers = vec![(first, first_rows)];
+    while answers.len() < 3 {
+        let answer = patiently(client, retries, || {
+            record_list(client, options, record_field, retries)
+        })
+        .await?;
+        let agree = answers.iter().any(|(records, _)| *records == answer.0);
+        answers.push(answer);
+        if agree {
+            break;
+        }
+        if answers.len() == 2 {
+            tracing::warn!("two record-ID requests disagree; asking a third time");
+            retries.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    answers.sort_by_key(|(records, _)| std::cmp::Reverse(records.len()));
+    let (mut union, rows) = answers.swap_remove(0);
+    let mut seen: std::collections::HashSet<String> = union.iter().cloned().collect();
+    for (records, _) in answers {
+        for record in records {
+            if seen.insert(record.clone()) {
+                union.push(record);
+            }
+        }
+    }
+    Ok((union, rows))
 }
 
 /// Records per batch for about `target_cells` cells: the columns are the fields asked for
@@ -405,5 +492,7 @@ mod tests {
         assert!(reject_failure(b"{\"error\":\"x\"}").is_err());
         assert!(reject_failure(b"record_id\n1\n").is_ok());
         assert!(reject_failure(b"[{\"record_id\":\"1\"}]").is_ok());
+        let fatal = b"\nFatal error: Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)";
+        assert!(reject_failure(fatal).unwrap_err().is_overload());
     }
 }

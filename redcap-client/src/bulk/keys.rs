@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::ops::Range;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::sink::Wire;
 use crate::error::{Error, Incompleteness, snippet};
@@ -44,17 +46,28 @@ fn decode_error(body: &[u8], message: impl Into<String>) -> Error {
     }
 }
 
+/// A body's rows: the key and byte span of each, in order, and the CSV header's span.
+pub(crate) struct Scanned {
+    pub(crate) keys: Vec<Key>,
+    pub(crate) spans: Vec<Range<usize>>,
+    pub(crate) header: Range<usize>,
+}
+
 /// The keys of every row of a body, in order.
-pub(crate) fn scan(wire: Wire, body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
+pub(crate) fn scan(wire: Wire, body: &[u8], record_field: &str) -> Result<Scanned, Error> {
     match wire {
         Wire::Csv => scan_csv(body, record_field),
         Wire::Json => scan_json(body, record_field),
     }
 }
 
-fn scan_csv(body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
+fn scan_csv(body: &[u8], record_field: &str) -> Result<Scanned, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Vec::new());
+        return Ok(Scanned {
+            keys: Vec::new(),
+            spans: Vec::new(),
+            header: 0..0,
+        });
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -73,6 +86,7 @@ fn scan_csv(body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
     })?;
     let (event, instrument, instance) = (position(EVENT), position(INSTRUMENT), position(INSTANCE));
     let mut keys = Vec::new();
+    let mut starts = Vec::new();
     let mut row = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut row) {
@@ -86,6 +100,7 @@ fn scan_csv(body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
                 .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
                 .unwrap_or_default()
         };
+        starts.push(row.position().map_or(0, |at| at.byte() as usize));
         keys.push(Key {
             record: text(Some(record)),
             event: text(event),
@@ -93,45 +108,181 @@ fn scan_csv(body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
             instance: text(instance),
         });
     }
-    Ok(keys)
+    let header_end = starts.first().copied().unwrap_or(body.len());
+    let spans = starts
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| start..starts.get(index + 1).copied().unwrap_or(body.len()))
+        .collect();
+    Ok(Scanned {
+        keys,
+        spans,
+        header: 0..header_end,
+    })
 }
 
-fn scan_json(body: &[u8], record_field: &str) -> Result<Vec<Key>, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let keys = Rows { record_field }
-        .deserialize(&mut deserializer)
-        .and_then(|keys| deserializer.end().map(|()| keys))
-        .map_err(|error| decode_error(body, error.to_string()))?;
-    Ok(keys)
+fn scan_json(body: &[u8], record_field: &str) -> Result<Scanned, Error> {
+    let spans = object_spans(body).map_err(|message| decode_error(body, message))?;
+    let keys = spans
+        .iter()
+        .map(|span| {
+            let mut deserializer = serde_json::Deserializer::from_slice(&body[span.clone()]);
+            RowKeySeed { record_field }
+                .deserialize(&mut deserializer)
+                .and_then(|key| deserializer.end().map(|()| key))
+                .map_err(|error| decode_error(&body[span.clone()], error.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Scanned {
+        keys,
+        spans,
+        header: 0..0,
+    })
 }
 
-struct Rows<'a> {
-    record_field: &'a str,
-}
-
-impl<'de> DeserializeSeed<'de> for Rows<'_> {
-    type Value = Vec<Key>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Key>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Rows<'_> {
-    type Value = Vec<Key>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of export rows")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Key>, A::Error> {
-        let mut keys = Vec::new();
-        while let Some(key) = seq.next_element_seed(RowKeySeed {
-            record_field: self.record_field,
-        })? {
-            keys.push(key);
+/// The byte spans of the objects of a top-level JSON array.
+fn object_spans(body: &[u8]) -> Result<Vec<Range<usize>>, String> {
+    let skip = |mut at: usize| {
+        while body.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
         }
-        Ok(keys)
+        at
+    };
+    let mut at = skip(0);
+    if body.get(at) != Some(&b'[') {
+        return Err("expected a JSON array of rows".into());
     }
+    at += 1;
+    let mut spans = Vec::new();
+    let mut expect_row = true;
+    loop {
+        at = skip(at);
+        match body.get(at) {
+            None => return Err("the JSON array of rows is not closed".into()),
+            Some(b']') if !expect_row || spans.is_empty() => {
+                at += 1;
+                break;
+            }
+            Some(b',') if !expect_row => {
+                expect_row = true;
+                at += 1;
+            }
+            Some(b'{') if expect_row => {
+                let end = object_end(body, at)?;
+                spans.push(at..end);
+                at = end;
+                expect_row = false;
+            }
+            Some(&other) => {
+                return Err(format!(
+                    "unexpected `{}` at byte {at} of the array of rows",
+                    other as char
+                ));
+            }
+        }
+    }
+    if skip(at) != body.len() {
+        return Err(format!("text after the array of rows, at byte {at}"));
+    }
+    Ok(spans)
+}
+
+/// Where the JSON object starting at `start` ends (one past its `}`).
+fn object_end(body: &[u8], start: usize) -> Result<usize, String> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, &byte) in body.iter().enumerate().skip(start) {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(at + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(format!("the row starting at byte {start} is not closed"))
+}
+
+/// One body of the rows of two (a batch and the records asked for again), rows ordered
+/// by their record's place in `order` as REDCap orders them, so that the result is the
+/// body one complete answer would have been.
+pub(crate) fn merge(
+    wire: Wire,
+    parts: [(&[u8], &Scanned); 2],
+    order: &[String],
+) -> Result<Vec<u8>, Error> {
+    let place: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(index, record)| (record.as_str(), index))
+        .collect();
+    let mut rows: Vec<(usize, &[u8])> = Vec::new();
+    for (body, scanned) in parts {
+        for (key, span) in scanned.keys.iter().zip(&scanned.spans) {
+            let at = place
+                .get(key.record.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            rows.push((at, &body[span.clone()]));
+        }
+    }
+    // Stable: a record's rows keep REDCap's order.
+    rows.sort_by_key(|(at, _)| *at);
+    let mut merged = Vec::with_capacity(parts.iter().map(|(body, _)| body.len()).sum());
+    match wire {
+        Wire::Csv => {
+            let headers: Vec<&[u8]> = parts
+                .iter()
+                .map(|(body, scanned)| body[scanned.header.clone()].trim_ascii_end())
+                .filter(|header| !header.is_empty())
+                .collect();
+            if let [first, second] = headers[..]
+                && first != second
+            {
+                return Err(Error::Incomplete {
+                    problem: Incompleteness::ColumnsDiffer(format!(
+                        "`{}` then `{}`",
+                        String::from_utf8_lossy(first),
+                        String::from_utf8_lossy(second)
+                    )),
+                });
+            }
+            if let Some(header) = headers.first() {
+                merged.extend_from_slice(header);
+                merged.push(b'\n');
+            }
+            for (_, row) in rows {
+                merged.extend_from_slice(row);
+                if !row.ends_with(b"\n") {
+                    merged.push(b'\n');
+                }
+            }
+        }
+        Wire::Json => {
+            merged.push(b'[');
+            for (index, (_, row)) in rows.into_iter().enumerate() {
+                if index > 0 {
+                    merged.push(b',');
+                }
+                merged.extend_from_slice(row);
+            }
+            merged.push(b']');
+        }
+    }
+    Ok(merged)
 }
 
 struct RowKeySeed<'a> {
@@ -235,7 +386,7 @@ impl Tally {
     }
 
     /// Adds one body's keys: a duplicate row or a record not asked for is an error.
-    pub(crate) fn add(&mut self, keys: Vec<Key>) -> Result<(), Error> {
+    pub(crate) fn add(&mut self, keys: &[Key]) -> Result<(), Error> {
         let mut unexpected = Vec::new();
         for key in keys {
             match self.asked.get_mut(&key.record) {
@@ -248,9 +399,9 @@ impl Tally {
                 }
             }
             self.rows += 1;
-            if let Some(key) = self.seen.replace(key) {
+            if !self.seen.insert(key.clone()) {
                 return Err(Error::Incomplete {
-                    problem: key.duplicate(),
+                    problem: key.clone().duplicate(),
                 });
             }
         }
@@ -283,16 +434,18 @@ mod tests {
         let json = br#"[{"id":"1","redcap_event_name":"base","redcap_repeat_instrument":"","redcap_repeat_instance":"","age":"30"},
             {"id":"1","redcap_event_name":"base","redcap_repeat_instrument":"visit","redcap_repeat_instance":2,"age":"a,b"}]"#;
         for keys in [
-            scan(Wire::Csv, csv, "id").unwrap(),
-            scan(Wire::Json, json, "id").unwrap(),
+            scan(Wire::Csv, csv, "id").unwrap().keys,
+            scan(Wire::Json, json, "id").unwrap().keys,
         ] {
             assert_eq!(keys.len(), 2);
             assert_eq!(keys[1].instance, "2");
             assert_eq!(keys[1].instrument, "visit");
             assert_eq!(keys[0].event, "base");
         }
-        assert!(scan(Wire::Csv, b"", "id").unwrap().is_empty());
-        assert!(scan(Wire::Json, b"[]", "id").unwrap().is_empty());
+        assert!(scan(Wire::Csv, b"", "id").unwrap().keys.is_empty());
+        assert!(scan(Wire::Json, b"[]", "id").unwrap().keys.is_empty());
+        assert!(scan(Wire::Json, b"[{\"id\":\"1\"},]", "id").is_err());
+        assert!(scan(Wire::Json, b"[{\"id\":\"1\"}] x", "id").is_err());
         assert!(scan(Wire::Json, b"[{\"x\":\"1\"}]", "id").is_err());
         assert!(scan(Wire::Json, b"[{\"id\":\"1\"}", "id").is_err());
     }
@@ -308,12 +461,46 @@ mod tests {
         };
         let mut tally = Tally::new(&asked);
         tally
-            .add(vec![key("1", ""), key("1", "1"), key("3", "")])
+            .add(&[key("1", ""), key("1", "1"), key("3", "")])
             .unwrap();
         assert_eq!(tally.missing(&asked), ["2"]);
-        let error = tally.add(vec![key("3", "")]).unwrap_err();
+        let error = tally.add(&[key("3", "")]).unwrap_err();
         assert!(error.to_string().contains("record `3` twice"), "{error}");
-        let error = Tally::new(&asked).add(vec![key("9", "")]).unwrap_err();
+        let error = Tally::new(&asked).add(&[key("9", "")]).unwrap_err();
         assert!(error.to_string().contains("`9`"), "{error}");
+    }
+
+    #[test]
+    fn records_asked_again_take_their_place() {
+        let order: Vec<String> = ["1", "2", "3"].map(String::from).to_vec();
+        let csv_first: &[u8] = b"id,note\n1,a\n3,\"c\nc\"";
+        let csv_again: &[u8] = b"id,note\n2,b\n2,bb\n";
+        let (first, again) = (
+            scan(Wire::Csv, csv_first, "id").unwrap(),
+            scan(Wire::Csv, csv_again, "id").unwrap(),
+        );
+        let merged = merge(
+            Wire::Csv,
+            [(csv_first, &first), (csv_again, &again)],
+            &order,
+        )
+        .unwrap();
+        assert_eq!(merged, b"id,note\n1,a\n2,b\n2,bb\n3,\"c\nc\"\n");
+        let json_first: &[u8] = br#"[{"id":"3","x":"}"},{"id":"1"}]"#;
+        let json_again: &[u8] = br#" [ {"id":"2","y":{"z":"\"]"}} ] "#;
+        let (first, again) = (
+            scan(Wire::Json, json_first, "id").unwrap(),
+            scan(Wire::Json, json_again, "id").unwrap(),
+        );
+        let merged = merge(
+            Wire::Json,
+            [(json_first, &first), (json_again, &again)],
+            &order,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(merged).unwrap(),
+            r#"[{"id":"1"},{"id":"2","y":{"z":"\"]"}},{"id":"3","x":"}"}]"#
+        );
     }
 }

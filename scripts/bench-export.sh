@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Whole-project export of a wide project (50 000 records x about 200 columns by default;
+# BENCH_ROWS changes it) through the emulator: the typed bulk export and
+# `cargo redcap export` against PyCap's export_records(format_type="df"), all release
+# builds on the same emulator. Prints wall times, the ratios, and the peak memory of
+# `cargo redcap export`. Needs python3 with venv and pip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-target}"
+venv="$target/pycap-venv"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check PyCap pandas
+
+cargo build --quiet --release -p cargo-redcap
+CARGO_REDCAP="$target/release/cargo-redcap" PYCAP_PYTHON="$venv/bin/python" \
+    cargo bench --quiet -p redcap-tests --bench bulk_export
