@@ -412,3 +412,44 @@ fn the_cli_export_of_a_hanging_server_fails_fast_and_leaves_no_file() {
         "no temporary file"
     );
 }
+
+#[test]
+fn call_fails_on_a_login_page_sent_with_200() {
+    use clap::Parser;
+    let runtime = runtime();
+    let emulator = runtime.block_on(async {
+        Emulator::start(
+            Config::default().project("wide", dictionary()).faults(
+                Faults::from_json(
+                    r#"{"faults": [{"kind": "html", "method": "export_version", "times": 1}]}"#,
+                )
+                .unwrap(),
+            ),
+        )
+        .await
+        .unwrap()
+    });
+    let argv = [
+        "cargo",
+        "redcap",
+        "call",
+        "export_version",
+        "--url",
+        emulator.url(),
+        "--token",
+        emulator.token("wide").unwrap(),
+    ];
+    let cargo_redcap::Cli::Redcap(parsed) = cargo_redcap::Cli::parse_from(argv);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = cargo_redcap::run(parsed, &mut stdout, &mut stderr);
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert_ne!(code, std::process::ExitCode::SUCCESS);
+    assert!(
+        stdout.is_empty(),
+        "nothing printed as if it were the answer"
+    );
+    assert!(
+        stderr.starts_with("error: REDCap reported a failure for export_version with HTTP 200"),
+        "{stderr}"
+    );
+}
