@@ -11,7 +11,7 @@ use redcap_client::{Client, Error, Incompleteness, Payload, RetryPolicy, Timeout
 use redcap_emulator::{Config, Emulator, Faults};
 use redcap_tests::wide;
 
-const RECORDS: usize = 60;
+const RECORDS: usize = 30;
 
 /// The data every emulator here serves, written once.
 fn dictionary() -> &'static PathBuf {
@@ -81,7 +81,7 @@ async fn emulator(faults: &str) -> Emulator {
 
 /// Small batches, so that faults land on batches as well as on the record list.
 fn options() -> ExportOptions {
-    ExportOptions::new().batch_size(8).concurrency(2)
+    ExportOptions::new().batch_size(4).concurrency(2)
 }
 
 /// The fault-free exports, raw and typed.
@@ -252,7 +252,7 @@ fn an_html_login_page_is_a_failure_not_data() {
 
 #[test]
 fn dropped_records_are_asked_for_again() {
-    assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 2, "every": 3}]}"#);
+    assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 2, "every": 5}]}"#);
     assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 3, "times": 1}]}"#);
 }
 
