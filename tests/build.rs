@@ -25,6 +25,10 @@ const PROJECTS: &[(&str, &str)] = &[
         "missing",
         "../../../tests/fixtures/missing-codes/schema.json",
     ),
+    (
+        "obstacle",
+        "../../../tests/fixtures/obstacle-course/dictionary.csv",
+    ),
 ];
 
 // `CORPUS_SCHEMAS`: every dictionary and project XML of the corpus, generated and

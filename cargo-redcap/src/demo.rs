@@ -227,12 +227,16 @@ fn balance(text: &str, open: char, close: char) -> i32 {
 /// What a member's type shows a reader: choice enums and checkbox sets count as one kind
 /// each, whatever the field.
 fn kind(ty: &str) -> &str {
-    const SCALARS: [&str; 9] = [
+    const SCALARS: [&str; 13] = [
         "String",
         "Date",
         "Decimal",
         "bool",
         "i64",
+        "Integer",
+        "Time",
+        "TimeSeconds",
+        "MinutesSeconds",
         "DateTime",
         "DateTimeSeconds",
         "NaiveTime",
@@ -261,6 +265,8 @@ fn shorten(member: &str) -> String {
         "::redcap_client::records::",
         "::std::string::",
         "::std::vec::",
+        "super::",
+        "self::",
     ] {
         text = text.replace(path, "");
     }
@@ -279,7 +285,13 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_1.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // `baseline_data` repeats in this event: one struct per instance.
         let instances: Vec<String> = enrolment
@@ -289,7 +301,7 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
                 format!(
                     "#{} weight2={}",
                     i.instance,
-                    text(i.data.weight2.map(|w| w.to_string()))
+                    text(i.data.weight2.as_ref().map(|w| w.to_string()))
                 )
             })
             .collect();
@@ -326,14 +338,26 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_2.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // The same instrument does not repeat in arm 2: one struct, no instances.
         show(
             out,
             "enrollment_arm_2.baseline_data.weight2",
-            "Option<i64>",
-            text(enrolment.baseline_data.weight2.map(|w| w.to_string())),
+            "Option<Integer>",
+            text(
+                enrolment
+                    .baseline_data
+                    .weight2
+                    .as_ref()
+                    .map(|w| w.to_string()),
+            ),
         )?;
         if let Some(visit) = &record.first_visit_arm_2 {
             show(

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use redcap_schema::{ProjectSchema, SchemaBuilder};
+use redcap_schema::ProjectSchema;
 
 use crate::Error;
 
@@ -36,16 +36,12 @@ pub struct GenArgs {
     pub check: bool,
 }
 
-/// Runs the subcommand.
-pub fn run(args: &GenArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+/// Runs the subcommand; warnings about the inputs go to `err`.
+pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, Error> {
     let schema = if args.inputs.is_empty() {
         crate::live::fetch_schema(&args.live.client()?)?
     } else {
-        let mut builder = SchemaBuilder::new();
-        for input in &args.inputs {
-            builder.add_path(input)?;
-        }
-        builder.build()?
+        crate::schema::read_inputs(&args.inputs, err)?
     };
     let files = match (&args.out, &args.crate_dir) {
         (Some(path), None) => vec![(path.clone(), module(&schema))],

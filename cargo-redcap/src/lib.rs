@@ -94,10 +94,10 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match args.command {
         Command::Demo(a) => demo::run(&a, out),
         Command::Call(a) => call::run(&a, out),
-        Command::Schema(a) => schema::run(&a, out),
+        Command::Schema(a) => schema::run(&a, out, err),
         // The diff has its own exit codes (1 breaking, 2 error).
         Command::Diff(a) => return diff::run(&a, out, err),
-        Command::Gen(a) => generate::run(&a, out),
+        Command::Gen(a) => generate::run(&a, out, err),
         Command::Serve(a) => serve::run(&a, out),
         Command::Pull(a) => pull::run(&a, out),
         Command::Export(a) => export::run(&a, out, err),

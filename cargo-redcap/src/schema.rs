@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use redcap_schema::{SchemaBuilder, Severity};
+use redcap_schema::{ProjectSchema, SchemaBuilder, Severity};
 
 use crate::Error;
 
@@ -42,31 +42,28 @@ pub struct SchemaArgs {
     pub timestamp: String,
 }
 
-/// Runs the subcommand.
-pub fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+/// Reads the schema the inputs describe, as REDCap holds it, printing on `err`
+/// every problem that did not stop reading (REDCap's upload checks, which
+/// `--check` reports as errors).
+pub(crate) fn read_inputs(inputs: &[PathBuf], err: &mut dyn Write) -> Result<ProjectSchema, Error> {
     let mut builder = SchemaBuilder::new();
-    for input in &args.inputs {
+    for input in inputs {
         builder.add_path(input)?;
     }
-    if args.check {
-        let problems = builder.check()?;
-        for problem in &problems.0 {
-            writeln!(out, "{problem}")?;
-        }
-        let errors = problems
-            .0
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count();
-        let warnings = problems.0.len() - errors;
-        writeln!(out, "{errors} errors, {warnings} warnings")?;
-        return Ok(if errors > 0 {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
+    let (schema, warnings) = builder.build_with_warnings()?;
+    for warning in &warnings.0 {
+        writeln!(err, "{warning}")?;
     }
-    let schema = builder.build()?;
+    Ok(schema)
+}
+
+/// Runs the subcommand: the schema on `out` and the problems that did not stop
+/// reading on `err`; with `--check`, REDCap's upload checks on `out`.
+pub fn run(args: &SchemaArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, Error> {
+    if args.check {
+        return check(&args.inputs, out);
+    }
+    let schema = read_inputs(&args.inputs, err)?;
     let text = match args.to {
         To::Json => redcap_schema::to_snapshot(&schema),
         To::Csv => redcap_schema::to_dictionary_csv(&schema),
@@ -74,4 +71,28 @@ pub fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     };
     out.write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every problem as REDCap grades it on upload; fails on any error.
+fn check(inputs: &[PathBuf], out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let mut builder = SchemaBuilder::new();
+    for input in inputs {
+        builder.add_path(input)?;
+    }
+    let problems = builder.check()?;
+    for problem in &problems.0 {
+        writeln!(out, "{problem}")?;
+    }
+    let errors = problems
+        .0
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.0.len() - errors;
+    writeln!(out, "{errors} errors, {warnings} warnings")?;
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -635,7 +635,7 @@ pub mod demographics {
         ///
         /// Field `num_children` (text, validation `integer`).
         #[redcap(field = "num_children")]
-        pub num_children: ::core::option::Option<i64>,
+        pub num_children: ::core::option::Option<::redcap_client::records::Integer>,
         /// Gym (Weight Training)
         ///
         /// Field `gym` (checkbox).
@@ -682,7 +682,7 @@ pub mod demographics {
         ///
         /// Field `specify_mood` (slider).
         #[redcap(field = "specify_mood")]
-        pub specify_mood: ::core::option::Option<i64>,
+        pub specify_mood: ::core::option::Option<::redcap_client::records::Integer>,
         /// Is patient taking any of the following medications? (check all that apply)
         ///
         /// Field `meds` (checkbox).
@@ -701,7 +701,7 @@ pub mod demographics {
         ///
         /// Field `weight` (text, validation `integer`).
         #[redcap(field = "weight")]
-        pub weight: ::core::option::Option<i64>,
+        pub weight: ::core::option::Option<::redcap_client::records::Integer>,
         /// BMI
         ///
         /// Field `bmi` (calc).
@@ -1256,7 +1256,7 @@ pub mod demographics {
         }
     }
 }
-pub use demographics::Demographics;
+pub use self::demographics::Demographics;
 /// The instrument `contact_info`: its struct and the choices of its fields.
 pub mod contact_info {
     /// Contact Info (instrument `contact_info`).
@@ -1400,7 +1400,7 @@ pub mod contact_info {
         }
     }
 }
-pub use contact_info::ContactInfo;
+pub use self::contact_info::ContactInfo;
 /// The instrument `baseline_data`: its struct and the choices of its fields.
 pub mod baseline_data {
     /// Baseline Data (instrument `baseline_data`).
@@ -1416,7 +1416,7 @@ pub mod baseline_data {
         ///
         /// Field `weight2` (text, validation `integer`).
         #[redcap(field = "weight2")]
-        pub weight2: ::core::option::Option<i64>,
+        pub weight2: ::core::option::Option<::redcap_client::records::Integer>,
         /// BMI
         ///
         /// Field `bmi2` (calc).
@@ -1454,7 +1454,7 @@ pub mod baseline_data {
         >,
     }
 }
-pub use baseline_data::BaselineData;
+pub use self::baseline_data::BaselineData;
 /// The instrument `visit_lab_data`: its struct and the choices of its fields.
 pub mod visit_lab_data {
     /// Visit Lab Data (instrument `visit_lab_data`).
@@ -1493,7 +1493,7 @@ pub mod visit_lab_data {
         >,
     }
 }
-pub use visit_lab_data::VisitLabData;
+pub use self::visit_lab_data::VisitLabData;
 /// The instrument `patient_morale_questionnaire`: its struct and the choices of its fields.
 pub mod patient_morale_questionnaire {
     /// Patient Morale Questionnaire (instrument `patient_morale_questionnaire`).
@@ -1766,7 +1766,7 @@ pub mod patient_morale_questionnaire {
         }
     }
 }
-pub use patient_morale_questionnaire::PatientMoraleQuestionnaire;
+pub use self::patient_morale_questionnaire::PatientMoraleQuestionnaire;
 /// The instrument `visit_blood_workup`: its struct and the choices of its fields.
 pub mod visit_blood_workup {
     /// Visit Blood Workup (instrument `visit_blood_workup`).
@@ -2041,7 +2041,7 @@ pub mod visit_blood_workup {
         }
     }
 }
-pub use visit_blood_workup::VisitBloodWorkup;
+pub use self::visit_blood_workup::VisitBloodWorkup;
 /// The instrument `visit_observed_behavior`: its struct and the choices of its fields.
 pub mod visit_observed_behavior {
     /// Visit Observed Behavior (instrument `visit_observed_behavior`).
@@ -2701,7 +2701,7 @@ pub mod visit_observed_behavior {
         }
     }
 }
-pub use visit_observed_behavior::VisitObservedBehavior;
+pub use self::visit_observed_behavior::VisitObservedBehavior;
 /// The instrument `completion_data`: its struct and the choices of its fields.
 pub mod completion_data {
     /// Completion Data (instrument `completion_data`).
@@ -2757,12 +2757,12 @@ pub mod completion_data {
         ///
         /// Field `npcr_4` (text, validation `integer`).
         #[redcap(field = "npcr_4")]
-        pub npcr_4: ::core::option::Option<i64>,
+        pub npcr_4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Cholesterol (mg/dL)
         ///
         /// Field `chol_4` (text, validation `integer`).
         #[redcap(field = "chol_4")]
-        pub chol_4: ::core::option::Option<i64>,
+        pub chol_4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Reason patient withdrew from study
         ///
         /// Field `withdraw_reason` (dropdown).
@@ -2942,7 +2942,7 @@ pub mod completion_data {
         }
     }
 }
-pub use completion_data::CompletionData;
+pub use self::completion_data::CompletionData;
 /// The instrument `completion_project_questionnaire`: its struct and the choices of its fields.
 pub mod completion_project_questionnaire {
     /// Completion Project Questionnaire (instrument `completion_project_questionnaire`).
@@ -2958,22 +2958,22 @@ pub mod completion_project_questionnaire {
         ///
         /// Field `cpq2` (text, validation `integer`).
         #[redcap(field = "cpq2")]
-        pub cpq2: ::core::option::Option<i64>,
+        pub cpq2: ::core::option::Option<::redcap_client::records::Integer>,
         /// Kt/V
         ///
         /// Field `cpq3` (text, validation `integer`).
         #[redcap(field = "cpq3")]
-        pub cpq3: ::core::option::Option<i64>,
+        pub cpq3: ::core::option::Option<::redcap_client::records::Integer>,
         /// Dry weight (kilograms)
         ///
         /// Field `cpq4` (text, validation `integer`).
         #[redcap(field = "cpq4")]
-        pub cpq4: ::core::option::Option<i64>,
+        pub cpq4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Number of treatments missed
         ///
         /// Field `cpq5` (text, validation `integer`).
         #[redcap(field = "cpq5")]
-        pub cpq5: ::core::option::Option<i64>,
+        pub cpq5: ::core::option::Option<::redcap_client::records::Integer>,
         /// How compliant was the patient in drinking the supplement?
         ///
         /// Field `cpq6` (dropdown).
@@ -3434,30 +3434,30 @@ pub mod completion_project_questionnaire {
         }
     }
 }
-pub use completion_project_questionnaire::CompletionProjectQuestionnaire;
+pub use self::completion_project_questionnaire::CompletionProjectQuestionnaire;
 /// One flat export row: where it belongs, and the columns of every instrument.
 #[derive(Clone, Default, PartialEq)]
 pub struct Row {
     /// Record, event, repeat instance and data access group.
     pub key: ::redcap_client::records::RowKey,
     /// The columns of `demographics`.
-    pub demographics: demographics::Demographics,
+    pub demographics: self::demographics::Demographics,
     /// The columns of `contact_info`.
-    pub contact_info: contact_info::ContactInfo,
+    pub contact_info: self::contact_info::ContactInfo,
     /// The columns of `baseline_data`.
-    pub baseline_data: baseline_data::BaselineData,
+    pub baseline_data: self::baseline_data::BaselineData,
     /// The columns of `visit_lab_data`.
-    pub visit_lab_data: visit_lab_data::VisitLabData,
+    pub visit_lab_data: self::visit_lab_data::VisitLabData,
     /// The columns of `patient_morale_questionnaire`.
-    pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+    pub patient_morale_questionnaire: self::patient_morale_questionnaire::PatientMoraleQuestionnaire,
     /// The columns of `visit_blood_workup`.
-    pub visit_blood_workup: visit_blood_workup::VisitBloodWorkup,
+    pub visit_blood_workup: self::visit_blood_workup::VisitBloodWorkup,
     /// The columns of `visit_observed_behavior`.
-    pub visit_observed_behavior: visit_observed_behavior::VisitObservedBehavior,
+    pub visit_observed_behavior: self::visit_observed_behavior::VisitObservedBehavior,
     /// The columns of `completion_data`.
-    pub completion_data: completion_data::CompletionData,
+    pub completion_data: self::completion_data::CompletionData,
     /// The columns of `completion_project_questionnaire`.
-    pub completion_project_questionnaire: completion_project_questionnaire::CompletionProjectQuestionnaire,
+    pub completion_project_questionnaire: self::completion_project_questionnaire::CompletionProjectQuestionnaire,
     /// The survey columns, when the export has them.
     pub survey: ::redcap_client::records::SurveyColumns,
 }
@@ -3483,50 +3483,51 @@ impl Row {
     /// The first instrument, other than those at positions `keep`, that holds data.
     pub fn data_outside(&self, keep: &[usize]) -> ::core::option::Option<&'static str> {
         if !keep.contains(&0usize)
-            && self.demographics != demographics::Demographics::default()
+            && self.demographics != self::demographics::Demographics::default()
         {
             return ::core::option::Option::Some("demographics");
         }
         if !keep.contains(&1usize)
-            && self.contact_info != contact_info::ContactInfo::default()
+            && self.contact_info != self::contact_info::ContactInfo::default()
         {
             return ::core::option::Option::Some("contact_info");
         }
         if !keep.contains(&2usize)
-            && self.baseline_data != baseline_data::BaselineData::default()
+            && self.baseline_data != self::baseline_data::BaselineData::default()
         {
             return ::core::option::Option::Some("baseline_data");
         }
         if !keep.contains(&3usize)
-            && self.visit_lab_data != visit_lab_data::VisitLabData::default()
+            && self.visit_lab_data != self::visit_lab_data::VisitLabData::default()
         {
             return ::core::option::Option::Some("visit_lab_data");
         }
         if !keep.contains(&4usize)
             && self.patient_morale_questionnaire
-                != patient_morale_questionnaire::PatientMoraleQuestionnaire::default()
+                != self::patient_morale_questionnaire::PatientMoraleQuestionnaire::default()
         {
             return ::core::option::Option::Some("patient_morale_questionnaire");
         }
         if !keep.contains(&5usize)
-            && self.visit_blood_workup != visit_blood_workup::VisitBloodWorkup::default()
+            && self.visit_blood_workup
+                != self::visit_blood_workup::VisitBloodWorkup::default()
         {
             return ::core::option::Option::Some("visit_blood_workup");
         }
         if !keep.contains(&6usize)
             && self.visit_observed_behavior
-                != visit_observed_behavior::VisitObservedBehavior::default()
+                != self::visit_observed_behavior::VisitObservedBehavior::default()
         {
             return ::core::option::Option::Some("visit_observed_behavior");
         }
         if !keep.contains(&7usize)
-            && self.completion_data != completion_data::CompletionData::default()
+            && self.completion_data != self::completion_data::CompletionData::default()
         {
             return ::core::option::Option::Some("completion_data");
         }
         if !keep.contains(&8usize)
             && self.completion_project_questionnaire
-                != completion_project_questionnaire::CompletionProjectQuestionnaire::default()
+                != self::completion_project_questionnaire::CompletionProjectQuestionnaire::default()
         {
             return ::core::option::Option::Some("completion_project_questionnaire");
         }
@@ -3534,47 +3535,47 @@ impl Row {
     }
     /// The id of an instrument column, offset past the key columns.
     fn form_column_index(column: &str) -> ::core::option::Option<usize> {
-        if let ::core::option::Option::Some(i) = <demographics::Demographics as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::demographics::Demographics as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(2usize + i);
         }
-        if let ::core::option::Option::Some(i) = <contact_info::ContactInfo as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::contact_info::ContactInfo as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(46usize + i);
         }
-        if let ::core::option::Option::Some(i) = <baseline_data::BaselineData as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::baseline_data::BaselineData as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(53usize + i);
         }
-        if let ::core::option::Option::Some(i) = <visit_lab_data::VisitLabData as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::visit_lab_data::VisitLabData as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(62usize + i);
         }
-        if let ::core::option::Option::Some(i) = <patient_morale_questionnaire::PatientMoraleQuestionnaire as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::patient_morale_questionnaire::PatientMoraleQuestionnaire as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(68usize + i);
         }
-        if let ::core::option::Option::Some(i) = <visit_blood_workup::VisitBloodWorkup as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::visit_blood_workup::VisitBloodWorkup as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(73usize + i);
         }
-        if let ::core::option::Option::Some(i) = <visit_observed_behavior::VisitObservedBehavior as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::visit_observed_behavior::VisitObservedBehavior as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(83usize + i);
         }
-        if let ::core::option::Option::Some(i) = <completion_data::CompletionData as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::completion_data::CompletionData as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(98usize + i);
         }
-        if let ::core::option::Option::Some(i) = <completion_project_questionnaire::CompletionProjectQuestionnaire as ::redcap_client::records::FlatRow>::column_index(
+        if let ::core::option::Option::Some(i) = <self::completion_project_questionnaire::CompletionProjectQuestionnaire as ::redcap_client::records::FlatRow>::column_index(
             column,
         ) {
             return ::core::option::Option::Some(111usize + i);
@@ -4018,104 +4019,103 @@ impl ::redcap_client::records::FlatRow for Row {
 }
 /// One struct per event, holding the instruments designated to it.
 pub mod events {
-    use super::*;
     /// The event `enrollment_arm_1` (Enrollment, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct EnrollmentArm1 {
         /// The instrument `demographics`.
-        pub demographics: demographics::Demographics,
+        pub demographics: super::demographics::Demographics,
         /// The instrument `contact_info`.
-        pub contact_info: contact_info::ContactInfo,
+        pub contact_info: super::contact_info::ContactInfo,
         /// The instrument `baseline_data`.
-        pub baseline_data: baseline_data::BaselineData,
+        pub baseline_data: super::baseline_data::BaselineData,
     }
     /// The event `dose_1_arm_1` (Dose 1, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct Dose1Arm1 {
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
     }
     /// The event `visit_1_arm_1` (Visit 1, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct Visit1Arm1 {
         /// The instrument `visit_lab_data`.
-        pub visit_lab_data: visit_lab_data::VisitLabData,
+        pub visit_lab_data: super::visit_lab_data::VisitLabData,
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
         /// The instrument `visit_blood_workup`.
-        pub visit_blood_workup: visit_blood_workup::VisitBloodWorkup,
+        pub visit_blood_workup: super::visit_blood_workup::VisitBloodWorkup,
         /// The instrument `visit_observed_behavior`.
-        pub visit_observed_behavior: visit_observed_behavior::VisitObservedBehavior,
+        pub visit_observed_behavior: super::visit_observed_behavior::VisitObservedBehavior,
     }
     /// The event `dose_2_arm_1` (Dose 2, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct Dose2Arm1 {
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
     }
     /// The event `visit_2_arm_1` (Visit 2, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct Visit2Arm1 {
         /// The instrument `visit_lab_data`.
-        pub visit_lab_data: visit_lab_data::VisitLabData,
+        pub visit_lab_data: super::visit_lab_data::VisitLabData,
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
         /// The instrument `visit_blood_workup`.
-        pub visit_blood_workup: visit_blood_workup::VisitBloodWorkup,
+        pub visit_blood_workup: super::visit_blood_workup::VisitBloodWorkup,
         /// The instrument `visit_observed_behavior`.
-        pub visit_observed_behavior: visit_observed_behavior::VisitObservedBehavior,
+        pub visit_observed_behavior: super::visit_observed_behavior::VisitObservedBehavior,
     }
     /// The event `final_visit_arm_1` (Final visit, arm 1).
     #[derive(Clone, Default, PartialEq)]
     pub struct FinalVisitArm1 {
         /// The instrument `completion_data`.
-        pub completion_data: completion_data::CompletionData,
+        pub completion_data: super::completion_data::CompletionData,
         /// The instrument `completion_project_questionnaire`.
-        pub completion_project_questionnaire: completion_project_questionnaire::CompletionProjectQuestionnaire,
+        pub completion_project_questionnaire: super::completion_project_questionnaire::CompletionProjectQuestionnaire,
     }
     /// The event `enrollment_arm_2` (Enrollment, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct EnrollmentArm2 {
         /// The instrument `demographics`.
-        pub demographics: demographics::Demographics,
+        pub demographics: super::demographics::Demographics,
         /// The instrument `contact_info`.
-        pub contact_info: contact_info::ContactInfo,
+        pub contact_info: super::contact_info::ContactInfo,
         /// The instrument `baseline_data`.
-        pub baseline_data: baseline_data::BaselineData,
+        pub baseline_data: super::baseline_data::BaselineData,
     }
     /// The event `deadline_to_opt_ou_arm_2` (Deadline to opt out of study, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct DeadlineToOptOuArm2 {
         /// The instrument `contact_info`.
-        pub contact_info: contact_info::ContactInfo,
+        pub contact_info: super::contact_info::ContactInfo,
     }
     /// The event `first_dose_arm_2` (First dose, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct FirstDoseArm2 {
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
     }
     /// The event `first_visit_arm_2` (First visit, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct FirstVisitArm2 {
         /// The instrument `patient_morale_questionnaire`.
-        pub patient_morale_questionnaire: patient_morale_questionnaire::PatientMoraleQuestionnaire,
+        pub patient_morale_questionnaire: super::patient_morale_questionnaire::PatientMoraleQuestionnaire,
         /// The instrument `visit_observed_behavior`.
-        pub visit_observed_behavior: visit_observed_behavior::VisitObservedBehavior,
+        pub visit_observed_behavior: super::visit_observed_behavior::VisitObservedBehavior,
     }
     /// The event `final_visit_arm_2` (Final visit, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct FinalVisitArm2 {
         /// The instrument `visit_observed_behavior`.
-        pub visit_observed_behavior: visit_observed_behavior::VisitObservedBehavior,
+        pub visit_observed_behavior: super::visit_observed_behavior::VisitObservedBehavior,
         /// The instrument `completion_project_questionnaire`.
-        pub completion_project_questionnaire: completion_project_questionnaire::CompletionProjectQuestionnaire,
+        pub completion_project_questionnaire: super::completion_project_questionnaire::CompletionProjectQuestionnaire,
     }
     /// The event `deadline_to_return_arm_2` (Deadline to return feedback, arm 2).
     #[derive(Clone, Default, PartialEq)]
     pub struct DeadlineToReturnArm2 {
         /// The instrument `contact_info`.
-        pub contact_info: contact_info::ContactInfo,
+        pub contact_info: super::contact_info::ContactInfo,
     }
 }
 /// A record with all its data, grouped as the project's design groups it.
@@ -4130,29 +4130,33 @@ pub struct Record {
     /// `redcap_data_access_group`.
     pub dag: ::core::option::Option<::std::string::String>,
     /// The event `enrollment_arm_1`, when the record has data there.
-    pub enrollment_arm_1: ::core::option::Option<events::EnrollmentArm1>,
+    pub enrollment_arm_1: ::core::option::Option<self::events::EnrollmentArm1>,
     /// The event `dose_1_arm_1`, when the record has data there.
-    pub dose_1_arm_1: ::core::option::Option<events::Dose1Arm1>,
+    pub dose_1_arm_1: ::core::option::Option<self::events::Dose1Arm1>,
     /// The event `visit_1_arm_1`, when the record has data there.
-    pub visit_1_arm_1: ::core::option::Option<events::Visit1Arm1>,
+    pub visit_1_arm_1: ::core::option::Option<self::events::Visit1Arm1>,
     /// The event `dose_2_arm_1`, when the record has data there.
-    pub dose_2_arm_1: ::core::option::Option<events::Dose2Arm1>,
+    pub dose_2_arm_1: ::core::option::Option<self::events::Dose2Arm1>,
     /// The event `visit_2_arm_1`, when the record has data there.
-    pub visit_2_arm_1: ::core::option::Option<events::Visit2Arm1>,
+    pub visit_2_arm_1: ::core::option::Option<self::events::Visit2Arm1>,
     /// The event `final_visit_arm_1`, when the record has data there.
-    pub final_visit_arm_1: ::core::option::Option<events::FinalVisitArm1>,
+    pub final_visit_arm_1: ::core::option::Option<self::events::FinalVisitArm1>,
     /// The event `enrollment_arm_2`, when the record has data there.
-    pub enrollment_arm_2: ::core::option::Option<events::EnrollmentArm2>,
+    pub enrollment_arm_2: ::core::option::Option<self::events::EnrollmentArm2>,
     /// The event `deadline_to_opt_ou_arm_2`, when the record has data there.
-    pub deadline_to_opt_ou_arm_2: ::core::option::Option<events::DeadlineToOptOuArm2>,
+    pub deadline_to_opt_ou_arm_2: ::core::option::Option<
+        self::events::DeadlineToOptOuArm2,
+    >,
     /// The event `first_dose_arm_2`, when the record has data there.
-    pub first_dose_arm_2: ::core::option::Option<events::FirstDoseArm2>,
+    pub first_dose_arm_2: ::core::option::Option<self::events::FirstDoseArm2>,
     /// The event `first_visit_arm_2`, when the record has data there.
-    pub first_visit_arm_2: ::core::option::Option<events::FirstVisitArm2>,
+    pub first_visit_arm_2: ::core::option::Option<self::events::FirstVisitArm2>,
     /// The event `final_visit_arm_2`, when the record has data there.
-    pub final_visit_arm_2: ::core::option::Option<events::FinalVisitArm2>,
+    pub final_visit_arm_2: ::core::option::Option<self::events::FinalVisitArm2>,
     /// The event `deadline_to_return_arm_2`, when the record has data there.
-    pub deadline_to_return_arm_2: ::core::option::Option<events::DeadlineToReturnArm2>,
+    pub deadline_to_return_arm_2: ::core::option::Option<
+        self::events::DeadlineToReturnArm2,
+    >,
 }
 impl ::core::fmt::Debug for Record {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

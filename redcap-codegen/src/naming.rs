@@ -1,4 +1,13 @@
 //! Names and docs: spec and dictionary text into identifiers and rustdoc.
+//!
+//! REDCap allows names Rust does not: keywords (`type`, `match`), mixed case
+//! (`reshist_addr1_D1A`), double or triple underscores (`old__value`, `a___b`),
+//! leading digits, and labels in any script. Every name that becomes an
+//! identifier goes through [`snake_name`] or [`pascal_name`], which keep ASCII
+//! letters and digits, join the words in the case the lints expect, and put a
+//! role prefix (`field_`, `Form`, …) in front of a name that would start with a
+//! digit, be empty, or be a keyword that cannot be raw. [`UniqueNames`] then
+//! makes the names of one scope unique, deterministically in dictionary order.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -14,6 +23,9 @@ const RAW_KEYWORDS: &[&str] = &[
 
 /// Keywords that cannot be raw identifiers; they get a trailing underscore.
 const NON_RAW_KEYWORDS: &[&str] = &["crate", "self", "Self", "super", "_"];
+
+/// The longest variant name made from a label, in characters.
+const MAX_LABEL_NAME: usize = 48;
 
 /// An identifier for `name`, raw when it is a keyword, suffixed when it cannot be raw.
 pub fn ident(name: &str) -> Ident {
@@ -34,6 +46,101 @@ pub fn type_ident(snake: &str) -> Ident {
 /// `export_records` → `EXPORT_RECORDS`.
 pub fn const_ident(snake: &str) -> Ident {
     ident(&heck::ToShoutySnakeCase::to_shouty_snake_case(snake))
+}
+
+/// The words of a REDCap name: its runs of ASCII letters and digits. Case is
+/// not a word boundary, so `addr1_D1A` is `addr1`, `D1A`.
+fn name_words(name: &str) -> impl Iterator<Item = &str> {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+}
+
+/// Whether a generated name needs its role prefix: empty, starting with a digit,
+/// or a keyword that has no raw form.
+fn needs_prefix(name: &str) -> bool {
+    name.is_empty()
+        || name.starts_with(|c: char| c.is_ascii_digit())
+        || NON_RAW_KEYWORDS.contains(&name)
+}
+
+/// A snake_case name for a field, instrument or event: words lower-cased and
+/// joined by one `_`; `prefix_` in front when the result would be empty, start
+/// with a digit, or be `self`, `crate` or `super`. Other keywords stay, and
+/// [`ident`] makes them raw.
+///
+/// `reshist_addr1_D1A` → `reshist_addr1_d1a`, `old__value` → `old_value`,
+/// `1st_visit` → `field_1st_visit` (prefix `field`).
+pub fn snake_name(name: &str, prefix: &str) -> String {
+    let snake = name_words(name)
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_");
+    if needs_prefix(&snake) {
+        if snake.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}_{snake}")
+        }
+    } else {
+        snake
+    }
+}
+
+/// An UpperCamelCase name for a type or variant made from a REDCap name: each
+/// word lower-cased with its first letter capitalised; `prefix` in front when the
+/// result would be empty, start with a digit, or be `Self`.
+///
+/// `blood_pressure` → `BloodPressure`, `form_1` → `Form1`, `1st` → `Form1st`
+/// (prefix `Form`).
+pub fn pascal_name(name: &str, prefix: &str) -> String {
+    let pascal: String = name_words(name).map(capitalised).collect();
+    if needs_prefix(&pascal) {
+        format!("{prefix}{pascal}")
+    } else {
+        pascal
+    }
+}
+
+/// `d1A` → `D1a`.
+fn capitalised(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A choice code as part of a variant name, with no underscores (which the
+/// camel-case lint refuses next to letters): letters and digits kept, the
+/// first letter of each run capitalised, `-` spelled `Minus` and `.` `Dot`.
+///
+/// `-1` → `Minus1`, `1.5` → `1Dot5`, `a_b` → `AB`, `UNK` → `UNK`.
+pub fn code_name(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut word_start = true;
+    for c in code.chars() {
+        match c {
+            '-' => {
+                out.push_str("Minus");
+                word_start = true;
+            }
+            '.' => {
+                out.push_str("Dot");
+                word_start = true;
+            }
+            c if c.is_ascii_alphanumeric() => {
+                out.push(if word_start {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                });
+                word_start = false;
+            }
+            _ => word_start = true,
+        }
+    }
+    out
 }
 
 /// Text made safe for rustdoc: `<` and square brackets are escaped so that
@@ -82,15 +189,26 @@ pub fn plain_text(label: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A PascalCase identifier from free text (a choice label), or `None` when the text
-/// has no letters to build one from.
+/// A PascalCase identifier from free text (a choice label), or `None` when the
+/// text has no ASCII letter to start one with (other scripts, emoji, `1 - Yes`).
+/// A long label is cut after the last whole word that fits in 48 characters; a
+/// first word longer than that is cut.
 pub fn pascal_from_text(text: &str) -> Option<String> {
     let words: String = plain_text(text)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
-    let name = heck::ToPascalCase::to_pascal_case(words.as_str());
-    let name: String = name.chars().take(48).collect();
+    let mut name = String::new();
+    for word in words.split_whitespace() {
+        let word = heck::ToPascalCase::to_pascal_case(word);
+        if name.len() + word.len() > MAX_LABEL_NAME {
+            if name.is_empty() {
+                name = word.chars().take(MAX_LABEL_NAME).collect();
+            }
+            break;
+        }
+        name.push_str(&word);
+    }
     match name.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => Some(name),
         _ => None,
@@ -100,7 +218,7 @@ pub fn pascal_from_text(text: &str) -> Option<String> {
 /// Hands out names, making each unique by appending a suffix when it is taken.
 #[derive(Debug, Default)]
 pub struct UniqueNames {
-    taken: std::collections::BTreeSet<String>,
+    taken: std::collections::HashSet<String>,
 }
 
 impl UniqueNames {
@@ -109,6 +227,11 @@ impl UniqueNames {
         Self {
             taken: names.iter().map(|n| n.to_string()).collect(),
         }
+    }
+
+    /// Whether `name` has been handed out or reserved.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
     }
 
     /// `wanted`, or `wanted` + `fallback_suffix` (then a counter) when taken.
@@ -129,6 +252,37 @@ impl UniqueNames {
             counter += 1;
         }
     }
+
+    /// `wanted`, or `wanted` + `separator` + a counter from 2 when taken.
+    pub fn claim_numbered(&mut self, wanted: &str, separator: &str) -> String {
+        if self.taken.insert(wanted.to_string()) {
+            return wanted.to_string();
+        }
+        let mut counter = 2;
+        loop {
+            let candidate = format!("{wanted}{separator}{counter}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            counter += 1;
+        }
+    }
+
+    /// Unique names for `wanted` names (numbered as [`Self::claim_numbered`]), in
+    /// order, with names that are already their item's own spelling (the `bool`)
+    /// served first: when `old__value` and `old_value` both want `old_value`, the
+    /// field spelled that way keeps it, wherever it stands.
+    pub fn claim_all(&mut self, wanted: &[(String, bool)], separator: &str) -> Vec<String> {
+        let mut names: Vec<Option<String>> = vec![None; wanted.len()];
+        for pass_exact in [true, false] {
+            for (slot, (name, exact)) in names.iter_mut().zip(wanted) {
+                if *exact == pass_exact {
+                    *slot = Some(self.claim_numbered(name, separator));
+                }
+            }
+        }
+        names.into_iter().map(|n| n.unwrap_or_default()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +299,31 @@ mod tests {
     }
 
     #[test]
+    fn redcap_names_become_snake_and_camel_case() {
+        assert_eq!(
+            snake_name("reshist_addr1_D1A", "field"),
+            "reshist_addr1_d1a"
+        );
+        assert_eq!(snake_name("old__value", "field"), "old_value");
+        assert_eq!(snake_name("a___b", "field"), "a_b");
+        assert_eq!(snake_name("_x_", "field"), "x");
+        assert_eq!(snake_name("1st_visit", "field"), "field_1st_visit");
+        assert_eq!(snake_name("self", "form"), "form_self");
+        assert_eq!(snake_name("größe", "field"), "gr_e");
+        assert_eq!(snake_name("ü", "field"), "field");
+        assert_eq!(snake_name("type", "field"), "type");
+        assert_eq!(pascal_name("blood_pressure", "Form"), "BloodPressure");
+        assert_eq!(pascal_name("reshist_addr1_D1A", "Field"), "ReshistAddr1D1a");
+        assert_eq!(pascal_name("form_1", "Form"), "Form1");
+        assert_eq!(pascal_name("1st", "Form"), "Form1st");
+        assert_eq!(pascal_name("self", "Form"), "FormSelf");
+        assert_eq!(code_name("-1"), "Minus1");
+        assert_eq!(code_name("1.5"), "1Dot5");
+        assert_eq!(code_name("a_b"), "AB");
+        assert_eq!(code_name("UNK"), "UNK");
+    }
+
+    #[test]
     fn labels_become_variant_names() {
         assert_eq!(
             pascal_from_text("<b>Strongly</b> agree!").as_deref(),
@@ -152,10 +331,34 @@ mod tests {
         );
         assert_eq!(pascal_from_text("1 - Yes"), None);
         assert_eq!(pascal_from_text("¿?"), None);
+        assert_eq!(pascal_from_text("是"), None);
+        assert_eq!(pascal_from_text("😀"), None);
+        let long = "The participant reported symptoms consistent with a moderate infection";
+        assert_eq!(
+            pascal_from_text(long).as_deref(),
+            Some("TheParticipantReportedSymptomsConsistentWithA")
+        );
+        let one_word = "a".repeat(60);
+        assert_eq!(pascal_from_text(&one_word).map(|n| n.len()), Some(48));
+    }
+
+    #[test]
+    fn names_are_made_unique() {
         let mut names = UniqueNames::reserving(&["Unknown"]);
         assert_eq!(names.claim("Yes", "1"), "Yes");
         assert_eq!(names.claim("Yes", "1"), "Yes1");
         assert_eq!(names.claim("Unknown", "9"), "Unknown9");
+        assert_eq!(names.claim("Yes", "1"), "Yes12");
+        let mut fields = UniqueNames::default();
+        let wanted = [
+            ("old_value".to_owned(), false),
+            ("old_value".to_owned(), true),
+            ("old_value".to_owned(), false),
+        ];
+        assert_eq!(
+            fields.claim_all(&wanted, "_"),
+            ["old_value_2", "old_value", "old_value_3"]
+        );
     }
 
     #[test]

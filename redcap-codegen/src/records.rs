@@ -14,7 +14,8 @@ use redcap_schema::validation::DataType;
 use redcap_schema::{Choice, Field, FieldType, Form, ProjectSchema};
 
 use crate::naming::{
-    UniqueNames, doc_attrs, doc_escape, ident, pascal_from_text, plain_text, type_ident,
+    UniqueNames, code_name, doc_attrs, doc_escape, ident, pascal_from_text, pascal_name,
+    plain_text, snake_name,
 };
 
 /// Generation settings.
@@ -72,6 +73,8 @@ struct FormPlan<'s> {
     struct_name: Ident,
     /// Fields with columns, the record id excluded.
     fields: Vec<FieldPlan<'s>>,
+    /// Its member for `{form}_complete`.
+    complete: Ident,
     /// Number of export columns of the struct.
     columns: usize,
 }
@@ -99,30 +102,86 @@ enum Kind {
 
 struct Plan<'s> {
     forms: Vec<FormPlan<'s>>,
+    /// `(member, struct)` names of each event, in schema order (longitudinal only).
+    events: Vec<(Ident, Ident)>,
 }
+
+/// Type names the generator declares at the top level of a project's module.
+/// The prelude's types and variants are reserved too, so that a glob import of a
+/// project never hides them (an instrument named `option`).
+const RESERVED_TYPES: &[&str] = &[
+    "Row",
+    "Record",
+    "Field",
+    "Form",
+    "EventName",
+    "MissingCode",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Default",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Debug",
+    "Hash",
+];
+
+/// Members the generator gives `Row` (`key`, `survey`) and `Record` (`id`, `dag`),
+/// which instruments (classic) and events (longitudinal) share with them.
+const RESERVED_MEMBERS: &[&str] = &["key", "survey", "id", "dag"];
+
+/// Modules the generator declares beside the instruments' modules.
+const RESERVED_MODULES: &[&str] = &["events"];
+
+/// Variants every choice enum has besides its choices (`Self` is not a name).
+const RESERVED_VARIANTS: &[&str] = &["Unknown", "Self"];
 
 impl<'s> Plan<'s> {
     fn new(schema: &'s ProjectSchema, rt: &syn::Path) -> Self {
-        let mut struct_names =
-            UniqueNames::reserving(&["Row", "Record", "Field", "Form", "EventName", "MissingCode"]);
-        let mut module_names = UniqueNames::reserving(&["events"]);
-        let mut member_names = UniqueNames::reserving(&["key", "id"]);
+        let mut struct_names = UniqueNames::reserving(RESERVED_TYPES);
+        let mut module_names = UniqueNames::reserving(RESERVED_MODULES);
+        let mut member_names = UniqueNames::reserving(RESERVED_MEMBERS);
         let forms = schema
             .forms
             .iter()
             .map(|form| {
                 let struct_name =
-                    ident(&struct_names.claim(&type_ident(&form.name).to_string(), "Form"));
+                    ident(&struct_names.claim(&pascal_name(&form.name, "Form"), "Form"));
                 let mut enum_names = UniqueNames::reserving(&[&struct_name.to_string()]);
-                let fields: Vec<FieldPlan<'s>> = form
+                let fields: Vec<&'s Field> = form
                     .fields
                     .iter()
                     .filter(|field| {
                         field.name != schema.record_id_field && !field.export_names.is_empty()
                     })
-                    .map(|field| FieldPlan {
+                    .collect();
+                let (complete, field_idents) = field_idents(&form.complete_field, &fields);
+                let fields: Vec<FieldPlan<'s>> = fields
+                    .into_iter()
+                    .zip(field_idents)
+                    .map(|(field, ident)| FieldPlan {
                         field,
-                        ident: ident(&field.name),
+                        ident,
                         kind: kind(schema, field, &mut enum_names, rt),
                         choices: match field.field_type {
                             FieldType::Checkbox => schema.checkbox_choices(field),
@@ -139,18 +198,52 @@ impl<'s> Plan<'s> {
                     })
                     .sum::<usize>()
                     + 1;
+                let snake = snake_name(&form.name, "form");
                 FormPlan {
                     form,
-                    module: ident(&module_names.claim(&form.name, "_form")),
-                    member: ident(&member_names.claim(&form.name, "_form")),
+                    module: ident(&module_names.claim(&snake, "_form")),
+                    member: ident(&member_names.claim(&snake, "_form")),
                     struct_name,
                     fields,
+                    complete,
                     columns,
                 }
             })
             .collect();
-        Self { forms }
+        let mut event_members = UniqueNames::reserving(RESERVED_MEMBERS);
+        let mut event_structs = UniqueNames::default();
+        let events = schema
+            .events
+            .iter()
+            .map(|event| {
+                let member =
+                    event_members.claim(&snake_name(&event.unique_name, "event"), "_event");
+                let name = event_structs.claim(&pascal_name(&event.unique_name, "Event"), "Event");
+                (ident(&member), ident(&name))
+            })
+            .collect();
+        Self { forms, events }
     }
+}
+
+/// The members of an instrument's struct: its status field's, then one per field.
+/// Names already snake case keep their spelling; recased ones that collide are
+/// numbered.
+fn field_idents(complete_field: &str, fields: &[&Field]) -> (Ident, Vec<Ident>) {
+    let mut names = UniqueNames::default();
+    let wanted = |name: &str| {
+        let snake = snake_name(name, "field");
+        let exact = snake == name;
+        (snake, exact)
+    };
+    let complete = names.claim_numbered(&wanted(complete_field).0, "_");
+    let wanted: Vec<(String, bool)> = fields.iter().map(|f| wanted(&f.name)).collect();
+    let idents = names
+        .claim_all(&wanted, "_")
+        .iter()
+        .map(|name| ident(name))
+        .collect();
+    (ident(&complete), idents)
 }
 
 fn kind(
@@ -159,10 +252,14 @@ fn kind(
     enum_names: &mut UniqueNames,
     rt: &syn::Path,
 ) -> Kind {
-    let choice_enum = |names: &mut UniqueNames| {
-        ident(&names.claim(&type_ident(&field.name).to_string(), "Choice"))
-    };
+    let choice_enum =
+        |names: &mut UniqueNames| ident(&names.claim(&pascal_name(&field.name, "Field"), "Choice"));
     match field.field_type {
+        // A list of choices filled in at run time (by an external module) leaves
+        // nothing to make an enum of: the codes are kept as text.
+        FieldType::Dropdown | FieldType::Radio if field.choices.is_empty() => {
+            Kind::Scalar(quote!(::std::string::String))
+        }
         FieldType::Dropdown | FieldType::Radio => Kind::Choice(choice_enum(enum_names)),
         FieldType::Checkbox => {
             let codes = schema
@@ -173,7 +270,7 @@ fn kind(
             Kind::Checkbox(choice_enum(enum_names), pairs)
         }
         FieldType::Yesno | FieldType::Truefalse => Kind::Scalar(quote!(bool)),
-        FieldType::Slider => Kind::Scalar(quote!(i64)),
+        FieldType::Slider => Kind::Scalar(quote!(#rt::records::Integer)),
         FieldType::Calc
             if field.is_computed()
                 && !field.has_action_tag("@CALCTEXT")
@@ -197,7 +294,8 @@ fn text_type(field: &Field, rt: &syn::Path) -> TokenStream {
         (DataType::DatetimeSeconds, _) => quote!(#rt::records::DateTimeSeconds),
         (DataType::Time, "time") => quote!(#rt::records::Time),
         (DataType::Time, "time_hh_mm_ss") => quote!(#rt::records::TimeSeconds),
-        (DataType::Integer, _) => quote!(i64),
+        (DataType::Time, "time_mm_ss") => quote!(#rt::records::MinutesSeconds),
+        (DataType::Integer, _) => quote!(#rt::records::Integer),
         (DataType::Number | DataType::NumberCommaDecimal, _) => quote!(#rt::records::Decimal),
         _ => quote!(::std::string::String),
     }
@@ -244,11 +342,15 @@ fn name_enums(schema: &ProjectSchema, rt: &syn::Path) -> TokenStream {
 
 fn name_enum(name: &str, doc: &str, values: &[&str], rt: &syn::Path) -> TokenStream {
     let _ = rt;
+    let prefix = match name {
+        "EventName" => "Event",
+        other => other,
+    };
     let name = ident(name);
-    let mut names = UniqueNames::default();
+    let mut names = UniqueNames::reserving(&["Self"]);
     let variants: Vec<Ident> = values
         .iter()
-        .map(|value| ident(&names.claim(&type_ident(value).to_string(), "Name")))
+        .map(|value| ident(&names.claim(&pascal_name(value, prefix), "Name")))
         .collect();
     let docs = values.iter().map(|value| format!(" `{value}`"));
     quote! {
@@ -307,7 +409,7 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
     let module = &plan.module;
     let struct_name = &plan.struct_name;
     let form_name = &plan.form.name;
-    let complete = ident(&plan.form.complete_field);
+    let complete = &plan.complete;
     let complete_name = &plan.form.complete_field;
     let enums = plan.fields.iter().filter_map(|f| match &f.kind {
         Kind::Choice(name) | Kind::Checkbox(name, _) => Some(choice_enum(
@@ -373,7 +475,7 @@ fn form_module(plan: &FormPlan<'_>, rt: &syn::Path) -> TokenStream {
             #(#enums)*
         }
 
-        pub use #module::#struct_name;
+        pub use self::#module::#struct_name;
     }
 }
 
@@ -403,13 +505,13 @@ fn missing_code_enum(schema: &ProjectSchema, rt: &syn::Path) -> TokenStream {
 }
 
 fn choice_enum(doc: &str, choices: &[&Choice], name: &Ident, rt: &syn::Path) -> TokenStream {
-    let mut names = UniqueNames::reserving(&["Unknown"]);
+    let mut names = UniqueNames::reserving(RESERVED_VARIANTS);
     let choices: Vec<(Ident, &str, String)> = choices
         .iter()
         .map(|choice| {
-            let wanted = pascal_from_text(&choice.label)
-                .unwrap_or_else(|| format!("Code{}", sanitize_code(&choice.code)));
-            let variant = ident(&names.claim(&wanted, &sanitize_code(&choice.code)));
+            let code = code_name(&choice.code);
+            let wanted = pascal_from_text(&choice.label).unwrap_or_else(|| format!("Code{code}"));
+            let variant = ident(&names.claim(&wanted, &code));
             (variant, choice.code.as_str(), plain_text(&choice.label))
         })
         .collect();
@@ -470,12 +572,6 @@ fn choice_enum(doc: &str, choices: &[&Choice], name: &Ident, rt: &syn::Path) -> 
             }
         }
     }
-}
-
-fn sanitize_code(code: &str) -> String {
-    code.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 /// The key columns of a flat row, in REDCap's order.
@@ -556,7 +652,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         let end = offset + form.columns;
         offset = end;
         lookups.push(quote! {
-            if let ::core::option::Option::Some(i) = <#module::#struct_name as #rt::records::FlatRow>::column_index(column) {
+            if let ::core::option::Option::Some(i) = <self::#module::#struct_name as #rt::records::FlatRow>::column_index(column) {
                 return ::core::option::Option::Some(#start + i);
             }
         });
@@ -572,7 +668,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         });
         let form_name = &form.form.name;
         blank_checks.push(quote! {
-            if !keep.contains(&#position) && self.#member != #module::#struct_name::default() {
+            if !keep.contains(&#position) && self.#member != self::#module::#struct_name::default() {
                 return ::core::option::Option::Some(#form_name);
             }
         });
@@ -583,7 +679,7 @@ fn row_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> TokenStr
         let module = &f.module;
         let ty = &f.struct_name;
         let doc = format!(" The columns of `{}`.", f.form.name);
-        quote!(#[doc = #doc] pub #member: #module::#ty,)
+        quote!(#[doc = #doc] pub #member: self::#module::#ty,)
     });
     quote! {
         /// One flat export row: where it belongs, and the columns of every instrument.
@@ -724,7 +820,14 @@ fn container<'p>(
 }
 
 /// Members of a container struct.
-fn container_members(container: &Container<'_>, rt: &syn::Path) -> Vec<TokenStream> {
+/// `scope` is the path from the container's module to the project's (`self` or
+/// `super`): instrument modules are always named through it, so that one named
+/// like a crate (`core`) is never ambiguous.
+fn container_members(
+    container: &Container<'_>,
+    scope: &TokenStream,
+    rt: &syn::Path,
+) -> Vec<TokenStream> {
     container
         .forms
         .iter()
@@ -734,10 +837,10 @@ fn container_members(container: &Container<'_>, rt: &syn::Path) -> Vec<TokenStre
             let ty = &f.struct_name;
             if *repeating {
                 let doc = format!(" The instances of the repeating instrument `{}`.", f.form.name);
-                quote!(#[doc = #doc] pub #member: ::std::vec::Vec<#rt::records::Instance<#module::#ty>>,)
+                quote!(#[doc = #doc] pub #member: ::std::vec::Vec<#rt::records::Instance<#scope::#module::#ty>>,)
             } else {
                 let doc = format!(" The instrument `{}`.", f.form.name);
-                quote!(#[doc = #doc] pub #member: #module::#ty,)
+                quote!(#[doc = #doc] pub #member: #scope::#module::#ty,)
             }
         })
         .collect()
@@ -854,7 +957,7 @@ fn record_type(schema: &ProjectSchema, plan: &Plan<'_>, rt: &syn::Path) -> Token
         longitudinal_parts(schema, plan, rt)
     } else {
         let container = container(schema, plan, None);
-        let members = container_members(&container, rt);
+        let members = container_members(&container, &quote!(self), rt);
         let absorb = absorb_arms(&container, &quote!(self), rt);
         let rows = emit_rows(&container, &quote!(self), None, rt);
         let emit = quote! {
@@ -930,17 +1033,14 @@ fn longitudinal_parts(
     plan: &Plan<'_>,
     rt: &syn::Path,
 ) -> (Vec<TokenStream>, TokenStream, TokenStream, TokenStream) {
-    let mut names = UniqueNames::default();
     let mut members = Vec::new();
     let mut arms = Vec::new();
     let mut emits = Vec::new();
     let mut structs = Vec::new();
-    for event in &schema.events {
+    for (event, (member, struct_name)) in schema.events.iter().zip(&plan.events) {
         let container = container(schema, plan, Some(event));
-        let struct_name = ident(&names.claim(&type_ident(&event.unique_name).to_string(), "Event"));
-        let member = ident(&event.unique_name);
         let unique = event.unique_name.as_str();
-        let event_members = container_members(&container, rt);
+        let event_members = container_members(&container, &quote!(super), rt);
         let doc = doc_attrs(&format!(
             "The event `{unique}` ({}, arm {}).",
             doc_escape(&plain_text(&event.name)),
@@ -960,7 +1060,7 @@ fn longitudinal_parts(
             .any(|r| r.event == event.unique_name);
         if whole_event_repeats {
             let doc = format!(" The instances of the repeating event `{unique}`.");
-            members.push(quote!(#[doc = #doc] pub #member: ::std::vec::Vec<#rt::records::Instance<events::#struct_name>>,));
+            members.push(quote!(#[doc = #doc] pub #member: ::std::vec::Vec<#rt::records::Instance<self::events::#struct_name>>,));
             let positions: Vec<usize> = container.forms.iter().map(|f| f.0).collect();
             let moves = container.forms.iter().map(|(_, f, _)| {
                 let m = &f.member;
@@ -974,7 +1074,7 @@ fn longitudinal_parts(
                     if let ::core::option::Option::Some(form) = row.data_outside(&[#(#positions),*]) {
                         return ::core::result::Result::Err(::std::format!("data for `{form}`, which the event `{}` does not hold", #unique));
                     }
-                    self.#member.push(#rt::records::Instance { instance, data: events::#struct_name { #(#moves)* } });
+                    self.#member.push(#rt::records::Instance { instance, data: self::events::#struct_name { #(#moves)* } });
                 }
             });
             let data_members = container.forms.iter().map(|(_, f, _)| {
@@ -998,7 +1098,7 @@ fn longitudinal_parts(
         } else {
             let doc = format!(" The event `{unique}`, when the record has data there.");
             members.push(
-                quote!(#[doc = #doc] pub #member: ::core::option::Option<events::#struct_name>,),
+                quote!(#[doc = #doc] pub #member: ::core::option::Option<self::events::#struct_name>,),
             );
             // An event without instruments still marks that the record has it.
             let data = if container.forms.is_empty() {
@@ -1035,7 +1135,6 @@ fn longitudinal_parts(
     let event_structs = quote! {
         /// One struct per event, holding the instruments designated to it.
         pub mod events {
-            use super::*;
             #(#structs)*
         }
     };

@@ -18,10 +18,11 @@ fn generated_records_of_every_corpus_schema() {
         let path = Path::new(FIXTURES).join(fixture);
         let schema = redcap_schema::read_path(&path).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         let code = redcap_codegen::records::render(&schema, &options);
-        // Every field with columns is a struct member, named after its variable.
+        // Every field with columns is a struct member that keeps its variable name
+        // on the wire.
         for (_, field) in schema.fields() {
             if field.name != schema.record_id_field && !field.export_names.is_empty() {
-                let member = format!(" {}:", redcap_codegen::naming::ident(&field.name));
+                let member = format!("field = {:?}", field.name);
                 assert!(
                     code.contains(&member),
                     "{fixture}: no member for `{}`",

@@ -5,7 +5,7 @@ use crate::build::Parts;
 use crate::error::Error;
 use crate::model::ProjectSchema;
 use crate::odm;
-use crate::problem::Problems;
+use crate::problem::{Problem, Problems};
 use crate::read::api_json::Mapping;
 use crate::read::{self, InputKind, Piece};
 use crate::write::dictionary_csv::dictionary_rows;
@@ -28,6 +28,8 @@ pub struct SchemaBuilder {
     project_info_given: bool,
     mappings: Vec<(String, Mapping)>,
     snapshot: Option<ProjectSchema>,
+    /// What the readers noticed on the way (a dictionary header REDCap does not write).
+    notes: Vec<Problem>,
 }
 
 impl SchemaBuilder {
@@ -43,8 +45,10 @@ impl SchemaBuilder {
             let project = odm::read_project_xml(text, source_name)?;
             return self.add_project(project.parts, source_name);
         }
-        let piece = read::read_piece(text, source_name)?;
-        self.add_piece(piece, source_name)
+        let (piece, notes) = read::read_piece_with_notes(text, source_name)?;
+        self.add_piece(piece, source_name)?;
+        self.notes.extend(notes);
+        Ok(())
     }
 
     /// Reads a file of any supported kind.
@@ -176,26 +180,43 @@ impl SchemaBuilder {
         Ok(parts)
     }
 
-    /// Runs every check and returns all problems (warnings included).
+    /// Runs every check and returns all problems (warnings included), graded as
+    /// REDCap grades them on upload: what `cargo redcap schema --check` reports.
     pub fn check(&self) -> Result<Problems, Error> {
+        let mut problems = self.notes.clone();
         if let Some(schema) = &self.snapshot {
             let parts = Parts {
                 rows: dictionary_rows(schema),
                 ..Parts::default()
             };
-            return Ok(parts.check());
+            problems.extend(parts.check().0);
+        } else {
+            problems.extend(self.finish()?.check().0);
         }
-        Ok(self.finish()?.check())
+        Ok(Problems(problems))
     }
 
-    /// Checks and builds; fails with every problem if REDCap would reject
-    /// the dictionary.
+    /// Builds the schema of the project the inputs describe. A project REDCap
+    /// holds is read even where REDCap's upload checks would refuse it: only
+    /// problems that leave the schema without meaning fail
+    /// ([`Problem::blocks_reading`]).
     pub fn build(self) -> Result<ProjectSchema, Error> {
+        self.build_with_warnings().map(|(schema, _)| schema)
+    }
+
+    /// [`SchemaBuilder::build`], with every problem that did not stop it, as
+    /// warnings, for the caller to show.
+    pub fn build_with_warnings(self) -> Result<(ProjectSchema, Problems), Error> {
+        let notes = self.notes.clone();
         if let Some(schema) = self.snapshot {
-            return Ok(schema);
+            return Ok((schema, Problems(notes)));
         }
         let name = self.name();
-        self.finish()?.build(&name)
+        let (schema, warnings) = self.finish()?.read(&name)?;
+        Ok((
+            schema,
+            Problems(notes.into_iter().chain(warnings.0).collect()),
+        ))
     }
 }
 

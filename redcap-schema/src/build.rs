@@ -138,8 +138,29 @@ impl Parts {
         }
     }
 
+    /// Checks, then builds the schema of a project as REDCap holds it: fails
+    /// only on problems that leave the schema without meaning
+    /// ([`Problem::blocks_reading`]) and returns every other problem as a warning.
+    pub fn read(self, source_name: &str) -> Result<(ProjectSchema, Problems), Error> {
+        let problems = self.check();
+        let blocking: Vec<Problem> = problems
+            .0
+            .iter()
+            .filter(|p| p.blocks_reading())
+            .map(Problem::as_read)
+            .collect();
+        if !blocking.is_empty() {
+            return Err(Error::Invalid {
+                source_name: source_name.to_owned(),
+                problems: Problems(blocking),
+            });
+        }
+        let warnings = Problems(problems.0.iter().map(Problem::as_read).collect());
+        Ok((self.build_unchecked(), warnings))
+    }
+
     /// Checks, then builds the schema; fails with every problem when REDCap
-    /// would reject the dictionary.
+    /// would reject the dictionary on upload (as `import_metadata` does).
     pub fn build(self, source_name: &str) -> Result<ProjectSchema, Error> {
         let problems = self.check();
         if problems.has_errors() {

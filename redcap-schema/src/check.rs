@@ -48,6 +48,17 @@ pub const RESERVED_FIELD_NAMES: &[&str] = &[
     "field_label",
 ];
 
+/// Reserved names that are also columns REDCap adds to a record export
+/// (`{form}_timestamp` as well): a field of that name would make the column
+/// ambiguous.
+pub const EXPORT_COLUMN_NAMES: &[&str] = &[
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "redcap_survey_identifier",
+];
+
 struct Checker<'a> {
     rows: &'a [DictionaryRow],
     problems: Vec<Problem>,
@@ -101,6 +112,7 @@ pub fn check_rows(rows: &[DictionaryRow]) -> Problems {
     check_flags(&mut c);
     check_logic(&mut c, &form_set);
     check_matrix_groups(&mut c);
+    check_export_columns(&mut c);
     if c.rows.is_empty() {
         c.problems.push(Problem {
             severity: Severity::Error,
@@ -188,11 +200,20 @@ fn check_field_names(c: &mut Checker<'_>, forms: &HashSet<&str>) {
                 "Variable/field names longer than 26 characters are discouraged (statistics packages truncate them).".into(),
             );
         }
-        let reserved_by_form = forms.iter().any(|form| {
-            name.strip_prefix(form)
-                .is_some_and(|rest| rest == "_timestamp" || rest == "_return_code")
-        });
-        if RESERVED_FIELD_NAMES.contains(&name) || reserved_by_form {
+        let timestamp_of_form = forms
+            .iter()
+            .any(|form| name.strip_prefix(form) == Some("_timestamp"));
+        let return_code_of_form = forms
+            .iter()
+            .any(|form| name.strip_prefix(form) == Some("_return_code"));
+        if EXPORT_COLUMN_NAMES.contains(&name) || timestamp_of_form {
+            c.error(
+                "export-column-name",
+                row,
+                Column::FieldName,
+                format!("This is an illegal variable name and cannot be used: `{name}` is a column REDCap adds to record exports."),
+            );
+        } else if RESERVED_FIELD_NAMES.contains(&name) || return_code_of_form {
             c.error(
                 "reserved-field-name",
                 row,
@@ -219,6 +240,49 @@ fn check_field_names(c: &mut Checker<'_>, forms: &HashSet<&str>) {
             );
         } else {
             seen.insert(name, row.row);
+        }
+    }
+}
+
+/// Two fields whose export columns coincide (a field named `pick___1` beside the
+/// checkbox `pick` with code `1`): the column would belong to both.
+fn check_export_columns(c: &mut Checker<'_>) {
+    let mut owners: HashMap<String, &str> = HashMap::new();
+    for row in c.rows {
+        let name = row.field_name();
+        if name.is_empty() {
+            continue;
+        }
+        let columns: Vec<String> = match FieldType::from_name(row.get(Column::FieldType)) {
+            Some(FieldType::Checkbox) => {
+                let suffixes: HashSet<String> = parse_choices(row.get(Column::Choices))
+                    .iter()
+                    .map(|choice| checkbox_code_suffix(&choice.code))
+                    .collect();
+                suffixes
+                    .into_iter()
+                    .map(|suffix| format!("{name}___{suffix}"))
+                    .collect()
+            }
+            Some(FieldType::Descriptive) => Vec::new(),
+            _ => vec![name.to_owned()],
+        };
+        let mut columns = columns;
+        columns.sort();
+        for column in columns {
+            match owners.get(column.as_str()) {
+                Some(other) if *other != name => c.error(
+                    "duplicate-export-column",
+                    row,
+                    Column::FieldName,
+                    format!(
+                        "The export column `{column}` of `{name}` is also a column of `{other}`."
+                    ),
+                ),
+                _ => {
+                    owners.insert(column, name);
+                }
+            }
         }
     }
 }

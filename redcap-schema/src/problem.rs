@@ -88,6 +88,55 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Problems that leave a schema without meaning, so that even a project REDCap
+/// already holds cannot be read past them: no fields; a field without a name,
+/// an instrument or a known type; two fields (or choices) that claim the same
+/// export column or code; a field named like a column REDCap adds to exports; a
+/// project structure that names instruments, events or arms that do not exist.
+///
+/// Every other problem is one of REDCap's *upload* checks: a live project can
+/// hold what they refuse (names made before a rule existed, dropdowns an
+/// external module fills at run time), so readers report them as warnings and
+/// `cargo redcap schema --check` keeps them as errors.
+pub const BLOCKING: &[&str] = &[
+    "empty-dictionary",
+    "missing-field-name",
+    "duplicate-field-name",
+    "missing-form-name",
+    "missing-field-type",
+    "unknown-field-type",
+    "duplicate-choice-code",
+    "checkbox-export-name-collision",
+    "duplicate-export-column",
+    "export-column-name",
+    "form-status-field-name",
+    "record-id-not-first",
+    "unknown-arm",
+    "unknown-form",
+    "unknown-event",
+];
+
+impl Problem {
+    /// Whether the problem leaves the schema without meaning ([`BLOCKING`]):
+    /// reading stops at it, while every other problem is a warning.
+    pub fn blocks_reading(&self) -> bool {
+        BLOCKING.contains(&self.code)
+    }
+
+    /// The problem as a reader reports it: a warning unless it blocks reading.
+    pub fn as_read(&self) -> Problem {
+        let severity = if self.blocks_reading() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        Problem {
+            severity,
+            ..self.clone()
+        }
+    }
+}
+
 /// A list of problems, shown one per line.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(transparent)]

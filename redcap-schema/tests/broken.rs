@@ -15,13 +15,13 @@ fn dictionary(rows: &[&str], eol: &str) -> String {
     text
 }
 
+/// Every problem as REDCap's upload checks grade it (what `schema --check` prints).
 fn problems(text: &str) -> Vec<String> {
-    match redcap_schema::read(text.as_bytes(), "dd.csv") {
-        Err(Error::Invalid { problems, .. }) => {
-            problems.0.iter().map(ToString::to_string).collect()
-        }
-        other => panic!("expected dictionary errors, got {other:?}"),
-    }
+    let mut builder = SchemaBuilder::new();
+    builder.add_input(text.as_bytes(), "dd.csv").unwrap();
+    let problems = builder.check().unwrap();
+    assert!(problems.has_errors(), "expected dictionary errors");
+    problems.0.iter().map(ToString::to_string).collect()
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn broken_header_names_line_and_column() {
     let err = redcap_schema::read(text.as_bytes(), "dd.csv").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "dd.csv: line 1, column 2: broken header: found \"Form\", expected \"form_name or Form Name\""
+        "dd.csv: line 1, column 4: broken header: found \"\", expected \"field_type or Field Type\""
     );
     let headerless = "record_id,f,,text,ID\n";
     let err = redcap_schema::read(headerless.as_bytes(), "dd.csv").unwrap_err();
@@ -104,6 +104,89 @@ fn check_reports_warnings_without_failing() {
         ]
     );
     assert!(builder.build().is_ok());
+}
+
+/// A tool that wrote an index name into the first header cell leaves a dictionary
+/// REDCap still reads by position: a warning, not a refusal.
+#[test]
+fn a_foreign_header_cell_is_a_warning() {
+    let text = dictionary(&["record_id,f,,text,ID"], "\n").replacen("Variable / Field Name", "", 1);
+    let mut builder = SchemaBuilder::new();
+    builder.add_input(text.as_bytes(), "dd.csv").unwrap();
+    let (schema, warnings) = builder.build_with_warnings().unwrap();
+    assert_eq!(schema.record_id_field, "record_id");
+    assert_eq!(
+        warnings.to_string(),
+        "warning[dictionary-header]: row 1, cell A1: header cell 1 is \"\", not field_name or Variable / Field Name; columns are read by position, as REDCap reads them."
+    );
+}
+
+/// What a live project holds reads, whatever REDCap's upload checks say: a field
+/// named with `___`, a dropdown an external module fills at run time, a name REDCap
+/// reserves today. Those checks stay errors for `check`.
+#[test]
+fn a_live_project_reads_past_upload_checks() {
+    let text = dictionary(
+        &[
+            "record_id,f,,text,ID",
+            "visit___date,f,,text,Date,,,date_ymd",
+            "site,f,,dropdown,Site,",
+            "class,f,,text,Class",
+            "Mixed_Case,f,,text,Mixed",
+        ],
+        "\n",
+    );
+    let mut builder = SchemaBuilder::new();
+    builder.add_input(text.as_bytes(), "dd.csv").unwrap();
+    let upload = builder.check().unwrap();
+    let errors: Vec<&str> = upload.errors().map(|p| p.code).collect();
+    assert_eq!(
+        errors,
+        [
+            "field-name-triple-underscore",
+            "reserved-field-name",
+            "missing-choices"
+        ]
+    );
+    let (schema, warnings) = builder.build_with_warnings().unwrap();
+    assert!(!warnings.has_errors());
+    assert_eq!(warnings.0.len(), upload.0.len());
+    assert_eq!(
+        schema.field("visit___date").unwrap().export_names,
+        ["visit___date"]
+    );
+    assert!(schema.field("site").unwrap().choices.is_empty());
+}
+
+/// What leaves columns ambiguous stops reading: a field named like another field's
+/// checkbox column, or like a column REDCap adds to exports.
+#[test]
+fn ambiguous_columns_stop_reading() {
+    let text = dictionary(
+        &[
+            "record_id,f,,text,ID",
+            "pick,f,,checkbox,Pick,\"1, A | 2, B\"",
+            "pick___2,f,,text,Shadow",
+            "redcap_event_name,f,,text,Event",
+            "f_timestamp,f,,text,When",
+        ],
+        "\n",
+    );
+    let err = redcap_schema::read(text.as_bytes(), "dd.csv").unwrap_err();
+    let codes: Vec<&str> = err.problems().unwrap().0.iter().map(|p| p.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "export-column-name",
+            "export-column-name",
+            "duplicate-export-column"
+        ]
+    );
+    assert!(
+        err.to_string()
+            .contains("The export column `pick___2` of `pick___2` is also a column of `pick`."),
+        "{err}"
+    );
 }
 
 #[test]

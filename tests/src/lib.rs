@@ -27,6 +27,14 @@ pub mod missing {
     include!(concat!(env!("OUT_DIR"), "/missing.rs"));
 }
 
+/// Hostile names and labels (`tests/fixtures/obstacle-course`): keywords, the
+/// generator's own names as fields and instruments, mixed case, double and triple
+/// underscores, leading digits, odd choice codes, other scripts, emoji, empty,
+/// duplicate and very long labels.
+pub mod obstacle {
+    include!(concat!(env!("OUT_DIR"), "/obstacle.rs"));
+}
+
 /// Every other dictionary and project XML of the corpus fixtures, generated and compiled.
 pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus.rs"));

@@ -26,9 +26,19 @@ pub struct ProjectXml {
 }
 
 impl ProjectXml {
-    /// Checks and builds the schema.
+    /// Checks and builds the schema of the exported project: only problems that
+    /// leave it without meaning fail (see [`Parts::read`]).
     pub fn schema(&self, source_name: &str) -> Result<ProjectSchema, Error> {
-        self.parts.clone().build(source_name)
+        self.schema_with_warnings(source_name)
+            .map(|(schema, _)| schema)
+    }
+
+    /// [`ProjectXml::schema`], with the problems that did not stop reading.
+    pub fn schema_with_warnings(
+        &self,
+        source_name: &str,
+    ) -> Result<(ProjectSchema, crate::Problems), Error> {
+        self.parts.clone().read(source_name)
     }
 }
 

@@ -1,9 +1,12 @@
 //! Data dictionary CSV, as the web UI downloads it (label headers) or the API
 //! exports it (`field_name, …` headers). Columns are mapped by position, as
-//! REDCap maps them; the header row is only checked.
+//! REDCap maps them; the header row is only checked: a cell that is not one of
+//! REDCap's names for its column (a tool wrote an index name there) is a
+//! warning, and only a first row that names no column at all is refused.
 
 use crate::dictionary::{Column, DictionaryRow};
 use crate::error::{Error, LineCounter, line_col};
+use crate::problem::{Location, Problem, Severity};
 
 /// The fewest columns a dictionary can have and still name, place and type
 /// its fields (A to E); older exports lack the last columns.
@@ -13,6 +16,16 @@ const MIN_COLUMNS: usize = 5;
 /// CRLF, LF or CR alone; quoted cells may span lines. Fully blank rows are
 /// skipped; short rows are padded with empty cells.
 pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<DictionaryRow>, Error> {
+    read_dictionary_csv_with_notes(text, source_name).map(|(rows, _)| rows)
+}
+
+/// [`read_dictionary_csv`], with a warning for each header cell that is not
+/// REDCap's.
+pub fn read_dictionary_csv_with_notes(
+    text: &str,
+    source_name: &str,
+) -> Result<(Vec<DictionaryRow>, Vec<Problem>), Error> {
+    let mut notes = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -42,7 +55,7 @@ pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<Dictiona
         let line = lines.line_at(offset);
         index += 1;
         if index == 1 {
-            check_header(&record, source_name)?;
+            notes = check_header(&record, source_name)?;
             continue;
         }
         if record.iter().all(|cell| cell.trim().is_empty()) {
@@ -79,7 +92,7 @@ pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<Dictiona
             reason: "empty input: no header row".to_owned(),
         });
     }
-    Ok(rows)
+    Ok((rows, notes))
 }
 
 /// Lower-case letters and digits only, so that `Identifier?` matches
@@ -97,42 +110,53 @@ pub(crate) fn header_matches(cell: &str, column: Column) -> bool {
     cell == normalise(column.api_name()) || cell == normalise(column.ui_label())
 }
 
-fn check_header(record: &csv::StringRecord, source_name: &str) -> Result<(), Error> {
+/// Checks the header row: an error when it is too short or names none of the
+/// first columns (it is then no dictionary header, and REDCap would skip a row
+/// of data), else one warning per cell that is not REDCap's.
+fn check_header(record: &csv::StringRecord, source_name: &str) -> Result<Vec<Problem>, Error> {
     let broken = |column: usize, found: &str, expected: String| Error::Header {
         source_name: source_name.to_owned(),
         column,
         found: found.to_owned(),
         expected,
     };
-    for (i, cell) in record.iter().enumerate() {
-        match Column::ALL.get(i) {
-            Some(&column) if !header_matches(cell, column) => {
-                return Err(broken(
-                    i + 1,
-                    cell,
-                    format!("{} or {}", column.api_name(), column.ui_label()),
-                ));
-            }
-            None if !cell.trim().is_empty() => {
-                return Err(broken(
-                    i + 1,
-                    cell,
-                    "nothing (a dictionary has 18 columns)".into(),
-                ));
-            }
-            _ => {}
-        }
+    let expected = |column: Column| format!("{} or {}", column.api_name(), column.ui_label());
+    let names_a_column = record
+        .iter()
+        .zip(Column::ALL)
+        .take(MIN_COLUMNS)
+        .any(|(cell, column)| header_matches(cell, column));
+    if !names_a_column {
+        let found = record.get(0).unwrap_or_default();
+        return Err(broken(1, found, expected(Column::FieldName)));
     }
     let width = record.iter().take(Column::ALL.len()).count();
     if width < MIN_COLUMNS {
         let column = Column::ALL[width];
-        return Err(broken(
-            width + 1,
-            "",
-            format!("{} or {}", column.api_name(), column.ui_label()),
-        ));
+        return Err(broken(width + 1, "", expected(column)));
     }
-    Ok(())
+    let mut notes = Vec::new();
+    for (i, cell) in record.iter().enumerate() {
+        let wanted = match Column::ALL.get(i) {
+            Some(&column) if !header_matches(cell, column) => expected(column),
+            None if !cell.trim().is_empty() => "nothing (a dictionary has 18 columns)".to_owned(),
+            _ => continue,
+        };
+        notes.push(Problem {
+            severity: Severity::Warning,
+            code: "dictionary-header",
+            location: Location {
+                row: Some(1),
+                column: Column::ALL.get(i).copied(),
+                ..Location::default()
+            },
+            message: format!(
+                "header cell {} is {cell:?}, not {wanted}; columns are read by position, as REDCap reads them.",
+                i + 1
+            ),
+        });
+    }
+    Ok(notes)
 }
 
 #[cfg(test)]
@@ -162,8 +186,17 @@ mod tests {
             err.to_string(),
             "t.csv: line 1, column 1: broken header: found \"record_id\", expected \"field_name or Variable / Field Name\""
         );
-        let err = read_dictionary_csv(&format!("{HEADER},extra\n"), "t.csv").unwrap_err();
-        assert!(err.to_string().contains("column 19"), "{err}");
+        let (_, notes) =
+            read_dictionary_csv_with_notes(&format!("{HEADER},extra\n"), "t.csv").unwrap();
+        assert!(notes[0].message.starts_with("header cell 19"), "{notes:?}");
+        let indexed = HEADER.replacen("field_name", "Unnamed: 0", 1);
+        let text = format!("{indexed}\nrecord_id,f,,text,ID\n");
+        let (rows, notes) = read_dictionary_csv_with_notes(&text, "t.csv").unwrap();
+        assert_eq!(rows[0].field_name(), "record_id");
+        assert_eq!(
+            notes[0].to_string(),
+            "warning[dictionary-header]: row 1, cell A1: header cell 1 is \"Unnamed: 0\", not field_name or Variable / Field Name; columns are read by position, as REDCap reads them."
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::dictionary::DictionaryRow;
 use crate::error::Error;
 use crate::model::{Arm, Dag, Event, ProjectInfo, ProjectSchema, Repeating};
+use crate::problem::Problem;
 use crate::snapshot;
 use api_json::{ApiArray, Mapping};
 
@@ -90,6 +91,23 @@ pub fn detect(text: &str) -> InputKind {
 /// Reads one JSON or CSV input into a [`Piece`]. Project XML is read by
 /// [`crate::odm::read_project_xml`], since it carries a whole project.
 pub fn read_piece(text: &str, source_name: &str) -> Result<Piece, Error> {
+    read_piece_with_notes(text, source_name).map(|(piece, _)| piece)
+}
+
+/// [`read_piece`], with the warnings the reader noticed (a dictionary CSV
+/// header REDCap does not write).
+pub fn read_piece_with_notes(
+    text: &str,
+    source_name: &str,
+) -> Result<(Piece, Vec<Problem>), Error> {
+    if detect(text) == InputKind::DictionaryCsv {
+        let (rows, notes) = dictionary_csv::read_dictionary_csv_with_notes(text, source_name)?;
+        return Ok((Piece::Dictionary(rows), notes));
+    }
+    read_other_piece(text, source_name).map(|piece| (piece, Vec::new()))
+}
+
+fn read_other_piece(text: &str, source_name: &str) -> Result<Piece, Error> {
     match detect(text) {
         InputKind::DictionaryCsv => {
             dictionary_csv::read_dictionary_csv(text, source_name).map(Piece::Dictionary)
