@@ -72,12 +72,18 @@ fn every_problem_is_listed_with_its_place() {
         (3, "3", "scan", "x.pdf"),
         (3, "3", "intake_complete", "5"),
     ] {
-        assert!(found.contains(&expected), "{expected:?} missing from {checked}");
+        assert!(
+            found.contains(&expected),
+            "{expected:?} missing from {checked}"
+        );
     }
     assert_eq!(found.len(), 9, "{checked}");
     assert!(checked.errors.iter().all(|p| p.severity == Severity::Error));
     let colour = &checked.errors.iter().find(|p| p.field == "color").unwrap();
-    assert_eq!(colour.message, "The value is not a valid category for color");
+    assert_eq!(
+        colour.message,
+        "The value is not a valid category for color"
+    );
 }
 
 #[test]

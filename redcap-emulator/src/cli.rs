@@ -35,6 +35,14 @@ pub struct ServeArgs {
     /// "method": …, "every": N | "times": N, …}]}`.
     #[arg(long, value_name = "FILE", long_help = FAULTS_HELP)]
     pub faults: Option<PathBuf>,
+    /// Close connections quiet for this many seconds, between requests or
+    /// within a request body [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout: Option<u64>,
+    /// Close connections whose request head takes longer than this many
+    /// seconds [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub header_timeout: Option<u64>,
 }
 
 /// The long help of `--faults`: the file format.
@@ -110,6 +118,8 @@ impl ServeArgs {
             port: self.port,
             data_dir: self.data_dir.clone(),
             super_token: self.super_token.clone(),
+            idle_timeout: self.idle_timeout.map(std::time::Duration::from_secs),
+            header_timeout: self.header_timeout.map(std::time::Duration::from_secs),
             ..Config::default()
         };
         for spec in &self.projects {

@@ -210,6 +210,7 @@
 mod access;
 mod activity;
 mod context;
+mod data_dir;
 mod design;
 mod dispatch;
 mod faults;
@@ -225,11 +226,13 @@ mod records;
 mod reply;
 mod rights;
 mod store;
+mod timeouts;
 
 pub mod cli;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -263,7 +266,18 @@ pub struct Config {
     pub randomizations: Vec<(String, Randomization)>,
     /// Fault rules applied to API requests (none by default).
     pub faults: Faults,
+    /// How long a connection may stay quiet between requests or while
+    /// sending a request body before it is closed; 60 seconds when absent.
+    pub idle_timeout: Option<Duration>,
+    /// How long a request's head (request line and headers) may take to
+    /// arrive from its first byte; 30 seconds when absent.
+    pub header_timeout: Option<Duration>,
 }
+
+/// The quiet time allowed between requests and within a request body.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The time allowed for a request's head to arrive.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Config {
     /// Adds a project to load.
@@ -299,6 +313,19 @@ impl Config {
     /// Applies these fault rules to API requests.
     pub fn faults(mut self, faults: Faults) -> Config {
         self.faults = faults;
+        self
+    }
+
+    /// Closes connections quiet for this long (between requests, or
+    /// within a request body).
+    pub fn idle_timeout(mut self, limit: Duration) -> Config {
+        self.idle_timeout = Some(limit);
+        self
+    }
+
+    /// Closes connections whose request head takes longer than this.
+    pub fn header_timeout(mut self, limit: Duration) -> Config {
+        self.header_timeout = Some(limit);
         self
     }
 
@@ -381,6 +408,8 @@ pub struct Emulator {
     projects: Vec<ServedProject>,
     shared: Arc<http::Shared>,
     server: tokio::task::JoinHandle<()>,
+    /// Holds the data directory until the emulator is dropped.
+    _data_dir_lock: Option<std::fs::File>,
 }
 
 impl Drop for Emulator {
@@ -417,27 +446,6 @@ fn survey_target(
             message,
         }
     })
-}
-
-fn open(config: &Config) -> Result<(Connection, String), StartError> {
-    match &config.data_dir {
-        Some(dir) => {
-            let path = dir.join("redcap-emulator.sqlite3");
-            let shown = path.display().to_string();
-            std::fs::create_dir_all(dir).map_err(|e| StartError::Storage {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
-            Ok((
-                Connection::open(&path).map_err(storage_error(&shown))?,
-                shown,
-            ))
-        }
-        None => Ok((
-            Connection::open_in_memory().map_err(storage_error(":memory:"))?,
-            ":memory:".to_owned(),
-        )),
-    }
 }
 
 fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedProject, StartError> {
@@ -496,7 +504,11 @@ impl Emulator {
             .faults
             .check_methods(&spec)
             .map_err(StartError::Faults)?;
-        let (conn, path) = open(&config)?;
+        let data_dir::Opened {
+            conn,
+            shown: path,
+            lock,
+        } = data_dir::open(config.data_dir.as_deref())?;
         store::init(&conn).map_err(storage_error(&path))?;
         let super_token = match &config.super_token {
             Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_alphanumeric()) => t.clone(),
@@ -546,7 +558,13 @@ impl Emulator {
         });
         let app =
             http::router(shared.clone()).into_make_service_with_connect_info::<faults::cut::Peer>();
-        let listener = faults::cut::CuttingListener { inner: listener };
+        let listener = faults::cut::CuttingListener {
+            inner: listener,
+            limits: timeouts::Limits {
+                idle: config.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+                header: config.header_timeout.unwrap_or(DEFAULT_HEADER_TIMEOUT),
+            },
+        };
         let server = tokio::spawn(async move {
             // The server only ends when the task is aborted.
             let _ = axum::serve(listener, app).await;
@@ -557,6 +575,7 @@ impl Emulator {
             projects,
             shared,
             server,
+            _data_dir_lock: lock,
         })
     }
 

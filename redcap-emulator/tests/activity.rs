@@ -1232,6 +1232,8 @@ async fn reports_and_randomization_files_on_the_command_line() {
         reports: Some(reports.clone()),
         randomization: Some(randomization),
         faults: None,
+        idle_timeout: None,
+        header_timeout: None,
     };
     let emu = redcap_emulator::Emulator::start(args.config().unwrap())
         .await

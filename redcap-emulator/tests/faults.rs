@@ -584,6 +584,8 @@ async fn faults_come_from_the_command_line_file() {
         reports: None,
         randomization: None,
         faults: Some(file.clone()),
+        idle_timeout: None,
+        header_timeout: None,
     };
     let emu = Emulator::start(args.config().expect("config"))
         .await

@@ -159,7 +159,8 @@ impl Client {
             .records(records.iter().cloned())
             .data_access_groups(groups);
         let mut body = Vec::new();
-        self.export_all(&options, RawFormat::Json, &mut body).await?;
+        self.export_all(&options, RawFormat::Json, &mut body)
+            .await?;
         serde_json::from_slice(&body).map_err(|error| Error::Decode {
             method: "export_records",
             message: error.to_string(),

@@ -141,7 +141,10 @@ fn read(path: &Path, text: &str, fingerprint: &str, batches: usize) -> Result<Co
             ));
         };
         let Some(batch) = entry["batch"].as_u64().map(|b| b as usize) else {
-            return Err(journal_error(path, format!("line {} names no batch", index + 2)));
+            return Err(journal_error(
+                path,
+                format!("line {} names no batch", index + 2),
+            ));
         };
         match entry["state"].as_str() {
             Some("sending") => {

@@ -144,7 +144,12 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
             Ok(event) => event,
             Err(message) => {
                 let value = row.get("redcap_event_name").unwrap_or("");
-                out.push(problem("redcap_event_name", value, message, Severity::Error));
+                out.push(problem(
+                    "redcap_event_name",
+                    value,
+                    message,
+                    Severity::Error,
+                ));
                 None
             }
         };
@@ -235,8 +240,7 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
                 out.push(problem(name, value, message, Severity::Error));
                 continue;
             }
-            for (message, severity) in value_problems(schema, name, column, value, date_format)
-            {
+            for (message, severity) in value_problems(schema, name, column, value, date_format) {
                 out.push(problem(name, value, message, severity));
             }
         }
@@ -256,7 +260,10 @@ fn column_map(schema: &ProjectSchema) -> HashMap<&str, Column<'_>> {
             } else if field.name == schema.record_id_field {
                 map.insert(field.name.as_str(), Column::Pseudo);
             } else {
-                map.insert(field.name.as_str(), Column::Field(field, form.name.as_str()));
+                map.insert(
+                    field.name.as_str(),
+                    Column::Field(field, form.name.as_str()),
+                );
             }
         }
         map.insert(form.complete_field.as_str(), Column::Complete);
@@ -404,7 +411,9 @@ fn value_problems(
             if ["0", "1", "2"].contains(&value) {
                 Vec::new()
             } else {
-                error("The value is not a valid category for this form's status (0, 1 or 2).".into())
+                error(
+                    "The value is not a valid category for this form's status (0, 1 or 2).".into(),
+                )
             }
         }
         Column::Checkbox(_) => {
