@@ -91,6 +91,7 @@ pub(crate) async fn run<K: BatchKind>(
     let total = plan.records.len();
     let mut progress = Progress {
         records_total: total,
+        hashed_record_ids: plan.hashed,
         ..Progress::default()
     };
     let report = |progress: &mut Progress| {
