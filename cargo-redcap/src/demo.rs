@@ -95,12 +95,12 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         "generating the typed crate (as `cargo redcap gen --crate`)",
     )?;
     let crate_dir = dir.join("redcap-demo-records");
-    let client_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../redcap-client");
-    // Inside this workspace the crate builds against the local client; elsewhere it
-    // names the published version.
-    let client_path = client_path.is_dir().then_some(client_path.as_path());
-    let files =
-        crate::generate::crate_files(&schema, &crate_dir, "redcap-demo-records", client_path)?;
+    let files = crate::generate::crate_files(
+        &schema,
+        &crate_dir,
+        "redcap-demo-records",
+        &crate::crate_manifest::ClientSource::installed(),
+    )?;
     for (path, text) in &files {
         write_file(path, text.as_bytes())?;
     }
