@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// The 64-character super token (generated when absent).
     #[arg(long, value_name = "TOKEN")]
     pub super_token: Option<String>,
+    /// The user the super token belongs to: it owns (with every right) the
+    /// projects the super token creates and those given with --project
+    /// [default: site_admin].
+    #[arg(long, value_name = "NAME")]
+    pub super_user: Option<String>,
     /// Reports to add, as JSON: `{"PROJECT": [{"title": …, "fields": […],
     /// "filter_logic": …, "order_by": [["field", "DESC"]], …}]}`.
     #[arg(long, value_name = "FILE")]
@@ -118,6 +123,7 @@ impl ServeArgs {
             port: self.port,
             data_dir: self.data_dir.clone(),
             super_token: self.super_token.clone(),
+            super_user: self.super_user.clone(),
             idle_timeout: self.idle_timeout.map(std::time::Duration::from_secs),
             header_timeout: self.header_timeout.map(std::time::Duration::from_secs),
             ..Config::default()

@@ -258,6 +258,10 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// The 64-character super token; generated when absent.
     pub super_token: Option<String>,
+    /// The user the super token belongs to, who owns the projects it
+    /// creates and the projects loaded at start; [`DEFAULT_SUPER_USER`]
+    /// (or the one a data directory remembers) when absent.
+    pub super_user: Option<String>,
     /// Reports to add to loaded projects (by project name), besides those
     /// a project XML brings.
     pub reports: Vec<(String, ReportDefinition)>,
@@ -273,6 +277,10 @@ pub struct Config {
     /// arrive from its first byte; 30 seconds when absent.
     pub header_timeout: Option<Duration>,
 }
+
+/// The super token's user when none is given, as a fresh REDCap
+/// installation names its administrator.
+pub const DEFAULT_SUPER_USER: &str = "site_admin";
 
 /// The quiet time allowed between requests and within a request body.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -301,6 +309,12 @@ impl Config {
     /// Uses this super token.
     pub fn super_token(mut self, token: impl Into<String>) -> Config {
         self.super_token = Some(token.into());
+        self
+    }
+
+    /// Names the super token's user.
+    pub fn super_user(mut self, username: impl Into<String>) -> Config {
+        self.super_user = Some(username.into());
         self
     }
 
@@ -348,6 +362,9 @@ pub enum StartError {
         /// What went wrong.
         message: String,
     },
+    /// The super token's username is not in REDCap's username format.
+    #[error("the super user `{0}` is not a valid username (letters, digits, _ - . ' @ and spaces)")]
+    SuperUser(String),
     /// The super token is not 64 letters and digits.
     #[error("the super token must be 64 letters and digits, got {0} characters")]
     SuperToken(usize),
@@ -405,6 +422,7 @@ pub struct ServedProject {
 pub struct Emulator {
     url: String,
     super_token: String,
+    super_user: String,
     projects: Vec<ServedProject>,
     shared: Arc<http::Shared>,
     server: tokio::task::JoinHandle<()>,
@@ -448,13 +466,23 @@ fn survey_target(
     })
 }
 
-fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedProject, StartError> {
+fn load_project(
+    conn: &Connection,
+    name: &str,
+    owner: &str,
+    input: &Path,
+) -> Result<ServedProject, StartError> {
     let err = |message: String| StartError::Project {
         name: name.to_owned(),
         message,
     };
     if let Some(existing) = store::project_by_name(conn, name).map_err(|e| err(e.to_string()))? {
-        let token = store::user_token(conn, existing.id, &format!("{name}_admin"))
+        // Data directories written before owners were recorded named the
+        // creator after the project.
+        let owner = project_admin::owner(conn, existing.id)
+            .map_err(|e| err(e.to_string()))?
+            .unwrap_or_else(|| format!("{name}_admin"));
+        let token = store::user_token(conn, existing.id, &owner)
             .map_err(|e| err(e.to_string()))?
             .ok_or_else(|| err("stored project has no creating user".into()))?;
         return Ok(ServedProject {
@@ -470,8 +498,8 @@ fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedPro
     let tx = conn
         .unchecked_transaction()
         .map_err(|e| err(e.to_string()))?;
-    let (project_id, token) =
-        project_admin::create(&tx, name, &schema, &info, &records).map_err(|e| err(e.message))?;
+    let (project_id, token) = project_admin::create(&tx, name, owner, &schema, &info, &records)
+        .map_err(|e| err(e.message))?;
     activity::setup::load_xml(&tx, project_id, &String::from_utf8_lossy(&bytes))
         .map_err(|e| err(e.to_string()))?;
     tx.commit().map_err(|e| err(e.to_string()))?;
@@ -522,9 +550,18 @@ impl Emulator {
             },
         };
         store::set_setting(&conn, "super_token", &super_token).map_err(storage_error(&path))?;
+        let super_user = match &config.super_user {
+            Some(u) if !u.trim().is_empty() && access::users::valid_username(u) => u.clone(),
+            Some(u) => return Err(StartError::SuperUser(u.clone())),
+            None => store::setting(&conn, project_admin::SUPER_USER)
+                .map_err(storage_error(&path))?
+                .unwrap_or_else(|| DEFAULT_SUPER_USER.to_owned()),
+        };
+        store::set_setting(&conn, project_admin::SUPER_USER, &super_user)
+            .map_err(storage_error(&path))?;
         let mut projects = Vec::new();
         for (name, input) in &config.projects {
-            projects.push(load_project(&conn, name, input)?);
+            projects.push(load_project(&conn, name, &super_user, input)?);
         }
         for (name, report) in &config.reports {
             let project_id = loaded(&projects, name, "a report")?;
@@ -572,6 +609,7 @@ impl Emulator {
         Ok(Emulator {
             url: format!("http://127.0.0.1:{port}/api/"),
             super_token,
+            super_user,
             projects,
             shared,
             server,
@@ -592,6 +630,12 @@ impl Emulator {
     /// The projects loaded at start, with their tokens.
     pub fn projects(&self) -> &[ServedProject] {
         &self.projects
+    }
+
+    /// The username the super token belongs to: the owner of the projects
+    /// it creates and of the projects loaded at start.
+    pub fn super_user(&self) -> &str {
+        &self.super_user
     }
 
     /// The token of a loaded project's creating user.
@@ -697,11 +741,12 @@ impl Emulator {
         }
     }
 
-    /// The line printed on start: URL, super token and projects as JSON.
+    /// The line printed on start: URL, super token, its user and projects as JSON.
     pub fn start_line(&self) -> String {
         serde_json::json!({
             "url": self.url,
             "super_token": self.super_token,
+            "super_user": self.super_user,
             "projects": self.projects,
         })
         .to_string()
