@@ -117,3 +117,25 @@ async fn auto_ids_in_csv_pair_new_and_sent_ids() {
     assert_ne!(new[0], new[1]);
     assert!(new.iter().all(|id| id.parse::<u64>().is_ok()), "{body}");
 }
+
+/// A project XML's `<redcap:UserRoles>` become the project's roles, with
+/// the rights their database columns give (`data_logging` is `logging`,
+/// `data_entry` the form rights, …).
+#[tokio::test]
+async fn roles_of_a_project_xml_are_loaded() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let (status, body) = call(&emu, &[("content", "userRole"), ("format", "json")]).await;
+    assert_eq!(status, 200, "{body}");
+    let roles: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let api = roles
+        .iter()
+        .find(|r| r["unique_role_name"] == "U-639NX7EKW8")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(api["role_label"], "api");
+    // Role rights are exported as the text REDCap stores.
+    assert_eq!(api["api_export"], "1");
+    assert_eq!(api["api_import"], "0");
+    assert_eq!(api["logging"], "1");
+    assert_eq!(api["user_rights"], "1");
+    assert_eq!(api["forms_export"]["health"], 1);
+}

@@ -12,6 +12,7 @@ pub(crate) mod members;
 pub(crate) mod roles;
 pub(crate) mod table;
 pub(crate) mod users;
+pub(crate) mod xml_roles;
 
 use redcap_schema::html::{escape, strip_tags};
 use rusqlite::Connection;

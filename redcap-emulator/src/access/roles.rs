@@ -57,7 +57,8 @@ pub(crate) fn list(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<R
     rows.collect()
 }
 
-fn save(conn: &Connection, project_id: i64, role: &Role) -> rusqlite::Result<()> {
+/// Stores a role: a new one (id 0) is added, others updated.
+pub(super) fn save(conn: &Connection, project_id: i64, role: &Role) -> rusqlite::Result<()> {
     let json = serde_json::to_string(&role.rights).unwrap_or_else(|_| "{}".into());
     if role.id == 0 {
         conn.execute(

@@ -197,7 +197,7 @@ pub(crate) fn set_block(
 const KEPT_BLOCKS: &[&str] = &["Surveys", "SurveysQueue"];
 
 /// Keeps what a new project's XML carries: its reports (in
-/// `report_order`) and survey settings. Anything but project XML is
+/// `report_order`), survey settings and user roles. Anything but project XML is
 /// ignored.
 pub(crate) fn load_xml(conn: &Connection, project_id: i64, text: &str) -> rusqlite::Result<()> {
     if !text.contains("redcap:") {
@@ -218,5 +218,5 @@ pub(crate) fn load_xml(conn: &Connection, project_id: i64, text: &str) -> rusqli
             set_block(conn, project_id, name, &rows)?;
         }
     }
-    Ok(())
+    crate::access::xml_roles::load(conn, project_id, text)
 }
