@@ -95,12 +95,12 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         "generating the typed crate (as `cargo redcap gen --crate`)",
     )?;
     let crate_dir = dir.join("redcap-demo-records");
-    let client_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../redcap-client");
-    // Inside this workspace the crate builds against the local client; elsewhere it
-    // names the published version.
-    let client_path = client_path.is_dir().then_some(client_path.as_path());
-    let files =
-        crate::generate::crate_files(&schema, &crate_dir, "redcap-demo-records", client_path)?;
+    let files = crate::generate::crate_files(
+        &schema,
+        &crate_dir,
+        "redcap-demo-records",
+        &crate::crate_manifest::ClientSource::installed(),
+    )?;
     for (path, text) in &files {
         write_file(path, text.as_bytes())?;
     }
@@ -227,12 +227,16 @@ fn balance(text: &str, open: char, close: char) -> i32 {
 /// What a member's type shows a reader: choice enums and checkbox sets count as one kind
 /// each, whatever the field.
 fn kind(ty: &str) -> &str {
-    const SCALARS: [&str; 9] = [
+    const SCALARS: [&str; 13] = [
         "String",
         "Date",
         "Decimal",
         "bool",
         "i64",
+        "Integer",
+        "Time",
+        "TimeSeconds",
+        "MinutesSeconds",
         "DateTime",
         "DateTimeSeconds",
         "NaiveTime",
@@ -281,7 +285,13 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_1.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // `baseline_data` repeats in this event: one struct per instance.
         let instances: Vec<String> = enrolment
@@ -291,7 +301,7 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
                 format!(
                     "#{} weight2={}",
                     i.instance,
-                    text(i.data.weight2.map(|w| w.to_string()))
+                    text(i.data.weight2.as_ref().map(|w| w.to_string()))
                 )
             })
             .collect();
@@ -328,14 +338,26 @@ fn write_record(out: &mut dyn Write, record: &sample::Record, rows: usize) -> st
             out,
             "enrollment_arm_2.demographics.date_enrolled",
             "Option<Date>",
-            text(enrolment.demographics.date_enrolled.map(|d| d.to_string())),
+            text(
+                enrolment
+                    .demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(|d| d.to_string()),
+            ),
         )?;
         // The same instrument does not repeat in arm 2: one struct, no instances.
         show(
             out,
             "enrollment_arm_2.baseline_data.weight2",
-            "Option<i64>",
-            text(enrolment.baseline_data.weight2.map(|w| w.to_string())),
+            "Option<Integer>",
+            text(
+                enrolment
+                    .baseline_data
+                    .weight2
+                    .as_ref()
+                    .map(|w| w.to_string()),
+            ),
         )?;
         if let Some(visit) = &record.first_visit_arm_2 {
             show(

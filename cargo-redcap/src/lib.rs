@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod call;
 mod call_code;
+mod crate_manifest;
 pub mod demo;
 pub mod diff;
 pub mod export;

@@ -49,7 +49,7 @@ fn demo_shows_generated_types_and_typed_records() {
         ),
         (
             "enrollment_arm_2.baseline_data.weight2",
-            "Option<i64>",
+            "Option<Integer>",
             "50",
         ),
     ];

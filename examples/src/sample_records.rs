@@ -635,7 +635,7 @@ pub mod demographics {
         ///
         /// Field `num_children` (text, validation `integer`).
         #[redcap(field = "num_children")]
-        pub num_children: ::core::option::Option<i64>,
+        pub num_children: ::core::option::Option<::redcap_client::records::Integer>,
         /// Gym (Weight Training)
         ///
         /// Field `gym` (checkbox).
@@ -682,7 +682,7 @@ pub mod demographics {
         ///
         /// Field `specify_mood` (slider).
         #[redcap(field = "specify_mood")]
-        pub specify_mood: ::core::option::Option<i64>,
+        pub specify_mood: ::core::option::Option<::redcap_client::records::Integer>,
         /// Is patient taking any of the following medications? (check all that apply)
         ///
         /// Field `meds` (checkbox).
@@ -701,7 +701,7 @@ pub mod demographics {
         ///
         /// Field `weight` (text, validation `integer`).
         #[redcap(field = "weight")]
-        pub weight: ::core::option::Option<i64>,
+        pub weight: ::core::option::Option<::redcap_client::records::Integer>,
         /// BMI
         ///
         /// Field `bmi` (calc).
@@ -1416,7 +1416,7 @@ pub mod baseline_data {
         ///
         /// Field `weight2` (text, validation `integer`).
         #[redcap(field = "weight2")]
-        pub weight2: ::core::option::Option<i64>,
+        pub weight2: ::core::option::Option<::redcap_client::records::Integer>,
         /// BMI
         ///
         /// Field `bmi2` (calc).
@@ -2757,12 +2757,12 @@ pub mod completion_data {
         ///
         /// Field `npcr_4` (text, validation `integer`).
         #[redcap(field = "npcr_4")]
-        pub npcr_4: ::core::option::Option<i64>,
+        pub npcr_4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Cholesterol (mg/dL)
         ///
         /// Field `chol_4` (text, validation `integer`).
         #[redcap(field = "chol_4")]
-        pub chol_4: ::core::option::Option<i64>,
+        pub chol_4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Reason patient withdrew from study
         ///
         /// Field `withdraw_reason` (dropdown).
@@ -2958,22 +2958,22 @@ pub mod completion_project_questionnaire {
         ///
         /// Field `cpq2` (text, validation `integer`).
         #[redcap(field = "cpq2")]
-        pub cpq2: ::core::option::Option<i64>,
+        pub cpq2: ::core::option::Option<::redcap_client::records::Integer>,
         /// Kt/V
         ///
         /// Field `cpq3` (text, validation `integer`).
         #[redcap(field = "cpq3")]
-        pub cpq3: ::core::option::Option<i64>,
+        pub cpq3: ::core::option::Option<::redcap_client::records::Integer>,
         /// Dry weight (kilograms)
         ///
         /// Field `cpq4` (text, validation `integer`).
         #[redcap(field = "cpq4")]
-        pub cpq4: ::core::option::Option<i64>,
+        pub cpq4: ::core::option::Option<::redcap_client::records::Integer>,
         /// Number of treatments missed
         ///
         /// Field `cpq5` (text, validation `integer`).
         #[redcap(field = "cpq5")]
-        pub cpq5: ::core::option::Option<i64>,
+        pub cpq5: ::core::option::Option<::redcap_client::records::Integer>,
         /// How compliant was the patient in drinking the supplement?
         ///
         /// Field `cpq6` (dropdown).

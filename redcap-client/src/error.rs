@@ -66,14 +66,14 @@ pub enum Error {
         /// The text REDCap sent (shortened).
         message: String,
     },
-    /// A record value does not fit the field it belongs to.
-    #[error("a record exported by {method} does not fit its type")]
+    /// Record values do not fit the fields they belong to.
+    #[error("records exported by {method} do not fit their type")]
     Record {
         /// The API method.
         method: &'static str,
-        /// The row, record, column and value.
+        /// Every such cell: row, record, event, instance, column and value.
         #[source]
-        source: Box<crate::records::RecordError>,
+        source: Box<crate::records::InvalidCells>,
     },
     /// REDCap (or something in front of it) did not answer in time.
     #[error("REDCap did not answer {method} in time: {kind}")]

@@ -15,7 +15,21 @@ pub mod records;
 ///
 /// Panics only if `tokens` is not a valid file, which would be a bug in a generator.
 pub fn format_file(tokens: proc_macro2::TokenStream, header: &str) -> String {
+    let mut file = file_header(header);
+    file.push_str(&format_items(tokens));
+    file
+}
+
+/// The first lines of a generated file: `header` as a comment.
+pub fn file_header(header: &str) -> String {
+    format!("// {header}\n\n")
+}
+
+/// Formats generated top-level items. Items formatted in parts and joined read exactly
+/// as the same items formatted at once, so a large file can be formatted part by part.
+///
+/// Panics only if `tokens` are not valid items, which would be a bug in a generator.
+pub fn format_items(tokens: proc_macro2::TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("generators emit valid Rust");
-    let body = prettyplease::unparse(&file);
-    format!("// {header}\n\n{body}")
+    prettyplease::unparse(&file)
 }

@@ -44,3 +44,19 @@ fn generation_is_deterministic() {
         redcap_codegen::records::render(&schema, &options)
     );
 }
+
+#[test]
+fn formatting_part_by_part_reads_as_formatting_the_whole_file() {
+    let options = redcap_codegen::records::Options::default();
+    for (_, fixture) in CORPUS_SCHEMAS {
+        let path = Path::new(FIXTURES).join(fixture);
+        let schema = redcap_schema::read_path(&path).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let rendered = redcap_codegen::records::render(&schema, &options);
+        let (header, _) = rendered.split_once("\n\n").unwrap();
+        let whole = redcap_codegen::format_file(
+            redcap_codegen::records::generate(&schema, &options),
+            header.trim_start_matches("// "),
+        );
+        assert!(rendered == whole, "{fixture}: the two formattings differ");
+    }
+}

@@ -77,6 +77,7 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 const KNOWN: &[&str] = &[
     "bool",
     "i64",
+    "Integer",
     "i32",
     "u32",
     "u64",
@@ -90,6 +91,7 @@ const KNOWN: &[&str] = &[
     "NaiveTime",
     "Time",
     "TimeSeconds",
+    "MinutesSeconds",
     "FormStatus",
     "Checkboxes",
 ];
@@ -103,7 +105,7 @@ fn accepted(found: &Found<'_>) -> &'static [&'static str] {
     match field.field_type {
         FieldType::Checkbox => &["Checkboxes"],
         FieldType::Yesno | FieldType::Truefalse => &["bool"],
-        FieldType::Slider => &["i64", "Decimal"],
+        FieldType::Slider => &["Integer", "i64", "Decimal"],
         FieldType::Dropdown | FieldType::Radio => &[],
         FieldType::Calc
             if !field.has_action_tag("@CALCTEXT") && !field.has_action_tag("@CALCDATE") =>
@@ -111,13 +113,14 @@ fn accepted(found: &Found<'_>) -> &'static [&'static str] {
             &["Decimal"]
         }
         FieldType::Text => match field.validation.map(|v| (v.data_type(), v.as_str())) {
-            Some((DataType::Integer, _)) => &["i64", "Decimal"],
+            Some((DataType::Integer, _)) => &["Integer", "i64", "Decimal"],
             Some((DataType::Number | DataType::NumberCommaDecimal, _)) => &["Decimal"],
             Some((DataType::Date, _)) => &["NaiveDate", "Date"],
             Some((DataType::Datetime, _)) => &["DateTime"],
             Some((DataType::DatetimeSeconds, _)) => &["DateTimeSeconds"],
             Some((DataType::Time, "time")) => &["NaiveTime", "Time"],
             Some((DataType::Time, "time_hh_mm_ss")) => &["TimeSeconds"],
+            Some((DataType::Time, "time_mm_ss")) => &["MinutesSeconds"],
             _ => &[],
         },
         _ => &[],

@@ -200,12 +200,13 @@ fn check_field_names(c: &mut Checker<'_>, forms: &HashSet<&str>) {
                 "Variable/field names longer than 26 characters are discouraged (statistics packages truncate them).".into(),
             );
         }
-        let timestamp_of_form = forms
-            .iter()
-            .any(|form| name.strip_prefix(form) == Some("_timestamp"));
-        let return_code_of_form = forms
-            .iter()
-            .any(|form| name.strip_prefix(form) == Some("_return_code"));
+        // By suffix: a look-up per field, not a scan of every form.
+        let of_form = |suffix: &str| {
+            name.strip_suffix(suffix)
+                .is_some_and(|form| forms.contains(form))
+        };
+        let timestamp_of_form = of_form("_timestamp");
+        let return_code_of_form = of_form("_return_code");
         if EXPORT_COLUMN_NAMES.contains(&name) || timestamp_of_form {
             c.error(
                 "export-column-name",
@@ -344,6 +345,12 @@ fn check_form_names(c: &mut Checker<'_>) {
 
 fn check_types_and_choices(c: &mut Checker<'_>) {
     let names: HashSet<&str> = c.rows.iter().map(DictionaryRow::field_name).collect();
+    // Built once: a calculation may name any form's status field.
+    let status_fields: HashSet<String> = c
+        .rows
+        .iter()
+        .map(|r| format!("{}_complete", r.get(Column::FormName)))
+        .collect();
     if let Some(first) = c.rows.first()
         && first.get(Column::FieldType) != "text"
     {
@@ -376,7 +383,7 @@ fn check_types_and_choices(c: &mut Checker<'_>) {
             continue;
         };
         match field_type {
-            FieldType::Calc => check_calc(c, row, &names),
+            FieldType::Calc => check_calc(c, row, &names, &status_fields),
             FieldType::Sql => c.warn(
                 "sql-field",
                 row,
@@ -452,7 +459,12 @@ fn check_types_and_choices(c: &mut Checker<'_>) {
     }
 }
 
-fn check_calc(c: &mut Checker<'_>, row: &DictionaryRow, names: &HashSet<&str>) {
+fn check_calc(
+    c: &mut Checker<'_>,
+    row: &DictionaryRow,
+    names: &HashSet<&str>,
+    status_fields: &HashSet<String>,
+) {
     let equation = logic::strip_comments(row.get(Column::Choices));
     if equation.trim().is_empty() {
         c.error(
@@ -471,13 +483,8 @@ fn check_calc(c: &mut Checker<'_>, row: &DictionaryRow, names: &HashSet<&str>) {
             "There is a syntactical error in the 'calc' field equation: parentheses or square brackets are not balanced.".into(),
         );
     }
-    let forms: HashSet<String> = c
-        .rows
-        .iter()
-        .map(|r| format!("{}_complete", r.get(Column::FormName)))
-        .collect();
     for name in logic::referenced_fields(&equation) {
-        if !names.contains(name.as_str()) && !forms.contains(&name) {
+        if !names.contains(name.as_str()) && !status_fields.contains(&name) {
             c.error(
                 "calculation-unknown-field",
                 row,

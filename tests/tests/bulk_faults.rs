@@ -11,7 +11,7 @@ use redcap_client::{Client, Error, Incompleteness, Payload, RetryPolicy, Timeout
 use redcap_emulator::{Config, Emulator, Faults};
 use redcap_tests::wide;
 
-const RECORDS: usize = 60;
+const RECORDS: usize = 30;
 
 /// The data every emulator here serves, written once.
 fn dictionary() -> &'static PathBuf {
@@ -81,7 +81,7 @@ async fn emulator(faults: &str) -> Emulator {
 
 /// Small batches, so that faults land on batches as well as on the record list.
 fn options() -> ExportOptions {
-    ExportOptions::new().batch_size(8).concurrency(2)
+    ExportOptions::new().batch_size(4).concurrency(2)
 }
 
 /// The fault-free exports, raw and typed.
@@ -252,7 +252,7 @@ fn an_html_login_page_is_a_failure_not_data() {
 
 #[test]
 fn dropped_records_are_asked_for_again() {
-    assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 2, "every": 3}]}"#);
+    assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 2, "every": 5}]}"#);
     assert_complete(r#"{"faults": [{"kind": "drop_records", "count": 3, "times": 1}]}"#);
 }
 
@@ -410,5 +410,46 @@ fn the_cli_export_of_a_hanging_server_fails_fast_and_leaves_no_file() {
         std::fs::read_dir(&dir).unwrap().count(),
         0,
         "no temporary file"
+    );
+}
+
+#[test]
+fn call_fails_on_a_login_page_sent_with_200() {
+    use clap::Parser;
+    let runtime = runtime();
+    let emulator = runtime.block_on(async {
+        Emulator::start(
+            Config::default().project("wide", dictionary()).faults(
+                Faults::from_json(
+                    r#"{"faults": [{"kind": "html", "method": "export_version", "times": 1}]}"#,
+                )
+                .unwrap(),
+            ),
+        )
+        .await
+        .unwrap()
+    });
+    let argv = [
+        "cargo",
+        "redcap",
+        "call",
+        "export_version",
+        "--url",
+        emulator.url(),
+        "--token",
+        emulator.token("wide").unwrap(),
+    ];
+    let cargo_redcap::Cli::Redcap(parsed) = cargo_redcap::Cli::parse_from(argv);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = cargo_redcap::run(parsed, &mut stdout, &mut stderr);
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert_ne!(code, std::process::ExitCode::SUCCESS);
+    assert!(
+        stdout.is_empty(),
+        "nothing printed as if it were the answer"
+    );
+    assert!(
+        stderr.starts_with("error: REDCap reported a failure for export_version with HTTP 200"),
+        "{stderr}"
     );
 }

@@ -2,7 +2,8 @@
 //! encodes back to the identical rows: values, columns, event and repeat keys.
 
 use redcap_client::records::{
-    DecodeMode, FlatRow, decode_csv, decode_json, encode_rows, encode_rows_as,
+    DecodeError, DecodeMode, FlatRow, decode_csv, decode_csv_with_report, decode_json, encode_rows,
+    encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
 use redcap_tests::{
@@ -49,9 +50,15 @@ fn row_round_trip<R: FlatRow>(project: &str) -> Vec<R> {
 fn simple_rows_with_foreign_codes_fail_strictly_and_round_trip_leniently() {
     let text = read("simple");
     let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    // Every such cell is listed, not only the first.
     assert_eq!(
         error.to_string(),
-        "row 1, record `1`: column `sex`: `FALSE` is not one of the codes 0, 1"
+        "5 values do not fit their fields:\n  \
+         row 1, record `1`: column `sex`: `FALSE` is not one of the codes 0, 1\n  \
+         row 2, record `2`: column `sex`: `TRUE` is not one of the codes 0, 1\n  \
+         row 3, record `3`: column `sex`: `TRUE` is not one of the codes 0, 1\n  \
+         row 4, record `4`: column `sex`: `FALSE` is not one of the codes 0, 1\n  \
+         row 5, record `5`: column `sex`: `TRUE` is not one of the codes 0, 1"
     );
     let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Lenient).unwrap();
     // The file predates the field `interpreter_needed`: re-encode the columns it has.
@@ -112,14 +119,20 @@ fn typed_values_are_what_the_dictionary_says() {
     let rows = decode_csv::<simple::Row>(read("simple").as_bytes(), DecodeMode::Lenient).unwrap();
     let first = &rows[0].demographics;
     assert_eq!(rows[0].key.record.as_str(), "1");
-    assert_eq!(first.dob, chrono::NaiveDate::from_ymd_opt(2003, 8, 30));
+    assert_eq!(
+        first.dob.as_ref().map(redcap_client::records::Date::value),
+        chrono::NaiveDate::from_ymd_opt(2003, 8, 30)
+    );
     assert_eq!(
         first.sex,
         Some(simple::demographics::Sex::Unknown("FALSE".into()))
     );
     let health = &rows[0].health;
     assert!(health.height.is_some(), "height is a Decimal");
-    assert!(health.weight.is_some(), "weight is an i64");
+    assert!(
+        health.weight.as_ref().and_then(|w| w.value()).is_some(),
+        "weight is an Integer"
+    );
     assert!(health.bmi.as_ref().is_some_and(|bmi| bmi.to_f64() > 0.0));
 }
 
@@ -228,7 +241,7 @@ fn missing_data_codes_decode_as_codes_and_round_trip() {
     assert_same_rows(&source_rows(&text), &encode_rows(&rows), "missing-codes");
 
     let known = &rows[0].visit;
-    assert_eq!(known.age, Some(MaybeMissing::Value(54)));
+    assert_eq!(known.age, Some(MaybeMissing::Value(54.into())));
     assert_eq!(known.smoker, Some(MaybeMissing::Value(Smoker::Former)));
     assert!(known.symptoms.is_checked(&Symptoms::Cough));
     let missing = &rows[1].visit;
@@ -256,7 +269,8 @@ fn missing_data_codes_decode_as_codes_and_round_trip() {
     let error = decode_csv::<missing::Row>(bad.as_bytes(), DecodeMode::Strict).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
+        "1 value does not fit its field:\n  \
+         row 2, record `2`: column `age`: `NOPE` is not an integer or a missing data code (UNK, NA, ASKU)"
     );
 }
 
@@ -324,11 +338,21 @@ fn a_record_with_repeat_rows_only_gains_no_base_row() {
 #[test]
 fn out_of_date_schemas_and_duplicate_rows_are_refused() {
     let text = "record_id,redcap_repeat_instrument,redcap_repeat_instance,name_first\n1,,,Ann\n1,visits,1,\n";
-    let error = decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap_err();
+    let Err(DecodeError::Value(cells)) =
+        decode_csv::<simple::Row>(text.as_bytes(), DecodeMode::Strict)
+    else {
+        panic!("the repeat columns are not the schema's");
+    };
+    // Both rows' keys are unreadable: listed, and left out of a report's rows.
+    assert_eq!(cells.len(), 4);
+    assert!(cells.iter().all(|cell| cell.row_withheld));
     assert_eq!(
-        error.to_string(),
-        "row 1, record `1`: column `redcap_repeat_instrument`: `` is not a column of this type (the schema may be out of date: run `cargo redcap pull`)"
+        cells.as_slice()[2].to_string(),
+        "row 2, record `1`, instrument `visits`, instance 1: column `redcap_repeat_instrument`: `visits` is not a column of this type (the schema may be out of date: run `cargo redcap pull`) (the row was left out)"
     );
+    let decoded =
+        decode_csv_with_report::<simple::Row>(text.as_bytes(), DecodeMode::Strict).unwrap();
+    assert!(decoded.rows.is_empty());
     let text = "record_id,name_first\n1,Ann\n1,\n";
     let rows: Vec<simple::Row> = decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap();
     let error = simple::Record::from_rows(rows).unwrap_err();
@@ -366,7 +390,7 @@ fn obstacle_course_rows_and_records_round_trip() {
     assert_eq!(first.record.reshist_addr1_d1a_2.as_deref(), Some("Mixed"));
     assert_eq!(first.record.old_value.as_deref(), Some("single"));
     assert_eq!(first.record.old_value_2.as_deref(), Some("double"));
-    assert_eq!(first.record.trail, Some(-42));
+    assert_eq!(first.record.trail, Some((-42).into()));
     assert_eq!(first.record.ext_module_list.as_deref(), Some("site_77"));
     assert_eq!(first.survey_form.survey_q1, Some(SurveyQ1::Code1));
     assert_eq!(first.survey_form.survey_mood, Some(SurveyMood::Code3));

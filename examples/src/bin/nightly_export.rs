@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use redcap_client::records::{Choice, DecodeMode};
+use redcap_client::records::{Choice, Date, DecodeMode};
 use redcap_examples::records;
 
 #[tokio::main]
@@ -48,9 +48,9 @@ async fn run() -> Result<(), String> {
             (None, Some(event)) => ("2", &event.demographics),
             (None, None) => continue,
         };
-        let enrolled = demographics.date_enrolled;
+        let enrolled = demographics.date_enrolled.as_ref().map(Date::value);
         let age = enrolled
-            .zip(demographics.dob)
+            .zip(demographics.dob.as_ref().map(Date::value))
             .and_then(|(enrolled, dob)| enrolled.years_since(dob));
         let bmi = demographics
             .bmi
@@ -60,7 +60,11 @@ async fn run() -> Result<(), String> {
             .write_record([
                 person.id.as_str(),
                 arm,
-                &enrolled.map(|d| d.to_string()).unwrap_or_default(),
+                &demographics
+                    .date_enrolled
+                    .as_ref()
+                    .map(Date::to_string)
+                    .unwrap_or_default(),
                 &age.map(|a| a.to_string()).unwrap_or_default(),
                 demographics.sex.as_ref().map_or("", |sex| sex.label()),
                 &bmi.unwrap_or_default(),

@@ -121,6 +121,8 @@ pub(crate) async fn run<K: BatchKind>(
     let mut finished: BTreeMap<usize, Done<K::Output>> = BTreeMap::new();
     let mut delivered = 0;
     let concurrency = options.concurrency.max(1);
+    // Attempts of one-record batches, by position.
+    let mut lone_attempts: std::collections::HashMap<usize, u32> = Default::default();
     loop {
         while running.len() < concurrency {
             let range = if let Some(range) = requeued.pop_front() {
@@ -185,6 +187,20 @@ pub(crate) async fn run<K: BatchKind>(
                 progress.splits += 1;
                 // The batch's records are asked for again, in halves.
                 retries.fetch_add(1, Ordering::Relaxed);
+                report(&mut progress);
+            }
+            // A single record that fails for the server's load: sent again a few times,
+            // since it cannot be split further.
+            Err(Failed { range, error })
+                if error.is_overload()
+                    && range.len() == 1
+                    && *lone_attempts.entry(range.start).or_insert(1)
+                        < client.retry_policy().attempts =>
+            {
+                *lone_attempts.entry(range.start).or_insert(1) += 1;
+                tracing::warn!(first = range.start, error = %error, "one-record batch failed; sending it again");
+                retries.fetch_add(1, Ordering::Relaxed);
+                requeued.push_front(range);
                 report(&mut progress);
             }
             Err(Failed { error, .. }) => {

@@ -31,7 +31,7 @@ mod sink;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::records::{DecodeMode, FlatRow};
+use crate::records::{DecodeMode, Decoded, FlatRow, InvalidCells};
 use crate::{Client, Error};
 
 pub use sink::RawFormat;
@@ -224,12 +224,54 @@ impl Client {
     }
 
     /// As [`Client::export_all_typed`], with the decode mode chosen.
+    ///
+    /// When values do not fit their fields, the export is still read to the end and the
+    /// error ([`Error::Record`]) lists every such cell; the sink has then received only
+    /// the rows of the batches before the first one holding such a cell, all valid.
     pub async fn export_all_typed_with<T>(
         &self,
         options: &ExportOptions,
         mode: DecodeMode,
-        mut sink: impl FnMut(T),
+        sink: impl FnMut(T),
     ) -> Result<Progress, Error>
+    where
+        T: FlatRow + Send + 'static,
+    {
+        let (progress, invalid) = self.typed_export(options, mode, false, sink).await?;
+        if invalid.is_empty() {
+            Ok(progress)
+        } else {
+            Err(Error::Record {
+                method: "export_records",
+                source: Box::new(invalid),
+            })
+        }
+    }
+
+    /// As [`Client::export_all_typed_with`], keeping the valid data: every row whose key
+    /// fits reaches `sink`, with the cells that do not fit their fields left unset, and
+    /// those cells come back listed beside the progress.
+    pub async fn export_all_typed_with_report<T>(
+        &self,
+        options: &ExportOptions,
+        mode: DecodeMode,
+        sink: impl FnMut(T),
+    ) -> Result<(Progress, InvalidCells), Error>
+    where
+        T: FlatRow + Send + 'static,
+    {
+        self.typed_export(options, mode, true, sink).await
+    }
+
+    /// A typed export; without `keep_invalid`, rows stop reaching `sink` at the first
+    /// batch that holds an invalid cell.
+    async fn typed_export<T>(
+        &self,
+        options: &ExportOptions,
+        mode: DecodeMode,
+        keep_invalid: bool,
+        mut sink: impl FnMut(T),
+    ) -> Result<(Progress, InvalidCells), Error>
     where
         T: FlatRow + Send + 'static,
     {
@@ -238,10 +280,18 @@ impl Client {
             options.fields = T::FIELDS.iter().map(|field| field.to_string()).collect();
         }
         let kind = Arc::new(sink::TypedBatches::<T>::new(mode));
-        engine::run(self, &options, kind, |rows: Vec<T>| {
-            rows.into_iter().for_each(&mut sink);
+        let mut invalid = InvalidCells::default();
+        let mut rows_before = 0;
+        let progress = engine::run(self, &options, kind, |batch: Decoded<T>| {
+            let read = batch.rows_read();
+            invalid.append(batch.invalid, rows_before);
+            rows_before += read;
+            if keep_invalid || invalid.is_empty() {
+                batch.rows.into_iter().for_each(&mut sink);
+            }
             Ok(())
         })
-        .await
+        .await?;
+        Ok((progress, invalid))
     }
 }

@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 
 use crate::error::{Error, Incompleteness, snippet};
-use crate::records::{DecodeError, DecodeMode, FlatRow, decode_csv};
+use crate::records::{DecodeError, DecodeMode, Decoded, FlatRow, decode_csv_with_report};
 
 /// The format REDCap is asked to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,37 +105,45 @@ impl<T> TypedBatches<T> {
 }
 
 impl<T: FlatRow + Send + 'static> BatchKind for TypedBatches<T> {
-    type Output = Vec<T>;
+    /// The rows, and the cells that did not fit (left unset in their rows), numbered
+    /// within the batch.
+    type Output = Decoded<T>;
 
     fn wire(&self) -> Wire {
         // REDCap writes and the client reads CSV faster than JSON.
         Wire::Csv
     }
 
-    fn decode(&self, bodies: Vec<Bytes>) -> Result<Vec<T>, Error> {
-        let mut rows = Vec::new();
+    fn decode(&self, bodies: Vec<Bytes>) -> Result<Decoded<T>, Error> {
+        let mut batch = Decoded {
+            rows: Vec::new(),
+            invalid: Default::default(),
+        };
         for body in bodies {
             if body.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let decoded = decode_csv::<T>(&body, self.mode).map_err(|error| match error {
-                DecodeError::Value(error) => Error::Record {
-                    method: "export_records",
-                    source: Box::new(error),
-                },
-                DecodeError::Syntax(message) => Error::Decode {
-                    method: "export_records",
-                    message,
-                    snippet: snippet(&body),
-                },
-            })?;
-            if rows.is_empty() {
-                rows = decoded;
+            let decoded =
+                decode_csv_with_report::<T>(&body, self.mode).map_err(|error| match error {
+                    DecodeError::Value(cells) => Error::Record {
+                        method: "export_records",
+                        source: Box::new(cells),
+                    },
+                    DecodeError::Syntax(message) => Error::Decode {
+                        method: "export_records",
+                        message,
+                        snippet: snippet(&body),
+                    },
+                })?;
+            let before = batch.rows_read();
+            batch.invalid.append(decoded.invalid, before);
+            if batch.rows.is_empty() {
+                batch.rows = decoded.rows;
             } else {
-                rows.extend(decoded);
+                batch.rows.extend(decoded.rows);
             }
         }
-        Ok(rows)
+        Ok(batch)
     }
 }
 

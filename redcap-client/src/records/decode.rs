@@ -1,170 +1,198 @@
 //! Export bodies straight into typed rows, and typed rows back into import rows.
+//!
+//! Every decoder reads the whole export, leaving a cell that does not fit its field unset
+//! and listing it ([`InvalidCells`]). The plain functions then refuse the export with that
+//! list; the `_with_report` ones hand back the rows with the list beside them.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::invalid::{Collector, InvalidCells, RowOutcome};
 use super::{DecodeMode, FlatRow, flat_json};
 use crate::Row;
 
-/// A value that does not fit its field, with where it is: row, record, column, text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("row {row}{}: column `{column}`: {}", record_part(.record), detail(.value, .expected))]
-pub struct RecordError {
-    /// 1-based row of the export (CSV: data row, not counting the header).
-    pub row: usize,
-    /// The record, when the row has one.
-    pub record: Option<String>,
-    /// The export column.
-    pub column: String,
-    /// The text found.
-    pub value: String,
-    /// What was expected.
-    pub expected: String,
+/// Typed rows, and the cells that did not fit their fields.
+///
+/// Each invalid cell is left unset (`None`, blank) in its row and listed in `invalid`, so
+/// nothing is lost without a word; a row whose key (event, repeat instrument or instance)
+/// does not fit is left out whole and its cells listed with `row_withheld`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    /// The rows, in export order.
+    pub rows: Vec<T>,
+    /// Every cell that does not fit its field, in export order.
+    pub invalid: InvalidCells,
 }
 
-fn record_part(record: &Option<String>) -> String {
-    match record {
-        Some(record) => format!(", record `{record}`"),
-        None => String::new(),
+impl<T> Decoded<T> {
+    /// How many rows the export had: those kept and those left out whole.
+    pub(crate) fn rows_read(&self) -> usize {
+        self.rows.len() + self.invalid.withheld_rows()
+    }
+
+    /// The rows when every cell fit; otherwise the list of cells that did not.
+    pub fn strict(self) -> Result<Vec<T>, DecodeError> {
+        if self.invalid.is_empty() {
+            Ok(self.rows)
+        } else {
+            Err(DecodeError::Value(self.invalid))
+        }
     }
 }
 
-fn detail(value: &str, expected: &str) -> String {
-    format!("`{value}` is not {expected}")
-}
-
-/// Fills `row` from one column, given its id when the type has it, or says why not.
+/// Fills `row` from one column, given its id when the type has it, or says what the
+/// column would need to hold.
 pub(super) fn set<T: FlatRow>(
     row: &mut T,
     index: Option<usize>,
     raw: &str,
     mode: DecodeMode,
-) -> Result<(), (String, String)> {
+) -> Result<(), String> {
     match index {
         Some(index) => row
             .set_column(index, raw, mode)
-            .map_err(|error| (raw.to_string(), error.expected.into_owned())),
+            .map_err(|error| error.expected.into_owned()),
         // A complete `Row` knows every column of its schema, pseudo-columns included:
         // anything else (`redcap_event_name` on a classic schema, repeat columns before
         // repeating was set up) means the schema is out of date, and skipping it would
         // give rows the wrong keys.
         None if !T::COMPLETE || mode == DecodeMode::Lenient => Ok(()),
-        None => Err((
-            raw.to_string(),
+        None => Err(
             "a column of this type (the schema may be out of date: run `cargo redcap pull`)"
                 .to_string(),
-        )),
+        ),
+    }
+}
+
+/// Sets one cell, noting it for the context of the row's invalid cells.
+pub(super) fn cell<T: FlatRow>(
+    row: &mut T,
+    collector: &mut Collector,
+    column: &str,
+    index: Option<usize>,
+    raw: &str,
+    mode: DecodeMode,
+) {
+    collector.note(column, raw);
+    if let Err(expected) = set(row, index, raw, mode) {
+        collector.fail(column, raw, expected);
+    }
+}
+
+/// Takes a finished row into `rows` unless its key did not fit.
+pub(super) fn keep<T>(rows: &mut Vec<T>, row: T, outcome: RowOutcome) {
+    if outcome != RowOutcome::Withheld {
+        rows.push(row);
     }
 }
 
 /// Decodes a flat JSON export (`format=json`, `type=flat`) into typed rows.
+///
+/// Every row is read; when any cell does not fit its field the error lists them all
+/// ([`DecodeError::Value`]). [`decode_json_with_report`] keeps the valid data instead.
 pub fn decode_json<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, DecodeError> {
+    decode_json_with_report(body, mode)?.strict()
+}
+
+/// Decodes a flat JSON export into typed rows, with the cells that do not fit their
+/// fields listed beside them instead of failing the export. Only a malformed body is an
+/// error.
+pub fn decode_json_with_report<T: FlatRow>(
+    body: &[u8],
+    mode: DecodeMode,
+) -> Result<Decoded<T>, DecodeError> {
     // One UTF-8 check of the whole body is cheaper than serde_json's check of every string.
     let text = std::str::from_utf8(body).map_err(|error| DecodeError::Syntax(error.to_string()))?;
     let capacity = row_bound::<T>(body.len());
     match flat_json::decode(text, mode, capacity) {
-        Ok(rows) => Ok(rows),
-        Err(flat_json::Stop::Value(error)) => Err(DecodeError::Value(error)),
+        Some(decoded) => Ok(decoded),
         // Outside the export shape: serde_json decides, and words any syntax error.
-        Err(flat_json::Stop::Unhandled) => decode_json_with_serde(text, mode, capacity),
+        None => decode_json_with_serde(text, mode, capacity),
     }
 }
 
-/// [`decode_json`] through `serde_json`: any JSON, at a general parser's speed.
+/// [`decode_json_with_report`] through `serde_json`: any JSON, at a general parser's speed.
 fn decode_json_with_serde<T: FlatRow>(
     text: &str,
     mode: DecodeMode,
     capacity: usize,
-) -> Result<Vec<T>, DecodeError> {
+) -> Result<Decoded<T>, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let mut failure = None;
-    let rows = RowsSeed::<T> {
+    let mut rows = Vec::with_capacity(capacity);
+    let mut collector = Collector::default();
+    RowsSeed::<T> {
         mode,
-        failure: &mut failure,
-        capacity,
-        marker: std::marker::PhantomData,
+        collector: &mut collector,
+        sink: &mut |row, outcome| keep(&mut rows, row, outcome),
     }
-    .deserialize(&mut deserializer);
-    match (rows, failure) {
-        (_, Some(error)) => Err(DecodeError::Value(error)),
-        (Ok(rows), None) => {
-            deserializer
-                .end()
-                .map_err(|error| DecodeError::Syntax(error.to_string()))?;
-            Ok(rows)
-        }
-        (Err(error), None) => Err(DecodeError::Syntax(error.to_string())),
-    }
+    .deserialize(&mut deserializer)
+    .and_then(|_| deserializer.end())
+    .map_err(|error| DecodeError::Syntax(error.to_string()))?;
+    Ok(Decoded {
+        rows,
+        invalid: collector.finish(),
+    })
 }
 
 /// Decodes a flat JSON export from a reader, handing each row to `sink` as soon as it is
 /// complete, so memory stays flat however large the export is.
+///
+/// Only rows whose every cell fits are handed on; when any cell does not fit, the stream
+/// is still read to the end and the error lists every such cell.
 pub fn decode_json_stream<T: FlatRow, R: std::io::Read>(
     reader: R,
     mode: DecodeMode,
     sink: &mut dyn FnMut(T),
 ) -> Result<usize, DecodeError> {
+    let mut count = 0;
+    let invalid = stream(reader, mode, &mut |row, outcome| {
+        if outcome == RowOutcome::Clean {
+            count += 1;
+            sink(row);
+        }
+    })?;
+    if invalid.is_empty() {
+        Ok(count)
+    } else {
+        Err(DecodeError::Value(invalid))
+    }
+}
+
+/// As [`decode_json_stream`], handing on every row whose key fits, with its invalid cells
+/// unset, and returning the count of rows handed on and the cells that did not fit.
+pub fn decode_json_stream_with_report<T: FlatRow, R: std::io::Read>(
+    reader: R,
+    mode: DecodeMode,
+    sink: &mut dyn FnMut(T),
+) -> Result<(usize, InvalidCells), DecodeError> {
+    let mut count = 0;
+    let invalid = stream(reader, mode, &mut |row, outcome| {
+        if outcome != RowOutcome::Withheld {
+            count += 1;
+            sink(row);
+        }
+    })?;
+    Ok((count, invalid))
+}
+
+fn stream<T: FlatRow, R: std::io::Read>(
+    reader: R,
+    mode: DecodeMode,
+    sink: &mut dyn FnMut(T, RowOutcome),
+) -> Result<InvalidCells, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let mut failure = None;
-    let count = StreamSeed::<T> {
+    let mut collector = Collector::default();
+    RowsSeed::<T> {
         mode,
-        failure: &mut failure,
+        collector: &mut collector,
         sink,
     }
-    .deserialize(&mut deserializer);
-    match (count, failure) {
-        (_, Some(error)) => Err(DecodeError::Value(error)),
-        (Ok(count), None) => {
-            deserializer
-                .end()
-                .map_err(|error| DecodeError::Syntax(error.to_string()))?;
-            Ok(count)
-        }
-        (Err(error), None) => Err(DecodeError::Syntax(error.to_string())),
-    }
-}
-
-struct StreamSeed<'a, T> {
-    mode: DecodeMode,
-    failure: &'a mut Option<RecordError>,
-    sink: &'a mut dyn FnMut(T),
-}
-
-impl<'de, T: FlatRow> DeserializeSeed<'de> for StreamSeed<'_, T> {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, T: FlatRow> Visitor<'de> for StreamSeed<'_, T> {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of export rows")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut number = 0;
-        loop {
-            number += 1;
-            let seed = RowSeed::<T> {
-                mode: self.mode,
-                number,
-                marker: std::marker::PhantomData,
-            };
-            match seq.next_element_seed(seed)? {
-                None => return Ok(number - 1),
-                Some(Ok(row)) => (self.sink)(row),
-                Some(Err(error)) => {
-                    *self.failure = Some(error);
-                    return Err(de::Error::custom("a value does not fit its field"));
-                }
-            }
-        }
-    }
+    .deserialize(&mut deserializer)
+    .and_then(|_| deserializer.end())
+    .map_err(|error| DecodeError::Syntax(error.to_string()))?;
+    Ok(collector.finish())
 }
 
 /// Why an export body could not become typed rows.
@@ -174,9 +202,9 @@ pub enum DecodeError {
     /// The body is not a JSON array of objects (or not CSV).
     #[error("the export is malformed: {0}")]
     Syntax(String),
-    /// A value does not fit its field.
+    /// Values do not fit their fields: every such cell of the export.
     #[error(transparent)]
-    Value(RecordError),
+    Value(InvalidCells),
 }
 
 /// At most how many rows of `T` a JSON body of `len` bytes holds: every row spells out each
@@ -189,91 +217,74 @@ fn row_bound<T: FlatRow>(len: usize) -> usize {
     len / least_per_row.max(64)
 }
 
-struct RowsSeed<'f, T> {
+/// The array of rows, each handed to `sink` with what became of it.
+struct RowsSeed<'a, T> {
     mode: DecodeMode,
-    failure: &'f mut Option<RecordError>,
-    /// Rows to reserve room for.
-    capacity: usize,
-    marker: std::marker::PhantomData<T>,
+    collector: &'a mut Collector,
+    sink: &'a mut dyn FnMut(T, RowOutcome),
 }
 
 impl<'de, T: FlatRow> DeserializeSeed<'de> for RowsSeed<'_, T> {
-    type Value = Vec<T>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
 impl<'de, T: FlatRow> Visitor<'de> for RowsSeed<'_, T> {
-    type Value = Vec<T>;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON array of export rows")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut rows = Vec::with_capacity(self.capacity);
-        let row_seed = RowSeed::<T> {
-            mode: self.mode,
-            number: 0,
-            marker: std::marker::PhantomData,
-        };
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut number = 0;
         loop {
             number += 1;
-            let seed = RowSeed { number, ..row_seed };
+            let seed = RowSeed::<T> {
+                mode: self.mode,
+                collector: &mut *self.collector,
+                marker: std::marker::PhantomData,
+            };
             match seq.next_element_seed(seed)? {
-                None => return Ok(rows),
-                Some(Ok(row)) => rows.push(row),
-                Some(Err(error)) => {
-                    *self.failure = Some(error);
-                    return Err(de::Error::custom("a value does not fit its field"));
+                None => return Ok(()),
+                Some(row) => {
+                    let outcome = self.collector.end_row(number);
+                    (self.sink)(row, outcome);
                 }
             }
         }
     }
 }
 
-struct RowSeed<T> {
+struct RowSeed<'a, T> {
     mode: DecodeMode,
-    number: usize,
+    collector: &'a mut Collector,
     marker: std::marker::PhantomData<T>,
 }
 
-impl<T> Clone for RowSeed<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for RowSeed<T> {}
-
-impl<'de, T: FlatRow> DeserializeSeed<'de> for RowSeed<T> {
-    type Value = Result<T, RecordError>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+impl<'de, T: FlatRow> DeserializeSeed<'de> for RowSeed<'_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
-    type Value = Result<T, RecordError>;
+impl<'de, T: FlatRow> Visitor<'de> for RowSeed<'_, T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an export row (a JSON object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut row = T::default();
-        // REDCap puts the record id first: remember it to name the record in errors.
-        let mut record: Option<String> = None;
         // REDCap writes columns in the type's order, so the next column is almost always
         // the one after the last: check that before the full lookup.
         let mut next = 0;
         while let Some(Cell(column)) = map.next_key::<Cell<'de>>()? {
             let Cell(raw) = map.next_value::<Cell<'de>>()?;
-            if record.is_none() {
-                record = Some(raw.to_string());
-            }
             let index = match T::COLUMNS.get(next) {
                 Some(expected) if *expected == column => Some(next),
                 _ => T::column_index(&column),
@@ -281,23 +292,9 @@ impl<'de, T: FlatRow> Visitor<'de> for RowSeed<T> {
             if let Some(index) = index {
                 next = index + 1;
             }
-            let outcome = set(&mut row, index, &raw, self.mode);
-            if let Err((value, expected)) = outcome {
-                // Drain the rest of the object so the error is about values, not syntax.
-                while map
-                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-                    .is_some()
-                {}
-                return Ok(Err(RecordError {
-                    row: self.number,
-                    record,
-                    column: column.into_owned(),
-                    value,
-                    expected,
-                }));
-            }
+            cell(&mut row, self.collector, &column, index, &raw, self.mode);
         }
-        Ok(Ok(row))
+        Ok(row)
     }
 }
 
@@ -339,7 +336,19 @@ impl<'de> Visitor<'de> for CellVisitor {
 }
 
 /// Decodes a flat CSV export (header row first) into typed rows.
+///
+/// Every row is read; when any cell does not fit its field the error lists them all. A
+/// header that names a column twice is refused: one of the two values would be lost.
 pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, DecodeError> {
+    decode_csv_with_report(body, mode)?.strict()
+}
+
+/// Decodes a flat CSV export into typed rows, with the cells that do not fit their fields
+/// listed beside them instead of failing the export.
+pub fn decode_csv_with_report<T: FlatRow>(
+    body: &[u8],
+    mode: DecodeMode,
+) -> Result<Decoded<T>, DecodeError> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -352,28 +361,31 @@ pub fn decode_csv<T: FlatRow>(body: &[u8], mode: DecodeMode) -> Result<Vec<T>, D
         .iter()
         .map(str::to_string)
         .collect();
+    let mut seen = std::collections::HashSet::with_capacity(header.len());
+    if let Some(twice) = header.iter().find(|column| !seen.insert(column.as_str())) {
+        return Err(DecodeError::Syntax(format!(
+            "the header names column `{twice}` twice"
+        )));
+    }
     // The header names every row's columns: look each up once.
     let indexes: Vec<Option<usize>> = header.iter().map(|c| T::column_index(c)).collect();
     let mut rows = Vec::new();
+    let mut collector = Collector::default();
     let mut record = csv::StringRecord::new();
     let mut number = 0;
     while reader.read_record(&mut record).map_err(syntax)? {
         number += 1;
         let mut row = T::default();
         for ((column, index), raw) in header.iter().zip(&indexes).zip(record.iter()) {
-            if let Err((value, expected)) = set(&mut row, *index, raw, mode) {
-                return Err(DecodeError::Value(RecordError {
-                    row: number,
-                    record: record.get(0).map(str::to_string),
-                    column: column.clone(),
-                    value,
-                    expected,
-                }));
-            }
+            cell(&mut row, &mut collector, column, *index, raw, mode);
         }
-        rows.push(row);
+        let outcome = collector.end_row(number);
+        keep(&mut rows, row, outcome);
     }
-    Ok(rows)
+    Ok(Decoded {
+        rows,
+        invalid: collector.finish(),
+    })
 }
 
 /// Typed rows as import rows with only `columns`, in that order (e.g. the columns an
@@ -410,7 +422,10 @@ pub fn encode_rows<T: FlatRow>(rows: &[T]) -> Vec<Row> {
 mod tests {
     use std::borrow::Cow;
 
-    use super::{DecodeError, decode_json, decode_json_with_serde, flat_json};
+    use super::{
+        DecodeError, Decoded, decode_csv, decode_csv_with_report, decode_json, decode_json_stream,
+        decode_json_stream_with_report, decode_json_with_report, decode_json_with_serde, flat_json,
+    };
     use crate::records::{DecodeMode, FlatRow, ValueError};
 
     /// A complete row type that keeps each cell's text and refuses the value `bad`.
@@ -436,14 +451,11 @@ mod tests {
         }
     }
 
-    fn both(
-        body: &str,
-    ) -> (
-        Result<Vec<Cells>, DecodeError>,
-        Result<Vec<Cells>, DecodeError>,
-    ) {
+    type Outcome = Result<Decoded<Cells>, DecodeError>;
+
+    fn both(body: &str) -> (Outcome, Outcome) {
         (
-            decode_json::<Cells>(body.as_bytes(), DecodeMode::Strict),
+            decode_json_with_report::<Cells>(body.as_bytes(), DecodeMode::Strict),
             decode_json_with_serde::<Cells>(body, DecodeMode::Strict, 0),
         )
     }
@@ -492,17 +504,11 @@ mod tests {
     fn the_fast_reader_handles_the_export_shape() {
         for body in IN_SHAPE {
             let fast = flat_json::decode::<Cells>(body, DecodeMode::Strict, 0);
-            assert!(
-                !matches!(fast, Err(flat_json::Stop::Unhandled)),
-                "left to serde_json: {body}"
-            );
+            assert!(fast.is_some(), "left to serde_json: {body}");
         }
         for body in OUT_OF_SHAPE {
             let fast = flat_json::decode::<Cells>(body, DecodeMode::Strict, 0);
-            assert!(
-                matches!(fast, Err(flat_json::Stop::Unhandled)),
-                "handled: {body}"
-            );
+            assert!(fast.is_none(), "handled: {body}");
         }
     }
 
@@ -524,5 +530,88 @@ mod tests {
         let rows = decode_json::<Cells>(IN_SHAPE[8].as_bytes(), DecodeMode::Strict).unwrap();
         assert_eq!(rows[1].0, ["2".to_string(), "-7".into(), "0".into()]);
         assert_eq!(rows[0].0[2], "");
+    }
+
+    /// Three bad cells over two rows, a key column among them, between good rows.
+    const MIXED: &str = r#"[{"record_id":"1","age":"bad","note":"kept"},{"record_id":"2","age":"7"},{"record_id":"3","age":"bad","note":"bad"}]"#;
+
+    #[test]
+    fn every_invalid_cell_is_listed_at_once() {
+        let Err(DecodeError::Value(cells)) =
+            decode_json::<Cells>(MIXED.as_bytes(), DecodeMode::Strict)
+        else {
+            panic!("three cells do not fit");
+        };
+        let found: Vec<(usize, Option<&str>, &str)> = cells
+            .iter()
+            .map(|c| (c.row, c.record.as_deref(), c.column.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (1, Some("1"), "age"),
+                (3, Some("3"), "age"),
+                (3, Some("3"), "note")
+            ]
+        );
+        assert!(cells.iter().all(|c| c.value == "bad" && !c.row_withheld));
+    }
+
+    #[test]
+    fn the_report_keeps_valid_data_and_leaves_invalid_cells_unset() {
+        let decoded =
+            decode_json_with_report::<Cells>(MIXED.as_bytes(), DecodeMode::Strict).unwrap();
+        assert_eq!(decoded.rows.len(), 3);
+        assert_eq!(
+            decoded.rows[0].0,
+            ["1".to_string(), String::new(), "kept".into()]
+        );
+        assert_eq!(
+            decoded.rows[1].0,
+            ["2".to_string(), "7".into(), String::new()]
+        );
+        assert_eq!(decoded.invalid.len(), 3);
+
+        // The same through CSV and the stream.
+        let csv = "record_id,age,note\n1,bad,kept\n2,7,\n3,bad,bad\n";
+        let from_csv = decode_csv_with_report::<Cells>(csv.as_bytes(), DecodeMode::Strict).unwrap();
+        assert_eq!(from_csv, decoded);
+        let Err(DecodeError::Value(cells)) =
+            decode_csv::<Cells>(csv.as_bytes(), DecodeMode::Strict)
+        else {
+            panic!("three cells do not fit");
+        };
+        assert_eq!(cells, decoded.invalid);
+
+        let mut streamed = Vec::new();
+        let (count, cells) = decode_json_stream_with_report::<Cells, _>(
+            MIXED.as_bytes(),
+            DecodeMode::Strict,
+            &mut |row| streamed.push(row),
+        )
+        .unwrap();
+        assert_eq!(
+            (count, &streamed, &cells),
+            (3, &decoded.rows, &decoded.invalid)
+        );
+
+        // A strict stream hands on the valid rows only, then lists every invalid cell.
+        let mut clean = Vec::new();
+        let outcome =
+            decode_json_stream::<Cells, _>(MIXED.as_bytes(), DecodeMode::Strict, &mut |row| {
+                clean.push(row)
+            });
+        assert_eq!(outcome, Err(DecodeError::Value(decoded.invalid.clone())));
+        assert_eq!(clean, [Cells(["2".into(), "7".into(), String::new()])]);
+    }
+
+    #[test]
+    fn a_csv_header_naming_a_column_twice_is_refused() {
+        let csv = "record_id,age,age\n1,2,3\n";
+        let error = decode_csv::<Cells>(csv.as_bytes(), DecodeMode::Strict).unwrap_err();
+        assert_eq!(
+            error,
+            DecodeError::Syntax("the header names column `age` twice".into())
+        );
     }
 }

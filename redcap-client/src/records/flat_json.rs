@@ -10,23 +10,21 @@
 
 use std::borrow::Cow;
 
-use super::decode::{RecordError, set};
+use super::decode::{Decoded, cell, keep};
+use super::invalid::Collector;
 use super::{DecodeMode, FlatRow};
 
-/// Why the reader stopped.
-pub(super) enum Stop {
-    /// The body is outside the shape this reader handles.
-    Unhandled,
-    /// A value does not fit its field.
-    Value(RecordError),
-}
+/// The body is outside the shape this reader handles.
+#[derive(Debug)]
+pub(super) struct Unhandled;
 
-/// Decodes a flat export into rows, reserving `capacity` rows up front.
+/// Decodes a flat export into rows, reserving `capacity` rows up front; `None` when the
+/// body is outside the shape.
 pub(super) fn decode<T: FlatRow>(
     text: &str,
     mode: DecodeMode,
     capacity: usize,
-) -> Result<Vec<T>, Stop> {
+) -> Option<Decoded<T>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -34,24 +32,12 @@ pub(super) fn decode<T: FlatRow>(
         scratch: String::new(),
     };
     let mut rows = Vec::with_capacity(capacity);
-    reader.expect(b'[')?;
-    if !reader.eat(b']')? {
-        loop {
-            let row = reader.row::<T>(mode, rows.len() + 1)?;
-            rows.push(row);
-            match reader.next_byte()? {
-                b',' => continue,
-                b']' => break,
-                _ => return Err(Stop::Unhandled),
-            }
-        }
-    }
-    reader.skip_whitespace();
-    if reader.at == reader.bytes.len() {
-        Ok(rows)
-    } else {
-        Err(Stop::Unhandled)
-    }
+    let mut collector = Collector::default();
+    reader.rows(mode, &mut rows, &mut collector).ok()?;
+    Some(Decoded {
+        rows,
+        invalid: collector.finish(),
+    })
 }
 
 struct Reader<'t> {
@@ -70,23 +56,23 @@ impl<'t> Reader<'t> {
     }
 
     /// The next byte that is not whitespace, consumed.
-    fn next_byte(&mut self) -> Result<u8, Stop> {
+    fn next_byte(&mut self) -> Result<u8, Unhandled> {
         self.skip_whitespace();
-        let byte = *self.bytes.get(self.at).ok_or(Stop::Unhandled)?;
+        let byte = *self.bytes.get(self.at).ok_or(Unhandled)?;
         self.at += 1;
         Ok(byte)
     }
 
-    fn expect(&mut self, wanted: u8) -> Result<(), Stop> {
+    fn expect(&mut self, wanted: u8) -> Result<(), Unhandled> {
         if self.next_byte()? == wanted {
             Ok(())
         } else {
-            Err(Stop::Unhandled)
+            Err(Unhandled)
         }
     }
 
     /// Consumes `wanted` if it is the next byte that is not whitespace.
-    fn eat(&mut self, wanted: u8) -> Result<bool, Stop> {
+    fn eat(&mut self, wanted: u8) -> Result<bool, Unhandled> {
         self.skip_whitespace();
         if self.bytes.get(self.at) == Some(&wanted) {
             self.at += 1;
@@ -96,15 +82,46 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// The whole body: an array of rows, then nothing but whitespace.
+    fn rows<T: FlatRow>(
+        &mut self,
+        mode: DecodeMode,
+        rows: &mut Vec<T>,
+        collector: &mut Collector,
+    ) -> Result<(), Unhandled> {
+        self.expect(b'[')?;
+        if !self.eat(b']')? {
+            let mut number = 0;
+            loop {
+                number += 1;
+                let row = self.row::<T>(mode, collector)?;
+                keep(rows, row, collector.end_row(number));
+                match self.next_byte()? {
+                    b',' => continue,
+                    b']' => break,
+                    _ => return Err(Unhandled),
+                }
+            }
+        }
+        self.skip_whitespace();
+        if self.at == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(Unhandled)
+        }
+    }
+
     /// One export row: `{"column":value,...}`.
-    fn row<T: FlatRow>(&mut self, mode: DecodeMode, number: usize) -> Result<T, Stop> {
+    fn row<T: FlatRow>(
+        &mut self,
+        mode: DecodeMode,
+        collector: &mut Collector,
+    ) -> Result<T, Unhandled> {
         let mut row = T::default();
         self.expect(b'{')?;
         if self.eat(b'}')? {
             return Ok(row);
         }
-        // REDCap puts the record id first: remember it to name the record in errors.
-        let mut record: Option<String> = None;
         let mut next = 0;
         loop {
             self.expect(b'"')?;
@@ -120,45 +137,14 @@ impl<'t> Reader<'t> {
             };
             self.expect(b':')?;
             let raw = self.value()?;
-            if record.is_none() {
-                record = Some(raw.to_string());
-            }
             if let Some(index) = index {
                 next = index + 1;
             }
-            let outcome = set(&mut row, index, &raw, mode);
-            if let Err((value, expected)) = outcome {
-                // The rest of the object must be well formed for the error to be about
-                // values, not syntax.
-                self.skip_rest_of_object()?;
-                return Err(Stop::Value(RecordError {
-                    row: number,
-                    record,
-                    column: column.to_string(),
-                    value,
-                    expected,
-                }));
-            }
+            cell(&mut row, collector, column, index, &raw, mode);
             match self.next_byte()? {
                 b',' => continue,
                 b'}' => return Ok(row),
-                _ => return Err(Stop::Unhandled),
-            }
-        }
-    }
-
-    /// Reads past the entries left in an object, up to its closing brace.
-    fn skip_rest_of_object(&mut self) -> Result<(), Stop> {
-        loop {
-            match self.next_byte()? {
-                b'}' => return Ok(()),
-                b',' => {
-                    self.expect(b'"')?;
-                    self.plain_key()?;
-                    self.expect(b':')?;
-                    self.value()?;
-                }
-                _ => return Err(Stop::Unhandled),
+                _ => return Err(Unhandled),
             }
         }
     }
@@ -173,18 +159,18 @@ impl<'t> Reader<'t> {
 
     /// A key without escapes, after its opening quote (REDCap's column names never have
     /// any).
-    fn plain_key(&mut self) -> Result<&'t str, Stop> {
+    fn plain_key(&mut self) -> Result<&'t str, Unhandled> {
         let start = self.at;
-        let end = start + special_offset(&self.bytes[start..]).ok_or(Stop::Unhandled)?;
+        let end = start + special_offset(&self.bytes[start..]).ok_or(Unhandled)?;
         if self.bytes[end] != b'"' {
-            return Err(Stop::Unhandled);
+            return Err(Unhandled);
         }
         self.at = end + 1;
         Ok(&self.text[start..end])
     }
 
     /// A cell's text: a string, an integer kept as its digits, or `null` as blank.
-    fn value(&mut self) -> Result<Cow<'_, str>, Stop> {
+    fn value(&mut self) -> Result<Cow<'_, str>, Unhandled> {
         match self.next_byte()? {
             b'"' => self.string(),
             b'n' if self.bytes[self.at..].starts_with(b"ull") => {
@@ -192,13 +178,13 @@ impl<'t> Reader<'t> {
                 Ok(Cow::Borrowed(""))
             }
             b'0'..=b'9' | b'-' => self.integer(),
-            _ => Err(Stop::Unhandled),
+            _ => Err(Unhandled),
         }
     }
 
     /// An integer in the form `serde_json` would print it back: no `-0`, no leading zero,
     /// no fraction or exponent, and small enough for an `i64`/`u64`.
-    fn integer(&mut self) -> Result<Cow<'_, str>, Stop> {
+    fn integer(&mut self) -> Result<Cow<'_, str>, Unhandled> {
         let start = self.at - 1;
         let digits = self.bytes[self.at..]
             .iter()
@@ -215,14 +201,14 @@ impl<'t> Reader<'t> {
         if canonical && ends_plainly {
             Ok(Cow::Borrowed(text))
         } else {
-            Err(Stop::Unhandled)
+            Err(Unhandled)
         }
     }
 
     /// A string after its opening quote, unescaped.
-    fn string(&mut self) -> Result<Cow<'_, str>, Stop> {
+    fn string(&mut self) -> Result<Cow<'_, str>, Unhandled> {
         let start = self.at;
-        let end = start + special_offset(&self.bytes[start..]).ok_or(Stop::Unhandled)?;
+        let end = start + special_offset(&self.bytes[start..]).ok_or(Unhandled)?;
         match self.bytes[end] {
             b'"' => {
                 self.at = end + 1;
@@ -236,15 +222,15 @@ impl<'t> Reader<'t> {
                 Ok(Cow::Borrowed(self.scratch.as_str()))
             }
             // A raw control character: not JSON.
-            _ => Err(Stop::Unhandled),
+            _ => Err(Unhandled),
         }
     }
 
     /// The rest of a string from its first backslash, appended to `scratch`.
-    fn escaped_rest(&mut self) -> Result<(), Stop> {
+    fn escaped_rest(&mut self) -> Result<(), Unhandled> {
         loop {
             let start = self.at;
-            let end = start + special_offset(&self.bytes[start..]).ok_or(Stop::Unhandled)?;
+            let end = start + special_offset(&self.bytes[start..]).ok_or(Unhandled)?;
             self.scratch.push_str(&self.text[start..end]);
             match self.bytes[end] {
                 b'"' => {
@@ -252,7 +238,7 @@ impl<'t> Reader<'t> {
                     return Ok(());
                 }
                 b'\\' => {
-                    let escape = *self.bytes.get(end + 1).ok_or(Stop::Unhandled)?;
+                    let escape = *self.bytes.get(end + 1).ok_or(Unhandled)?;
                     self.at = end + 2;
                     let unescaped = match escape {
                         b'"' => '"',
@@ -264,40 +250,40 @@ impl<'t> Reader<'t> {
                         b'r' => '\r',
                         b't' => '\t',
                         b'u' => self.unicode_escape()?,
-                        _ => return Err(Stop::Unhandled),
+                        _ => return Err(Unhandled),
                     };
                     self.scratch.push(unescaped);
                 }
-                _ => return Err(Stop::Unhandled),
+                _ => return Err(Unhandled),
             }
         }
     }
 
     /// The character of a `\uXXXX` escape (a surrogate pair takes two), after the `u`.
-    fn unicode_escape(&mut self) -> Result<char, Stop> {
+    fn unicode_escape(&mut self) -> Result<char, Unhandled> {
         let high = self.hex4()?;
         if !(0xD800..0xE000).contains(&high) {
-            return char::from_u32(high).ok_or(Stop::Unhandled);
+            return char::from_u32(high).ok_or(Unhandled);
         }
         // A lone or reversed surrogate is left to serde_json to refuse.
         if high >= 0xDC00 || !self.bytes[self.at..].starts_with(b"\\u") {
-            return Err(Stop::Unhandled);
+            return Err(Unhandled);
         }
         self.at += 2;
         let low = self.hex4()?;
         if !(0xDC00..0xE000).contains(&low) {
-            return Err(Stop::Unhandled);
+            return Err(Unhandled);
         }
-        char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)).ok_or(Stop::Unhandled)
+        char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)).ok_or(Unhandled)
     }
 
-    fn hex4(&mut self) -> Result<u32, Stop> {
-        let digits = self.text.get(self.at..self.at + 4).ok_or(Stop::Unhandled)?;
+    fn hex4(&mut self) -> Result<u32, Unhandled> {
+        let digits = self.text.get(self.at..self.at + 4).ok_or(Unhandled)?;
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Stop::Unhandled);
+            return Err(Unhandled);
         }
         self.at += 4;
-        u32::from_str_radix(digits, 16).map_err(|_| Stop::Unhandled)
+        u32::from_str_radix(digits, 16).map_err(|_| Unhandled)
     }
 }
 

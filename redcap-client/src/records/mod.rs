@@ -7,29 +7,27 @@
 //! writes them back as import rows with the exact text they came from.
 
 mod decode;
+mod exact;
 mod flat_json;
+mod invalid;
 mod pseudo;
 mod values;
 
 use std::borrow::Cow;
 
 pub use decode::{
-    DecodeError, RecordError, decode_csv, decode_json, decode_json_stream, encode_rows,
-    encode_rows_as,
+    DecodeError, Decoded, decode_csv, decode_csv_with_report, decode_json, decode_json_stream,
+    decode_json_stream_with_report, decode_json_with_report, encode_rows, encode_rows_as,
 };
+pub use exact::{Date, DateTime, DateTimeSeconds, Integer, MinutesSeconds, Time, TimeSeconds};
+pub use invalid::{InvalidCell, InvalidCells};
 pub use pseudo::{
     SeenRows, SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
 };
 pub use values::{
-    Checkboxes, Choice, ColumnValue, DateTime, DateTimeSeconds, Decimal, FormStatus, MaybeMissing,
-    RecordId, TimeSeconds, ValueError, WireValue, decode_choice,
+    Checkboxes, Choice, ColumnValue, Decimal, FormStatus, MaybeMissing, RecordId, ValueError,
+    WireValue, decode_choice,
 };
-
-/// A date (`date_*` validations): `YYYY-MM-DD` on the wire.
-pub type Date = chrono::NaiveDate;
-
-/// A time of day to the minute (`time` validation): `HH:MM`.
-pub type Time = chrono::NaiveTime;
 
 /// Rows that cannot be grouped into the project's records.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,15 +1,17 @@
 //! The value types of typed records, each decoding from and encoding to the exact text
 //! REDCap puts in an export column.
 //!
-//! A value type either keeps the text (`RecordId`, `Decimal`, `String`) or accepts only
-//! the canonical text it would write back (dates, integers, flags), so decoding and
-//! encoding a row always gives back the same row. Text that does not fit is an error,
-//! never a silently changed value.
+//! A value type either keeps the text (`RecordId`, `Decimal`, `String`, the types of
+//! `exact.rs`) or accepts only the canonical text it would write back (plain `i64` and
+//! chrono types in hand-written structs, flags, form statuses), so decoding and encoding a
+//! row always gives back the same row. Text that does not fit is an error, never a silently
+//! changed value.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use super::DecodeMode;
+use super::exact::{Date, Integer, Time};
 
 /// Why a column's text does not fit its field's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,19 +72,18 @@ impl WireValue for String {
     }
 }
 
+/// A plain `i64` reads only the text it writes back; [`super::Integer`] reads every integer
+/// REDCap accepts (`070`, `+70`, `-0`).
 impl WireValue for i64 {
     fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-        let value: i64 = raw
-            .parse()
-            .map_err(|_| ValueError::expected("an integer"))?;
-        // `007`, `+7` or `-0` would come back as `7` or `0`: refuse rather than change the text.
-        let digits = raw.strip_prefix('-').unwrap_or(raw);
-        if raw.starts_with('+') || (digits.len() > 1 && digits.starts_with('0')) || raw == "-0" {
-            return Err(ValueError::expected(
-                "an integer written without leading zeros or sign",
-            ));
+        let integer = Integer::parse(raw)?;
+        match integer.value() {
+            Some(value) if integer.is_canonical() => Ok(value),
+            // `007`, `+7` or `-0` would come back as `7` or `0`: refuse rather than change the text.
+            _ => Err(ValueError::expected(
+                "an integer written without leading zeros or sign (`records::Integer` keeps any form)",
+            )),
         }
-        Ok(value)
     }
     fn encode(&self) -> Cow<'_, str> {
         Cow::Owned(self.to_string())
@@ -102,103 +103,32 @@ impl WireValue for bool {
     }
 }
 
-/// The number written by `digits` (ASCII digits only), or `None`.
-fn number(digits: &[u8]) -> Option<u32> {
-    digits.iter().try_fold(0u32, |n, d| {
-        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-    })
-}
-
-/// Reads exactly `YYYY-MM-DD`, the only form that encodes back to the same text.
-fn date(raw: &[u8]) -> Option<chrono::NaiveDate> {
-    if raw.len() != 10 || raw[4] != b'-' || raw[7] != b'-' {
-        return None;
-    }
-    let year = i32::try_from(number(&raw[..4])?).ok()?;
-    chrono::NaiveDate::from_ymd_opt(year, number(&raw[5..7])?, number(&raw[8..10])?)
-}
-
-/// Reads exactly `HH:MM` or, with `seconds`, `HH:MM:SS`.
-fn time(raw: &[u8], seconds: bool) -> Option<chrono::NaiveTime> {
-    let len = if seconds { 8 } else { 5 };
-    if raw.len() != len || raw[2] != b':' || (seconds && raw[5] != b':') {
-        return None;
-    }
-    let second = if seconds { number(&raw[6..8])? } else { 0 };
-    chrono::NaiveTime::from_hms_opt(number(&raw[..2])?, number(&raw[3..5])?, second)
-}
-
-/// Reads exactly `YYYY-MM-DD HH:MM` or, with `seconds`, `YYYY-MM-DD HH:MM:SS`.
-fn datetime(raw: &[u8], seconds: bool) -> Option<chrono::NaiveDateTime> {
-    if raw.len() < 11 || raw[10] != b' ' {
-        return None;
-    }
-    Some(date(&raw[..10])?.and_time(time(&raw[11..], seconds)?))
-}
-
+/// A plain `NaiveDate` reads only `YYYY-MM-DD`; [`super::Date`] also keeps the other forms
+/// REDCap accepts.
 impl WireValue for chrono::NaiveDate {
     fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-        date(raw.as_bytes()).ok_or_else(|| ValueError::expected("a date (YYYY-MM-DD)"))
+        match Date::parse(raw) {
+            Ok(date) if date.is_canonical() => Ok(date.value()),
+            _ => Err(ValueError::expected("a date (YYYY-MM-DD)")),
+        }
     }
     fn encode(&self) -> Cow<'_, str> {
         Cow::Owned(self.format("%Y-%m-%d").to_string())
     }
 }
 
+/// A plain `NaiveTime` reads only `HH:MM`; [`super::Time`] also keeps `H:MM`.
 impl WireValue for chrono::NaiveTime {
     fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-        time(raw.as_bytes(), false).ok_or_else(|| ValueError::expected("a time (HH:MM)"))
+        match Time::parse(raw) {
+            Ok(time) if time.is_canonical() => Ok(time.value()),
+            _ => Err(ValueError::expected("a time (HH:MM)")),
+        }
     }
     fn encode(&self) -> Cow<'_, str> {
         Cow::Owned(self.format("%H:%M").to_string())
     }
 }
-
-/// A date and time to the minute (`datetime_*` validations): `YYYY-MM-DD HH:MM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime(pub chrono::NaiveDateTime);
-
-/// A date and time to the second (`datetime_seconds_*`): `YYYY-MM-DD HH:MM:SS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTimeSeconds(pub chrono::NaiveDateTime);
-
-/// A time of day to the second (`time_hh_mm_ss`): `HH:MM:SS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimeSeconds(pub chrono::NaiveTime);
-
-macro_rules! chrono_newtype {
-    ($ty:ident, $parse:expr, $format:literal, $expected:literal) => {
-        impl WireValue for $ty {
-            fn decode(raw: &str, _: DecodeMode) -> Result<Self, ValueError> {
-                $parse(raw.as_bytes())
-                    .map($ty)
-                    .ok_or_else(|| ValueError::expected($expected))
-            }
-            fn encode(&self) -> Cow<'_, str> {
-                Cow::Owned(self.0.format($format).to_string())
-            }
-        }
-    };
-}
-
-chrono_newtype!(
-    DateTime,
-    |raw| datetime(raw, false),
-    "%Y-%m-%d %H:%M",
-    "a date and time (YYYY-MM-DD HH:MM)"
-);
-chrono_newtype!(
-    DateTimeSeconds,
-    |raw| datetime(raw, true),
-    "%Y-%m-%d %H:%M:%S",
-    "a date and time (YYYY-MM-DD HH:MM:SS)"
-);
-chrono_newtype!(
-    TimeSeconds,
-    |raw| time(raw, true),
-    "%H:%M:%S",
-    "a time (HH:MM:SS)"
-);
 
 /// A record name: opaque text, never parsed, trimmed or re-cased.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -244,7 +174,8 @@ impl WireValue for RecordId {
 pub struct Decimal(String);
 
 impl Decimal {
-    /// Checks that `text` is a decimal number (`-1`, `2.50`, `.5`, `3,25`).
+    /// Checks that `text` is a number as REDCap's number validations accept it (`-1`,
+    /// `2.50`, `.5`, `+5`, `3,25`, `1e3`).
     pub fn new(text: impl Into<String>) -> Result<Self, ValueError> {
         let text = text.into();
         if is_decimal(&text) {
@@ -261,7 +192,11 @@ impl Decimal {
 
     /// The value as a float, for arithmetic (a comma decimal mark is read as a point).
     pub fn to_f64(&self) -> f64 {
-        self.0.replace(',', ".").parse().unwrap_or(f64::NAN)
+        self.0
+            .trim_end()
+            .replace(',', ".")
+            .parse()
+            .unwrap_or(f64::NAN)
     }
 }
 
@@ -271,17 +206,23 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// REDCap's number regexes, `.` and `,` decimal marks together:
+/// `[-+]?[0-9]*[.,]?[0-9]+([eE][-+]?[0-9]+)?`, with the final line break PCRE's `$` allows.
+/// The fixed-decimal types (`number_2dp`, …) and calculated values are all of this form.
 fn is_decimal(text: &str) -> bool {
-    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (whole, fraction) = match unsigned.split_once(['.', ',']) {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (unsigned, None),
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
     };
-    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    match fraction {
-        None => !whole.is_empty() && digits(whole),
-        Some(fraction) => digits(whole) && !fraction.is_empty() && digits(fraction),
-    }
+    let unsigned = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let mantissa_ok = match unsigned.split_once(['.', ',']) {
+        Some((whole, fraction)) => (whole.is_empty() || digits(whole)) && digits(fraction),
+        None => digits(unsigned),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
 }
 
 impl WireValue for Decimal {
@@ -508,17 +449,13 @@ mod tests {
 
     #[test]
     fn values_come_back_as_the_same_text() {
-        assert_eq!(round_trip::<Decimal>("70.50").unwrap(), "70.50");
-        assert_eq!(round_trip::<Decimal>("1,5").unwrap(), "1,5");
-        assert_eq!(round_trip::<Decimal>("-.5").unwrap(), "-.5");
+        for text in ["70.50", "1,5", "-.5", "+5", "1e3", "1E-3", "2,5e+2", "7\n"] {
+            assert_eq!(round_trip::<Decimal>(text).unwrap(), text);
+        }
         assert_eq!(round_trip::<RecordId>(" 007").unwrap(), " 007");
         assert_eq!(
             round_trip::<chrono::NaiveDate>("2020-02-29").unwrap(),
             "2020-02-29"
-        );
-        assert_eq!(
-            round_trip::<DateTime>("2020-02-29 13:05").unwrap(),
-            "2020-02-29 13:05"
         );
         assert_eq!(round_trip::<i64>("-42").unwrap(), "-42");
     }
@@ -527,10 +464,16 @@ mod tests {
     fn text_that_would_change_is_refused() {
         assert!(round_trip::<i64>("007").is_err());
         assert!(round_trip::<i64>("+7").is_err());
+        assert!(round_trip::<i64>("-0").is_err());
         assert!(round_trip::<chrono::NaiveDate>("2020-2-29").is_err());
+        assert!(round_trip::<chrono::NaiveDate>("2020/02/29").is_err());
         assert!(round_trip::<chrono::NaiveDate>("2021-02-29").is_err());
-        assert!(round_trip::<Decimal>("1e5").is_err());
-        assert!(round_trip::<Decimal>("NaN").is_err());
+        assert!(round_trip::<chrono::NaiveTime>("9:05").is_err());
+        for text in [
+            "5.", "1e", "e5", "1.5.2", "NaN", "", "-", "1 ", " 1", "1\n\n",
+        ] {
+            assert!(round_trip::<Decimal>(text).is_err(), "{text:?}");
+        }
         assert!(round_trip::<bool>("yes").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! Arms, events, form–event mappings and repeating setup.
 
+use std::collections::HashSet;
+
 use crate::model::{Event, ProjectSchema};
 
 use super::model::{Impact, Kind, Target, Value};
@@ -153,12 +155,14 @@ fn mappings(
         .filter(|f| new_schema.form(f).is_some())
         .collect();
     let new_forms: Vec<&str> = new.forms.iter().map(String::as_str).collect();
+    let old_set: HashSet<&str> = old_forms.iter().copied().collect();
+    let new_set: HashSet<&str> = new_forms.iter().copied().collect();
     for form in order::merge(&old_forms, &new_forms) {
         let target = Target::Mapping {
             event: new.unique_name.clone(),
             form: form.to_owned(),
         };
-        match (old_forms.contains(&form), new_forms.contains(&form)) {
+        match (old_set.contains(form), new_set.contains(form)) {
             (true, false) => out.push(
                 Kind::MappingRemoved,
                 Impact::Breaking,

@@ -2,8 +2,11 @@
 //! reordered, each instrument followed by its fields' changes.
 
 use crate::field_type::FieldType;
-use crate::model::{Form, ProjectSchema};
+use std::collections::HashMap;
 
+use crate::model::{Field, Form, ProjectSchema};
+
+use super::lookup::Lookup;
 use super::model::{Impact, Kind, Target, Value};
 use super::renames::Renames;
 use super::{Out, Scope, field, order, text};
@@ -11,17 +14,19 @@ use super::{Out, Scope, field, order, text};
 pub(crate) fn compare(
     old: &ProjectSchema,
     new: &ProjectSchema,
+    old_names: &Lookup<'_>,
+    new_names: &Lookup<'_>,
     renames: &Renames,
     scope: Scope,
     out: &mut Out,
 ) {
-    let old_names: Vec<&str> = old
+    let old_forms: Vec<&str> = old
         .forms
         .iter()
         .map(|f| renames.form_to_new(&f.name))
         .collect();
-    let new_names: Vec<&str> = new.forms.iter().map(|f| f.name.as_str()).collect();
-    let (kept_old, kept_new) = order::common(&old_names, &new_names);
+    let new_forms: Vec<&str> = new.forms.iter().map(|f| f.name.as_str()).collect();
+    let (kept_old, kept_new) = order::common(&old_forms, &new_forms);
     if kept_old != kept_new {
         out.push(
             Kind::FormsReordered,
@@ -32,14 +37,14 @@ pub(crate) fn compare(
             "the instruments kept are in another order: flat exports order their columns differently, but values are read by name",
         );
     }
-    for name in order::merge(&old_names, &new_names) {
-        let old_form = old.form(renames.form_to_old(name));
-        match (old_form, new.form(name)) {
-            (Some(o), None) => removed(o, new, renames, out),
-            (None, Some(n)) => added(n, old, renames, out),
+    for name in order::merge(&old_forms, &new_forms) {
+        let old_form = old_names.form(renames.form_to_old(name));
+        match (old_form, new_names.form(name)) {
+            (Some(o), None) => removed(o, new_names, renames, out),
+            (None, Some(n)) => added(n, old_names, renames, out),
             (Some(o), Some(n)) => {
                 kept(o, n, renames, scope, out);
-                fields(old, new, o, n, renames, out);
+                fields(old_names, new_names, o, n, renames, out);
             }
             (None, None) => {}
         }
@@ -48,7 +53,7 @@ pub(crate) fn compare(
 
 /// A removed instrument. Its fields that now live in another instrument are
 /// reported there, as moves; the rest went with it.
-fn removed(form: &Form, new: &ProjectSchema, renames: &Renames, out: &mut Out) {
+fn removed(form: &Form, new: &Lookup<'_>, renames: &Renames, out: &mut Out) {
     let target = Target::Form {
         form: form.name.clone(),
     };
@@ -75,7 +80,7 @@ fn removed(form: &Form, new: &ProjectSchema, renames: &Renames, out: &mut Out) {
     );
 }
 
-fn added(form: &Form, old: &ProjectSchema, renames: &Renames, out: &mut Out) {
+fn added(form: &Form, old: &Lookup<'_>, renames: &Renames, out: &mut Out) {
     let target = Target::Form {
         form: form.name.clone(),
     };
@@ -149,8 +154,8 @@ fn kept(old: &Form, new: &Form, renames: &Renames, scope: Scope, out: &mut Out) 
 /// The fields of an instrument kept: those removed where they were, those
 /// kept or arrived in their new order.
 fn fields(
-    old: &ProjectSchema,
-    new: &ProjectSchema,
+    old: &Lookup<'_>,
+    new: &Lookup<'_>,
     old_form: &Form,
     new_form: &Form,
     renames: &Renames,
@@ -158,11 +163,19 @@ fn fields(
 ) {
     // Old fields under their new names; those that moved to another
     // instrument are reported there.
+    let mut new_here: HashMap<&str, &Field> = HashMap::with_capacity(new_form.fields.len());
+    for f in &new_form.fields {
+        new_here.entry(f.name.as_str()).or_insert(f);
+    }
+    let mut old_here: HashMap<&str, &Field> = HashMap::with_capacity(old_form.fields.len());
+    for f in &old_form.fields {
+        old_here.entry(renames.field_to_new(&f.name)).or_insert(f);
+    }
     let old_names: Vec<&str> = old_form
         .fields
         .iter()
         .map(|f| renames.field_to_new(&f.name))
-        .filter(|n| new.field(n).is_none() || new_form.fields.iter().any(|f| f.name == *n))
+        .filter(|n| new.field(n).is_none() || new_here.contains_key(n))
         .collect();
     let new_names: Vec<&str> = new_form.fields.iter().map(|f| f.name.as_str()).collect();
     let (kept_old, kept_new) = order::common(&old_names, &new_names);
@@ -179,13 +192,9 @@ fn fields(
         );
     }
     for name in order::merge(&old_names, &new_names) {
-        match new_form.fields.iter().find(|f| f.name == name) {
+        match new_here.get(name).copied() {
             None => {
-                let Some(gone) = old_form
-                    .fields
-                    .iter()
-                    .find(|f| renames.field_to_new(&f.name) == name)
-                else {
+                let Some(gone) = old_here.get(name).copied() else {
                     continue;
                 };
                 let target = Target::Field {
@@ -245,19 +254,18 @@ fn fields(
 
 /// The old form and field of a new field, by its old name.
 fn old_field<'a>(
-    old: &'a ProjectSchema,
+    old: &Lookup<'a>,
     renames: &Renames,
     new_name: &str,
-) -> Option<(&'a Form, &'a crate::model::Field)> {
-    let name = renames.field_to_old(new_name);
-    old.fields().find(|(_, f)| f.name == name)
+) -> Option<(&'a Form, &'a Field)> {
+    old.field(renames.field_to_old(new_name))
 }
 
 fn renamed_or_moved(
     old_form: &str,
-    old: &crate::model::Field,
+    old: &Field,
     new_form: &Form,
-    new: &crate::model::Field,
+    new: &Field,
     renames: &Renames,
     out: &mut Out,
     target: &Target,

@@ -27,6 +27,7 @@ mod classify;
 mod events;
 mod field;
 mod forms;
+mod lookup;
 mod model;
 mod order;
 mod project;
@@ -59,10 +60,12 @@ pub enum Scope {
 
 /// [`diff`], limited to `scope`.
 pub fn diff_in(old: &ProjectSchema, new: &ProjectSchema, scope: Scope) -> SchemaDiff {
-    let renames = renames::Renames::detect(old, new);
+    let old_names = lookup::Lookup::new(old);
+    let new_names = lookup::Lookup::new(new);
+    let renames = renames::Renames::detect(old, new, &old_names, &new_names);
     let mut out = Out::default();
     project::compare(old, new, scope, &mut out);
-    forms::compare(old, new, &renames, scope, &mut out);
+    forms::compare(old, new, &old_names, &new_names, &renames, scope, &mut out);
     if scope == Scope::Project {
         events::compare(old, new, &renames, &mut out);
     }
