@@ -388,7 +388,7 @@ fn obstacle_course_rows_and_records_round_trip() {
     assert_eq!(first.record.reshist_addr1_d1a_2.as_deref(), Some("Mixed"));
     assert_eq!(first.record.old_value.as_deref(), Some("single"));
     assert_eq!(first.record.old_value_2.as_deref(), Some("double"));
-    assert_eq!(first.record.trail, Some(-42));
+    assert_eq!(first.record.trail, Some((-42).into()));
     assert_eq!(first.record.ext_module_list.as_deref(), Some("site_77"));
     assert_eq!(first.survey_form.survey_q1, Some(SurveyQ1::Code1));
     assert_eq!(first.survey_form.survey_mood, Some(SurveyMood::Code3));
