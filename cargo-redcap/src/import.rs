@@ -5,12 +5,12 @@
 //! Exit codes: 0 done (or dry run shown), 1 the preflight found problems (all listed,
 //! nothing sent), 2 any other error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use redcap_client::Row;
-use redcap_client::import::{DryRun, ImportOptions, ImportReport, Preflight};
+use redcap_client::import::{DryRun, ImportOptions, ImportProgress, ImportReport, Preflight};
 use redcap_client::params::DateFormat;
 use redcap_schema::ProjectSchema;
 
@@ -163,8 +163,23 @@ fn import(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let options = options.journal(&journal);
-    let report = runtime.block_on(client.import_all(&schema, &rows, &options))?;
+    let mut options = options.journal(&journal);
+    let bar = std::io::stderr().is_terminal().then(progress_bar);
+    if let Some(bar) = bar.clone() {
+        options = options.on_progress(move |progress: &ImportProgress| {
+            bar.set_length(progress.records as u64);
+            bar.set_position(progress.records_done as u64);
+            bar.set_message(format!(
+                "{}/{} batches",
+                progress.batches_done, progress.batches
+            ));
+        });
+    }
+    let result = runtime.block_on(client.import_all(&schema, &rows, &options));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
     // The import is complete: a later run of the same file is a new import.
     std::fs::remove_file(&journal).map_err(|source| Error::File {
         path: journal.clone(),
@@ -208,6 +223,16 @@ fn read_rows(path: &Path, format: Option<InputFormat>) -> Result<Vec<Row>, Error
             ))
         }),
     }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} records  {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
 }
 
 fn report_preflight(problems: &Preflight, err: &mut dyn Write) -> std::io::Result<()> {

@@ -164,11 +164,17 @@ fn an_import_stopped_midway_resumes_from_its_journal() {
         assert_eq!(stored(&client).await.len(), 500);
         let error = client.import_all(&schema, &rows, &options).await.unwrap_err();
         assert!(matches!(error, Error::Journal { .. }), "{error}");
-        let report = client
-            .import_all(&schema, &rows, &options.clone().resume(true))
-            .await
-            .unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let resumed = options
+            .clone()
+            .resume(true)
+            .on_progress(move |p| log.lock().unwrap().push((p.batches_done, p.records_done)));
+        let report = client.import_all(&schema, &rows, &resumed).await.unwrap();
         assert_eq!((report.batches, report.resumed_batches), (10, 5));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 10);
+        assert_eq!(seen.last(), Some(&(10, 1_000)));
         assert_eq!(report.count, 1_000);
         assert_exactly(&stored(&client).await, &rows);
     });

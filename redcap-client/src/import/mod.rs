@@ -25,8 +25,6 @@ mod preflight;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use redcap_schema::ProjectSchema;
-
 use crate::error::TimeoutKind;
 use crate::params::{DateFormat, OverwriteBehavior, ReturnContent};
 use crate::records::{FlatRow, encode_rows};
@@ -34,9 +32,27 @@ use crate::{AutoId, Client, Error, ImportOutcome, Payload, Request, Row};
 
 pub use dry_run::{Change, DryRun};
 pub use preflight::{Preflight, Problem, Severity, preflight};
+/// The schema every import is checked against (from `redcap-schema`).
+pub use redcap_schema::ProjectSchema;
+
+/// How far an import is, after each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Batches committed (in this run or, resumed, in an earlier one).
+    pub batches_done: usize,
+    /// Batches in the plan.
+    pub batches: usize,
+    /// Records in the committed batches.
+    pub records_done: usize,
+    /// Records in the import.
+    pub records: usize,
+}
+
+/// The progress callback, shared by clones of the options.
+type ProgressCallback = std::sync::Arc<dyn Fn(&ImportProgress) + Send + Sync>;
 
 /// How to import.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ImportOptions {
     pub(crate) overwrite: bool,
     pub(crate) force_auto_number: bool,
@@ -45,6 +61,21 @@ pub struct ImportOptions {
     pub(crate) strict: bool,
     pub(crate) journal: Option<PathBuf>,
     pub(crate) resume: bool,
+    pub(crate) progress: Option<ProgressCallback>,
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("overwrite", &self.overwrite)
+            .field("force_auto_number", &self.force_auto_number)
+            .field("date_format", &self.date_format)
+            .field("batch_size", &self.batch_size)
+            .field("strict", &self.strict)
+            .field("journal", &self.journal)
+            .field("resume", &self.resume)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ImportOptions {
@@ -57,6 +88,7 @@ impl Default for ImportOptions {
             strict: false,
             journal: None,
             resume: false,
+            progress: None,
         }
     }
 }
@@ -109,6 +141,15 @@ impl ImportOptions {
     /// rows and options must be those of the interrupted run.
     pub fn resume(mut self, yes: bool) -> Self {
         self.resume = yes;
+        self
+    }
+
+    /// Called after each committed (or resumed) batch.
+    pub fn on_progress(
+        mut self,
+        progress: impl Fn(&ImportProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(std::sync::Arc::new(progress));
         self
     }
 }
@@ -243,12 +284,26 @@ impl Client {
             }
             None => (None, journal::Committed::default()),
         };
+        let mut progress = ImportProgress {
+            batches_done: 0,
+            batches: batches.len(),
+            records_done: 0,
+            records: report.records,
+        };
+        let mut advance = |batch: &Batch<'_>| {
+            progress.batches_done += 1;
+            progress.records_done += batch.records.len();
+            if let Some(callback) = &options.progress {
+                callback(&progress);
+            }
+        };
         for (index, batch) in batches.iter().enumerate() {
             let number = index + 1;
             if let Some((count, ids)) = committed.done.get(&number) {
                 report.resumed_batches += 1;
                 report.count += count;
                 report.auto_ids.extend(ids.iter().cloned());
+                advance(batch);
                 continue;
             }
             let describe = |cause: Error| Error::OutcomeUnknown {
@@ -295,6 +350,7 @@ impl Client {
             );
             report.count += count;
             report.auto_ids.extend(ids);
+            advance(batch);
         }
         Ok(report)
     }
