@@ -15,5 +15,5 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check PyCap pandas
 
 cargo build --quiet --release -p cargo-redcap
-CARGO_REDCAP="$target/release/cargo-redcap" PYCAP_PYTHON="$venv/bin/python" \
+CARGO_REDCAP="$(realpath "$target/release/cargo-redcap")" PYCAP_PYTHON="$(realpath "$venv/bin/python")" \
     cargo bench --quiet -p redcap-tests --bench bulk_export

@@ -155,6 +155,12 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         bar.finish_and_clear();
     }
     let progress = result?;
+    if progress.hashed_record_ids {
+        writeln!(
+            err,
+            "note: REDCap sent hashed record IDs (this token has de-identified export rights), so the records could not be fetched in batches: exported in one request"
+        )?;
+    }
     writeln!(err, "{}", summary(&progress, args.out.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

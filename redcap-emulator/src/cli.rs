@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// The 64-character super token (generated when absent).
     #[arg(long, value_name = "TOKEN")]
     pub super_token: Option<String>,
+    /// The user the super token belongs to: it owns (with every right) the
+    /// projects the super token creates and those given with --project
+    /// [default: site_admin].
+    #[arg(long, value_name = "NAME")]
+    pub super_user: Option<String>,
     /// Reports to add, as JSON: `{"PROJECT": [{"title": …, "fields": […],
     /// "filter_logic": …, "order_by": [["field", "DESC"]], …}]}`.
     #[arg(long, value_name = "FILE")]
@@ -35,6 +40,14 @@ pub struct ServeArgs {
     /// "method": …, "every": N | "times": N, …}]}`.
     #[arg(long, value_name = "FILE", long_help = FAULTS_HELP)]
     pub faults: Option<PathBuf>,
+    /// Close connections quiet for this many seconds, between requests or
+    /// within a request body [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout: Option<u64>,
+    /// Close connections whose request head takes longer than this many
+    /// seconds [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub header_timeout: Option<u64>,
 }
 
 /// The long help of `--faults`: the file format.
@@ -110,6 +123,9 @@ impl ServeArgs {
             port: self.port,
             data_dir: self.data_dir.clone(),
             super_token: self.super_token.clone(),
+            super_user: self.super_user.clone(),
+            idle_timeout: self.idle_timeout.map(std::time::Duration::from_secs),
+            header_timeout: self.header_timeout.map(std::time::Duration::from_secs),
             ..Config::default()
         };
         for spec in &self.projects {

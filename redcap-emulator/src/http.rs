@@ -138,12 +138,14 @@ async fn handle(
     request: Request,
 ) -> Response {
     let is_post = request.method() == Method::POST;
+    let under_way = peer.activity.request();
     let params = match read_params(request).await {
         Ok(p) => p,
         Err(message) => {
             return response(ApiError::bad(message).into_reply(Format::Xml));
         }
     };
+    under_way.answering();
     let (format, return_format) = dispatch::formats(&params);
     if !is_post {
         return response(

@@ -48,6 +48,9 @@ pub(crate) struct Layout<'a> {
     pub(crate) schema: &'a ProjectSchema,
     pub(crate) events: Vec<EventInfo>,
     field_form: HashMap<String, String>,
+    /// Fields by name: a dictionary lookup per value keeps work on a
+    /// record linear in its width.
+    fields: HashMap<&'a str, &'a Field>,
     columns: HashMap<String, Column>,
     form_pos: HashMap<String, usize>,
     complete_choices: Vec<Choice>,
@@ -58,9 +61,11 @@ impl<'a> Layout<'a> {
         let mut field_form = HashMap::new();
         let mut columns = HashMap::new();
         let mut form_pos = HashMap::new();
+        let mut fields = HashMap::new();
         for (i, form) in schema.forms.iter().enumerate() {
             form_pos.insert(form.name.clone(), i);
             for field in &form.fields {
+                fields.entry(field.name.as_str()).or_insert(field);
                 field_form.insert(field.name.clone(), form.name.clone());
                 if field.field_type == FieldType::Checkbox {
                     let codes = field
@@ -126,6 +131,7 @@ impl<'a> Layout<'a> {
             schema,
             events,
             field_form,
+            fields,
             columns,
             form_pos,
             complete_choices: vec![
@@ -163,7 +169,7 @@ impl<'a> Layout<'a> {
 
     /// A field of the dictionary (status fields are not among them).
     pub(crate) fn field(&self, name: &str) -> Option<&'a Field> {
-        self.schema.field(name)
+        self.fields.get(name).copied()
     }
 
     /// Whether this is a `{form}_complete` status field.

@@ -210,6 +210,7 @@
 mod access;
 mod activity;
 mod context;
+mod data_dir;
 mod design;
 mod dispatch;
 mod faults;
@@ -225,11 +226,13 @@ mod records;
 mod reply;
 mod rights;
 mod store;
+mod timeouts;
 
 pub mod cli;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -255,6 +258,10 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// The 64-character super token; generated when absent.
     pub super_token: Option<String>,
+    /// The user the super token belongs to, who owns the projects it
+    /// creates and the projects loaded at start; [`DEFAULT_SUPER_USER`]
+    /// (or the one a data directory remembers) when absent.
+    pub super_user: Option<String>,
     /// Reports to add to loaded projects (by project name), besides those
     /// a project XML brings.
     pub reports: Vec<(String, ReportDefinition)>,
@@ -263,7 +270,22 @@ pub struct Config {
     pub randomizations: Vec<(String, Randomization)>,
     /// Fault rules applied to API requests (none by default).
     pub faults: Faults,
+    /// How long a connection may stay quiet between requests or while
+    /// sending a request body before it is closed; 60 seconds when absent.
+    pub idle_timeout: Option<Duration>,
+    /// How long a request's head (request line and headers) may take to
+    /// arrive from its first byte; 30 seconds when absent.
+    pub header_timeout: Option<Duration>,
 }
+
+/// The super token's user when none is given, as a fresh REDCap
+/// installation names its administrator.
+pub const DEFAULT_SUPER_USER: &str = "site_admin";
+
+/// The quiet time allowed between requests and within a request body.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The time allowed for a request's head to arrive.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Config {
     /// Adds a project to load.
@@ -290,6 +312,12 @@ impl Config {
         self
     }
 
+    /// Names the super token's user.
+    pub fn super_user(mut self, username: impl Into<String>) -> Config {
+        self.super_user = Some(username.into());
+        self
+    }
+
     /// Adds a randomisation to a loaded project (by its name).
     pub fn randomization(mut self, project: impl Into<String>, setup: Randomization) -> Config {
         self.randomizations.push((project.into(), setup));
@@ -299,6 +327,19 @@ impl Config {
     /// Applies these fault rules to API requests.
     pub fn faults(mut self, faults: Faults) -> Config {
         self.faults = faults;
+        self
+    }
+
+    /// Closes connections quiet for this long (between requests, or
+    /// within a request body).
+    pub fn idle_timeout(mut self, limit: Duration) -> Config {
+        self.idle_timeout = Some(limit);
+        self
+    }
+
+    /// Closes connections whose request head takes longer than this.
+    pub fn header_timeout(mut self, limit: Duration) -> Config {
+        self.header_timeout = Some(limit);
         self
     }
 
@@ -321,6 +362,9 @@ pub enum StartError {
         /// What went wrong.
         message: String,
     },
+    /// The super token's username is not in REDCap's username format.
+    #[error("the super user `{0}` is not a valid username (letters, digits, _ - . ' @ and spaces)")]
+    SuperUser(String),
     /// The super token is not 64 letters and digits.
     #[error("the super token must be 64 letters and digits, got {0} characters")]
     SuperToken(usize),
@@ -378,9 +422,12 @@ pub struct ServedProject {
 pub struct Emulator {
     url: String,
     super_token: String,
+    super_user: String,
     projects: Vec<ServedProject>,
     shared: Arc<http::Shared>,
     server: tokio::task::JoinHandle<()>,
+    /// Holds the data directory until the emulator is dropped.
+    _data_dir_lock: Option<std::fs::File>,
 }
 
 impl Drop for Emulator {
@@ -419,34 +466,23 @@ fn survey_target(
     })
 }
 
-fn open(config: &Config) -> Result<(Connection, String), StartError> {
-    match &config.data_dir {
-        Some(dir) => {
-            let path = dir.join("redcap-emulator.sqlite3");
-            let shown = path.display().to_string();
-            std::fs::create_dir_all(dir).map_err(|e| StartError::Storage {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
-            Ok((
-                Connection::open(&path).map_err(storage_error(&shown))?,
-                shown,
-            ))
-        }
-        None => Ok((
-            Connection::open_in_memory().map_err(storage_error(":memory:"))?,
-            ":memory:".to_owned(),
-        )),
-    }
-}
-
-fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedProject, StartError> {
+fn load_project(
+    conn: &Connection,
+    name: &str,
+    owner: &str,
+    input: &Path,
+) -> Result<ServedProject, StartError> {
     let err = |message: String| StartError::Project {
         name: name.to_owned(),
         message,
     };
     if let Some(existing) = store::project_by_name(conn, name).map_err(|e| err(e.to_string()))? {
-        let token = store::user_token(conn, existing.id, &format!("{name}_admin"))
+        // Data directories written before owners were recorded named the
+        // creator after the project.
+        let owner = project_admin::owner(conn, existing.id)
+            .map_err(|e| err(e.to_string()))?
+            .unwrap_or_else(|| format!("{name}_admin"));
+        let token = store::user_token(conn, existing.id, &owner)
             .map_err(|e| err(e.to_string()))?
             .ok_or_else(|| err("stored project has no creating user".into()))?;
         return Ok(ServedProject {
@@ -462,8 +498,8 @@ fn load_project(conn: &Connection, name: &str, input: &Path) -> Result<ServedPro
     let tx = conn
         .unchecked_transaction()
         .map_err(|e| err(e.to_string()))?;
-    let (project_id, token) =
-        project_admin::create(&tx, name, &schema, &info, &records).map_err(|e| err(e.message))?;
+    let (project_id, token) = project_admin::create(&tx, name, owner, &schema, &info, &records)
+        .map_err(|e| err(e.message))?;
     activity::setup::load_xml(&tx, project_id, &String::from_utf8_lossy(&bytes))
         .map_err(|e| err(e.to_string()))?;
     tx.commit().map_err(|e| err(e.to_string()))?;
@@ -496,7 +532,11 @@ impl Emulator {
             .faults
             .check_methods(&spec)
             .map_err(StartError::Faults)?;
-        let (conn, path) = open(&config)?;
+        let data_dir::Opened {
+            conn,
+            shown: path,
+            lock,
+        } = data_dir::open(config.data_dir.as_deref())?;
         store::init(&conn).map_err(storage_error(&path))?;
         let super_token = match &config.super_token {
             Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_alphanumeric()) => t.clone(),
@@ -510,9 +550,18 @@ impl Emulator {
             },
         };
         store::set_setting(&conn, "super_token", &super_token).map_err(storage_error(&path))?;
+        let super_user = match &config.super_user {
+            Some(u) if !u.trim().is_empty() && access::users::valid_username(u) => u.clone(),
+            Some(u) => return Err(StartError::SuperUser(u.clone())),
+            None => store::setting(&conn, project_admin::SUPER_USER)
+                .map_err(storage_error(&path))?
+                .unwrap_or_else(|| DEFAULT_SUPER_USER.to_owned()),
+        };
+        store::set_setting(&conn, project_admin::SUPER_USER, &super_user)
+            .map_err(storage_error(&path))?;
         let mut projects = Vec::new();
         for (name, input) in &config.projects {
-            projects.push(load_project(&conn, name, input)?);
+            projects.push(load_project(&conn, name, &super_user, input)?);
         }
         for (name, report) in &config.reports {
             let project_id = loaded(&projects, name, "a report")?;
@@ -546,7 +595,13 @@ impl Emulator {
         });
         let app =
             http::router(shared.clone()).into_make_service_with_connect_info::<faults::cut::Peer>();
-        let listener = faults::cut::CuttingListener { inner: listener };
+        let listener = faults::cut::CuttingListener {
+            inner: listener,
+            limits: timeouts::Limits {
+                idle: config.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+                header: config.header_timeout.unwrap_or(DEFAULT_HEADER_TIMEOUT),
+            },
+        };
         let server = tokio::spawn(async move {
             // The server only ends when the task is aborted.
             let _ = axum::serve(listener, app).await;
@@ -554,9 +609,11 @@ impl Emulator {
         Ok(Emulator {
             url: format!("http://127.0.0.1:{port}/api/"),
             super_token,
+            super_user,
             projects,
             shared,
             server,
+            _data_dir_lock: lock,
         })
     }
 
@@ -573,6 +630,12 @@ impl Emulator {
     /// The projects loaded at start, with their tokens.
     pub fn projects(&self) -> &[ServedProject] {
         &self.projects
+    }
+
+    /// The username the super token belongs to: the owner of the projects
+    /// it creates and of the projects loaded at start.
+    pub fn super_user(&self) -> &str {
+        &self.super_user
     }
 
     /// The token of a loaded project's creating user.
@@ -678,11 +741,12 @@ impl Emulator {
         }
     }
 
-    /// The line printed on start: URL, super token and projects as JSON.
+    /// The line printed on start: URL, super token, its user and projects as JSON.
     pub fn start_line(&self) -> String {
         serde_json::json!({
             "url": self.url,
             "super_token": self.super_token,
+            "super_user": self.super_user,
             "projects": self.projects,
         })
         .to_string()

@@ -30,8 +30,18 @@ enum Expr {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(Op, Box<Expr>, Box<Expr>),
+    /// `a or b or …`, kept flat so that long chains cost no depth.
+    Any(Vec<Expr>),
+    /// `a and b and …`, kept flat like [`Expr::Any`].
+    All(Vec<Expr>),
     Call(String, Vec<Expr>),
 }
+
+/// How deeply parentheses, function calls, `!` and operator chains may
+/// nest. REDCap's PHP parser has no such bound, but logic nested deeper
+/// than this is never written by hand, and the bound keeps parsing and
+/// evaluation within the stack of the thread serving the request.
+const MAX_DEPTH: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
@@ -118,7 +128,11 @@ pub(crate) fn parse(text: &str) -> Result<Option<Logic>, ParseError> {
     if refs.is_empty() {
         return Ok(None);
     }
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let expr = parser.or()?;
     if parser.pos != parser.tokens.len() {
         return Err(ParseError("Parser did not consume all tokens!".into()));
@@ -328,9 +342,31 @@ fn field_ref(chars: &[char], start: usize) -> Option<(Option<FieldRef>, usize)> 
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Open parentheses, calls, `!` and chain links above the token being
+    /// read.
+    depth: usize,
+}
+
+fn too_deep() -> ParseError {
+    ParseError(format!("logic nested more than {MAX_DEPTH} levels deep"))
 }
 
 impl Parser {
+    /// Runs `inner` one level deeper, refusing logic nested past
+    /// [`MAX_DEPTH`].
+    fn nested<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Parser) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        self.depth += 1;
+        let result = inner(self);
+        self.depth -= 1;
+        result
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -353,7 +389,14 @@ impl Parser {
         chain: bool,
     ) -> Result<Expr, ParseError> {
         let mut left = next(self)?;
+        // Each link of a left-leaning chain (`1 + 2 + …`) is one level
+        // deeper for evaluation.
+        let mut links = 0;
         while let Some(op) = self.eat_op(ops) {
+            links += 1;
+            if self.depth + links > MAX_DEPTH {
+                return Err(too_deep());
+            }
             let right = next(self)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
             if !chain && matches!(self.peek(), Some(Token::Op(o)) if ops.contains(o)) {
@@ -364,12 +407,33 @@ impl Parser {
         Ok(left)
     }
 
+    /// A flat list of operands joined by `op` (`or`, `and`): one node
+    /// however long the chain, as tools build such chains from ID lists.
+    fn flat(
+        &mut self,
+        op: Op,
+        next: fn(&mut Parser) -> Result<Expr, ParseError>,
+        make: fn(Vec<Expr>) -> Expr,
+    ) -> Result<Expr, ParseError> {
+        let first = next(self)?;
+        if self.eat_op(&[op]).is_none() {
+            return Ok(first);
+        }
+        let mut terms = vec![first];
+        loop {
+            terms.push(next(self)?);
+            if self.eat_op(&[op]).is_none() {
+                return Ok(make(terms));
+            }
+        }
+    }
+
     fn or(&mut self) -> Result<Expr, ParseError> {
-        self.binary(&[Op::Or], Parser::and, true)
+        self.flat(Op::Or, Parser::and, Expr::Any)
     }
 
     fn and(&mut self) -> Result<Expr, ParseError> {
-        self.binary(&[Op::And], Parser::equality, true)
+        self.flat(Op::And, Parser::equality, Expr::All)
     }
 
     fn equality(&mut self) -> Result<Expr, ParseError> {
@@ -392,7 +456,8 @@ impl Parser {
         match self.peek() {
             Some(Token::Not) => {
                 self.pos += 1;
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                let inner = self.nested(Parser::unary)?;
+                Ok(Expr::Not(Box::new(inner)))
             }
             Some(Token::Op(Op::Sub)) => {
                 self.pos += 1;
@@ -424,7 +489,7 @@ impl Parser {
             Token::Num(n) => Ok(Expr::Num(n)),
             Token::Str(s) => Ok(Expr::Str(s)),
             Token::LParen => {
-                let inner = self.or()?;
+                let inner = self.nested(Parser::or)?;
                 match self.peek() {
                     Some(Token::RParen) => {
                         self.pos += 1;
@@ -446,7 +511,7 @@ impl Parser {
                     self.pos += 1;
                 } else {
                     loop {
-                        args.push(self.or()?);
+                        args.push(self.nested(Parser::or)?);
                         match self.peek() {
                             Some(Token::Comma) => self.pos += 1,
                             Some(Token::RParen) => {
@@ -576,11 +641,21 @@ impl Eval<'_, '_> {
             Expr::Bool(b) => Val::Bool(*b),
             Expr::Not(inner) => Val::Bool(!truthy(&self.eval(inner)?)),
             Expr::Neg(inner) => Val::Num(-to_num(&self.eval(inner)?)?),
-            Expr::Binary(Op::Or, a, b) => {
-                Val::Bool(truthy(&self.eval(a)?) || truthy(&self.eval(b)?))
+            Expr::Any(terms) => {
+                for term in terms {
+                    if truthy(&self.eval(term)?) {
+                        return Ok(Val::Bool(true));
+                    }
+                }
+                Val::Bool(false)
             }
-            Expr::Binary(Op::And, a, b) => {
-                Val::Bool(truthy(&self.eval(a)?) && truthy(&self.eval(b)?))
+            Expr::All(terms) => {
+                for term in terms {
+                    if !truthy(&self.eval(term)?) {
+                        return Ok(Val::Bool(false));
+                    }
+                }
+                Val::Bool(true)
             }
             Expr::Binary(op @ (Op::Eq | Op::Ne), a, b)
                 if is_blank_literal(a) || is_blank_literal(b) =>
@@ -949,5 +1024,30 @@ mod tests {
         assert!(parse("// c\n[age] = 5").unwrap().is_some());
         let logic = parse("[baseline_arm_1][age] = 5").unwrap().unwrap();
         assert_eq!(logic.refs()[0].event.as_deref(), Some("baseline_arm_1"));
+    }
+
+    #[test]
+    fn long_flat_chains_are_one_level() {
+        let ors = vec!["[age] = 7"; 1000].join(" or ") + " or [age] = 5";
+        assert!(check(&ors, &[("age", "5")]));
+        assert!(!check(&ors, &[("age", "6")]));
+        let ands = vec!["[age] > 1"; 1000].join(" and ");
+        assert!(check(&ands, &[("age", "5")]));
+        assert!(!check(&ands, &[("age", "0")]));
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_a_parse_error() {
+        let nested = |n: usize| format!("{}[age] = 5{}", "(".repeat(n), ")".repeat(n));
+        assert!(check(&nested(MAX_DEPTH - 1), &[("age", "5")]));
+        assert_eq!(parse(&nested(1000)).err(), Some(too_deep()));
+        assert_eq!(
+            parse(&format!("{}[age] = 5", "!".repeat(1000))).err(),
+            Some(too_deep())
+        );
+        let calls = format!("{}[age]{} = 5", "abs(".repeat(1000), ")".repeat(1000));
+        assert_eq!(parse(&calls).err(), Some(too_deep()));
+        let sums = format!("[age]{} = 5", " + 1".repeat(1000));
+        assert_eq!(parse(&sums).err(), Some(too_deep()));
     }
 }

@@ -25,11 +25,32 @@ pub(crate) fn random_token(len: usize) -> Result<String, ApiError> {
     Ok(hex[..len].to_owned())
 }
 
-/// A new project with its creating user (full rights) and, when given, its
-/// records. Returns the project id and the user's token.
+/// The setting naming the user the super token belongs to.
+pub(crate) const SUPER_USER: &str = "super_user";
+
+/// The username of the super token's user.
+pub(crate) fn super_user(conn: &Connection) -> Result<String, ApiError> {
+    store::setting(conn, SUPER_USER)?
+        .ok_or_else(|| ApiError::internal("the super token's user is not set"))
+}
+
+/// The setting naming a project's creator.
+fn owner_key(project_id: i64) -> String {
+    format!("project_owner:{project_id}")
+}
+
+/// The username of the user who created the project, when it was recorded.
+pub(crate) fn owner(conn: &Connection, project_id: i64) -> rusqlite::Result<Option<String>> {
+    store::setting(conn, &owner_key(project_id))
+}
+
+/// A new project created by `owner`, who gets every right (as REDCap gives
+/// a project's creator) and a token, and, when given, its records. Returns
+/// the project id and the owner's token.
 pub(crate) fn create(
     conn: &Connection,
     name: &str,
+    owner: &str,
     schema: &ProjectSchema,
     info: &IndexMap<String, String>,
     records: &[FlatRecord],
@@ -37,13 +58,8 @@ pub(crate) fn create(
     let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let id = store::insert_project(conn, name, schema, info, &now)?;
     let token = random_token(32)?;
-    store::put_user(
-        conn,
-        id,
-        &format!("{name}_admin"),
-        &token,
-        &UserRights::full(),
-    )?;
+    store::put_user(conn, id, owner, &token, &UserRights::full())?;
+    store::set_setting(conn, &owner_key(id), owner)?;
     if !records.is_empty() {
         seed_records(conn, id, records)?;
         crate::files::seed::seed_files(conn, id, schema.project.longitudinal, records)?;
@@ -189,7 +205,8 @@ pub(crate) fn create_project(
         name = format!("{title} ({n})");
         n += 1;
     }
-    let (project_id, token) = create(conn, &name, &schema, &info, &records)?;
+    let owner = super_user(conn)?;
+    let (project_id, token) = create(conn, &name, &owner, &schema, &info, &records)?;
     if let Some(odm) = params.non_empty("odm") {
         crate::activity::setup::load_xml(conn, project_id, odm)?;
     }

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS data (
     value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS data_record ON data (project_id, record);
+-- One value's rows, found without scanning its whole record.
+CREATE INDEX IF NOT EXISTS data_value ON data (project_id, record, field);
 ";
 
 /// Creates the tables when they do not exist yet.

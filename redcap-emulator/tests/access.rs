@@ -5,16 +5,20 @@
 mod support;
 
 use redcap_client::{Client, Error, Payload};
-use redcap_emulator::{Emulator, UserRights};
+use redcap_emulator::{Config, Emulator, UserRights};
 use serde_json::Value;
 use support::*;
 
+/// The super token's user, who owns the project.
 const ADMIN: &str = "simple_admin";
 
 /// The simple project: forms demographics, health, race_and_ethnicity;
 /// DAGs dag_1 (records 1, 2, 3) and dag_2 (record 5); record 4 in none.
 async fn simple() -> (Emulator, Client) {
-    let emu = start(&[("simple", SIMPLE)]).await;
+    let config = Config::default()
+        .super_user(ADMIN)
+        .project("simple", fixture(SIMPLE));
+    let emu = Emulator::start(config).await.expect("emulator starts");
     let c = client(&emu, "simple");
     (emu, c)
 }

@@ -59,13 +59,13 @@ async fn logging_records_creates_updates_deletes_and_renames() {
         got,
         vec![
             row(
-                "simple_admin",
+                "site_admin",
                 "Update record (API) 10",
                 "name_first = 'B', race(3) = checked, race(2) = unchecked",
                 "10"
             ),
             row(
-                "simple_admin",
+                "site_admin",
                 "Create record (API) 10",
                 "record_id = '10', name_first = 'A', demographics_complete = '0', race(2) = checked, race_and_ethnicity_complete = '0'",
                 "10"
@@ -89,7 +89,7 @@ async fn logging_records_creates_updates_deletes_and_renames() {
     assert_eq!(
         got[0],
         row(
-            "simple_admin",
+            "site_admin",
             "Update record (API) 11",
             "record_id = '11'",
             "11"
@@ -100,7 +100,7 @@ async fn logging_records_creates_updates_deletes_and_renames() {
     assert_eq!(
         got,
         vec![row(
-            "simple_admin",
+            "site_admin",
             "Delete record (API) 11",
             "record_id = '11'",
             "11"
@@ -119,7 +119,7 @@ async fn logging_records_creates_updates_deletes_and_renames() {
     assert_eq!(
         got,
         vec![row(
-            "simple_admin",
+            "site_admin",
             "Update record (API) 5",
             "Assign record to Data Access Group (redcap_data_access_group = 'dag_2')",
             "5"
@@ -138,7 +138,7 @@ async fn logging_formats_times_users_and_design() {
     assert_eq!(lines[0], "timestamp,username,action,details,record");
     assert!(
         lines[1].ends_with(
-            ",simple_admin,\"Create record (API) 10\",\"record_id = '10', age = '40', demographics_complete = '0'\",10"
+            ",site_admin,\"Create record (API) 10\",\"record_id = '10', age = '40', demographics_complete = '0'\",10"
         ),
         "{csv}"
     );
@@ -186,7 +186,7 @@ async fn logging_formats_times_users_and_design() {
     assert_eq!(
         design,
         vec![&row(
-            "simple_admin",
+            "site_admin",
             "Manage/Design ",
             "Import project information (API)",
             ""
@@ -196,7 +196,7 @@ async fn logging_formats_times_users_and_design() {
     assert_eq!(
         got,
         vec![row(
-            "simple_admin",
+            "site_admin",
             "Data export (API) ",
             "export_format: JSON, rawOrLabel: raw",
             ""
@@ -1124,7 +1124,7 @@ async fn logging_names_the_event_in_longitudinal_projects() {
     assert_eq!(
         got,
         vec![row(
-            "long_admin",
+            "site_admin",
             "Create record (API) 99 (Enrollment (Arm 1: Drug A))",
             "study_id = '99', address = 'Here', demographics_complete = '0'",
             "99"
@@ -1229,9 +1229,12 @@ async fn reports_and_randomization_files_on_the_command_line() {
         projects: vec![format!("simple={}", fixture(SIMPLE).display())],
         data_dir: None,
         super_token: None,
+        super_user: None,
         reports: Some(reports.clone()),
         randomization: Some(randomization),
         faults: None,
+        idle_timeout: None,
+        header_timeout: None,
     };
     let emu = redcap_emulator::Emulator::start(args.config().unwrap())
         .await

@@ -215,7 +215,7 @@ async fn log_rows(emu: &Emulator, logtype: &str) -> Vec<(String, String, String)
     rows.iter()
         .filter(|r| r["details"] != "Export Logging (API)")
         .map(|r| {
-            assert_eq!(r["username"], "simple_admin");
+            assert_eq!(r["username"], "site_admin");
             (
                 r["action"].as_str().unwrap().to_owned(),
                 r["details"].as_str().unwrap().to_owned(),

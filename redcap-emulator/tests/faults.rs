@@ -581,9 +581,12 @@ async fn faults_come_from_the_command_line_file() {
         projects: vec![format!("p={}", fixture(SIMPLE).display())],
         data_dir: None,
         super_token: None,
+        super_user: None,
         reports: None,
         randomization: None,
         faults: Some(file.clone()),
+        idle_timeout: None,
+        header_timeout: None,
     };
     let emu = Emulator::start(args.config().expect("config"))
         .await

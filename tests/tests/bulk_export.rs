@@ -232,3 +232,31 @@ fn call_names_a_record_with_a_comma() {
     assert_eq!(code, std::process::ExitCode::SUCCESS, "{stderr}");
     assert_eq!(stdout, "record_id\n\"a,b\"\nc\n");
 }
+
+#[test]
+fn cli_errors_show_their_causes() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/api/");
+    let (code, _, stderr) = cli(&[
+        "call",
+        "export_version",
+        "--url",
+        &url,
+        "--token",
+        "A1B2C3D4E5F60718293A4B5C6D7E8F90",
+    ]);
+    assert_ne!(code, std::process::ExitCode::SUCCESS);
+    // The client's message, then what the transport said under it.
+    let message = stderr.trim_end();
+    assert!(
+        message.starts_with("error: could not reach REDCap for export_version: "),
+        "{message}"
+    );
+    assert!(message.matches(": ").count() >= 2, "{message}");
+    assert!(!message.contains("A1B2C3D4E5F60718293A4B5C6D7E8F90"));
+}

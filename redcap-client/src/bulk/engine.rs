@@ -60,19 +60,8 @@ pub(crate) async fn run<K: BatchKind>(
     if (!fields.is_empty() || !options.forms.is_empty()) && !fields.contains(&record_field) {
         fields.insert(0, record_field.clone());
     }
-    let (records, listed_rows) = patiently(client, &retries, || {
-        record_list(client, options, &record_field, &retries)
-    })
-    .await?;
-    let (records, listed_rows) = confirm_record_list(
-        client,
-        options,
-        &record_field,
-        &retries,
-        records,
-        listed_rows,
-    )
-    .await?;
+    let (records, listed_rows) =
+        confirmed_record_list(client, options, &record_field, &retries).await?;
     let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
     if hashed {
         tracing::warn!(
@@ -91,6 +80,7 @@ pub(crate) async fn run<K: BatchKind>(
     let total = plan.records.len();
     let mut progress = Progress {
         records_total: total,
+        hashed_record_ids: plan.hashed,
         ..Progress::default()
     };
     let report = |progress: &mut Progress| {
@@ -428,32 +418,27 @@ async fn record_list(
     Ok((records, rows))
 }
 
-/// The record list asked for again, since a list missing records would make every later
+/// The record list, asked for twice, since a list missing records would make every later
 /// check pass on a partial export: the union of two answers, or of three when the first two
 /// differ (REDCap's order kept, from the longest answer).
-async fn confirm_record_list(
+async fn confirmed_record_list(
     client: &Client,
     options: &ExportOptions,
     record_field: &str,
     retries: &AtomicU64,
-    first: Vec<String>,
-    first_rows: usize,
 ) -> Result<(Vec<String>, usize), Error> {
-    let mut answers = vec![(first, first_rows)];
-    while answers.len() < 3 {
-        let answer = patiently(client, retries, || {
+    let list = || {
+        patiently(client, retries, || {
             record_list(client, options, record_field, retries)
         })
-        .await?;
-        let agree = answers.iter().any(|(records, _)| *records == answer.0);
-        answers.push(answer);
-        if agree {
-            break;
-        }
-        if answers.len() == 2 {
-            tracing::warn!("two record-ID requests disagree; asking a third time");
-            retries.fetch_add(1, Ordering::Relaxed);
-        }
+    };
+    // Both at once: a REDCap with several PHP workers answers them side by side.
+    let (first, second) = tokio::join!(list(), list());
+    let mut answers = vec![first?, second?];
+    if answers[0].0 != answers[1].0 {
+        tracing::warn!("two record-ID requests disagree; asking a third time");
+        retries.fetch_add(1, Ordering::Relaxed);
+        answers.push(list().await?);
     }
     answers.sort_by_key(|(records, _)| std::cmp::Reverse(records.len()));
     let (mut union, rows) = answers.swap_remove(0);

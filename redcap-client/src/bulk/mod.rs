@@ -184,6 +184,9 @@ pub struct Progress {
     pub bytes: u64,
     /// Time since the export started.
     pub elapsed: Duration,
+    /// The record IDs came back hashed: the token has de-identified export rights, so
+    /// records could not be asked for by name and the export was one request.
+    pub hashed_record_ids: bool,
 }
 
 impl Client {

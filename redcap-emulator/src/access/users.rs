@@ -130,7 +130,8 @@ fn expiration_date(value: &str) -> String {
 }
 
 /// Whether a user name has only REDCap's allowed characters.
-fn valid_username(name: &str) -> bool {
+/// REDCap's username format: letters, digits, `_ - . ' @` and spaces.
+pub(crate) fn valid_username(name: &str) -> bool {
     name.chars().all(|c| {
         c.is_ascii_alphanumeric() || matches!(c, '\'' | '_' | '.' | '-' | '@') || c.is_whitespace()
     })

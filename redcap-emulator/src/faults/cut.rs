@@ -18,6 +18,8 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::timeouts::{Activity, Limits, TimedStream};
+
 /// How to cut the next response written on a connection.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Plan {
@@ -110,6 +112,8 @@ impl Cutter {
 pub(crate) struct Peer {
     pub(crate) addr: SocketAddr,
     pub(crate) cutter: Cutter,
+    /// Whether a request is under way, for the connection's timeouts.
+    pub(crate) activity: Activity,
 }
 
 impl Connected<IncomingStream<'_, CuttingListener>> for Peer {
@@ -122,23 +126,34 @@ impl Connected<IncomingStream<'_, CuttingListener>> for Peer {
 #[derive(Debug)]
 pub(crate) struct CuttingListener {
     pub(crate) inner: TcpListener,
+    /// How long its connections may stay quiet.
+    pub(crate) limits: Limits,
 }
 
 impl Listener for CuttingListener {
-    type Io = CuttingStream;
+    type Io = TimedStream<CuttingStream>;
     type Addr = Peer;
 
-    async fn accept(&mut self) -> (CuttingStream, Peer) {
+    async fn accept(&mut self) -> (Self::Io, Peer) {
         loop {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
                     let cutter = Cutter::default();
+                    let activity = Activity::new();
                     let io = CuttingStream {
                         inner: stream,
                         cutter: cutter.clone(),
                         silence: None,
                     };
-                    return (io, Peer { addr, cutter });
+                    let io = TimedStream::new(io, activity.clone(), self.limits);
+                    return (
+                        io,
+                        Peer {
+                            addr,
+                            cutter,
+                            activity,
+                        },
+                    );
                 }
                 // Out of file descriptors and the like: wait rather than
                 // spin, as axum's own listener does.
@@ -151,6 +166,7 @@ impl Listener for CuttingListener {
         Ok(Peer {
             addr: self.inner.local_addr()?,
             cutter: Cutter::default(),
+            activity: Activity::new(),
         })
     }
 }

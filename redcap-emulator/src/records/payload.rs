@@ -102,7 +102,9 @@ pub(crate) fn read_csv(data: &str, delimiter: char) -> Result<Vec<Item>, ApiErro
 }
 
 /// `<records><item><name>value</name>…</item>…</records>` (any root and
-/// item element names).
+/// item element names), or a single item as the root,
+/// `<item><name>value</name>…</item>`, as project creation and project
+/// settings are sent.
 pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
     let bad = |e: String| {
         ApiError::bad(format!(
@@ -113,24 +115,37 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
     let mut depth = 0usize;
     let mut items = Vec::new();
     let mut item = Item::new();
+    // Elements right under the root holding text only: the fields of a
+    // root that is itself the item.
+    let mut root_fields = Item::new();
+    let mut has_children = false;
+    let mut name = String::new();
     let mut key: Option<String> = None;
     let mut text = String::new();
     loop {
         match reader.read_event().map_err(|e| bad(e.to_string()))? {
             Event::Start(e) => {
                 depth += 1;
+                if depth == 2 {
+                    name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    has_children = false;
+                    text.clear();
+                }
                 if depth == 3 {
+                    has_children = true;
                     key = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
                     text.clear();
                 }
             }
             Event::Empty(e) => {
+                let element = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                 if depth == 2 {
-                    item.insert(
-                        String::from_utf8_lossy(e.name().as_ref()).into_owned(),
-                        String::new(),
-                    );
+                    has_children = true;
+                    item.insert(element, String::new());
                 } else if depth == 1 {
+                    if element != "item" {
+                        root_fields.insert(element, String::new());
+                    }
                     items.push(Item::new());
                 }
             }
@@ -140,15 +155,19 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
                         item.insert(k, std::mem::take(&mut text));
                     }
                 } else if depth == 2 {
-                    items.push(std::mem::take(&mut item));
+                    if has_children || name == "item" {
+                        items.push(std::mem::take(&mut item));
+                    } else {
+                        root_fields.insert(std::mem::take(&mut name), std::mem::take(&mut text));
+                    }
                 }
                 depth = depth.saturating_sub(1);
             }
-            Event::Text(t) if depth == 3 => {
+            Event::Text(t) if depth == 2 || depth == 3 => {
                 let unescaped = t.unescape().map_err(|e| bad(e.to_string()))?;
                 text.push_str(&unescaped);
             }
-            Event::CData(c) if depth == 3 => {
+            Event::CData(c) if depth == 2 || depth == 3 => {
                 text.push_str(&String::from_utf8_lossy(&c.into_inner()));
             }
             Event::Eof => break,
@@ -157,6 +176,11 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
     }
     if depth != 0 {
         return Err(bad("unexpected end of document".into()));
+    }
+    let all_fields = items.iter().all(Item::is_empty);
+    if !root_fields.is_empty() && all_fields {
+        // The root is the item: its text-only children are its fields.
+        return Ok(vec![root_fields]);
     }
     Ok(items)
 }
@@ -180,6 +204,19 @@ mod tests {
         assert_eq!(rows[0]["a"], "x&y");
         assert_eq!(rows[0]["b"], "1 & 2");
         assert_eq!(rows[0]["c"], "");
+    }
+
+    #[test]
+    fn xml_root_as_the_item() {
+        let rows = read_xml("<?xml version=\"1.0\" encoding=\"UTF-8\" ?><item><project_title>A &amp; B: 12-01</project_title><purpose>0</purpose><purpose_other/></item>").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["project_title"], "A & B: 12-01");
+        assert_eq!(rows[0]["purpose"], "0");
+        assert_eq!(rows[0]["purpose_other"], "");
+        // Items under a root stay items, an empty one included.
+        let rows = read_xml("<records><item><a>1</a></item><item></item></records>").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[1].is_empty());
     }
 
     #[test]
