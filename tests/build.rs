@@ -29,6 +29,14 @@ const PROJECTS: &[(&str, &str)] = &[
         "obstacle",
         "../../../tests/fixtures/obstacle-course/dictionary.csv",
     ),
+    (
+        "obstacle_longitudinal",
+        "../../../tests/fixtures/obstacle-course/project.xml",
+    ),
+    (
+        "external_module",
+        "../../../tests/fixtures/external-module-metadata/metadata.json",
+    ),
 ];
 
 // `CORPUS_SCHEMAS`: every dictionary and project XML of the corpus, generated and
@@ -63,6 +71,47 @@ fn main() {
         .expect("the wide dictionary is valid");
     let code = redcap_codegen::records::render(&wide, &Default::default());
     std::fs::write(out.join("wide.rs"), code).expect("OUT_DIR is writable");
+
+    let production = redcap_schema::read(production_metadata().as_bytes(), "production.json")
+        .expect("the production-size metadata reads");
+    let code = redcap_codegen::records::render(&production, &Default::default());
+    std::fs::write(out.join("production.rs"), code).expect("OUT_DIR is writable");
+}
+
+/// Metadata JSON of 2,253 fields with the shapes of a large production project
+/// (`tests/fixtures/external-module-metadata`): 38 forms of text, dated and numeric
+/// fields, dropdowns of 21 sources, checkboxes, retired `___delete` fields and
+/// dropdowns an external module fills at run time.
+fn production_metadata() -> String {
+    let sources: Vec<String> = (0..21)
+        .map(|i| format!("s{i}, Source {i} (online database)"))
+        .collect();
+    let sources = sources.join(" | ");
+    let field = |name: &str, form: usize, kind: &str, choices: &str, validation: &str| {
+        format!(
+            r#"{{"field_name":"{name}","form_name":"form_{form}","section_header":"","field_type":"{kind}","field_label":"{name} label","select_choices_or_calculations":"{choices}","field_note":"","text_validation_type_or_show_slider_number":"{validation}","text_validation_min":"","text_validation_max":"","identifier":"","branching_logic":"","required_field":"","custom_alignment":"","question_number":"","matrix_group_name":"","matrix_ranking":"","field_annotation":""}}"#
+        )
+    };
+    let mut fields = vec![field("record_id", 0, "text", "", "")];
+    for n in 1..2253 {
+        let form = n / 60;
+        fields.push(match n % 10 {
+            0..=3 => field(&format!("f{n}_text"), form, "text", "", ""),
+            4 => field(&format!("f{n}_source"), form, "dropdown", &sources, ""),
+            5 => field(&format!("f{n}_date"), form, "text", "", "date_ymd"),
+            6 => field(&format!("f{n}___delete"), form, "text", "", ""),
+            7 => field(&format!("f{n}_runtime"), form, "dropdown", "", ""),
+            8 => field(&format!("f{n}_num"), form, "text", "", "number"),
+            _ => field(
+                &format!("f{n}_check"),
+                form,
+                "checkbox",
+                "1, A | 2, B | 3, C",
+                "",
+            ),
+        });
+    }
+    format!("[{}]", fields.join(",\n"))
 }
 
 /// A classic project shaped like a wide REDCap export: per form, 8 radio fields, 2 yes/no,

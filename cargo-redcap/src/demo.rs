@@ -12,19 +12,17 @@ use redcap_client::records::{Choice, DecodeMode};
 
 use crate::Error;
 
-/// The bundled sample: PyCap's longitudinal test project (two arms, a repeating
+/// The bundled sample (`sample/project.xml`, kept in this crate so that it is
+/// packaged with it): PyCap's longitudinal test project (two arms, a repeating
 /// instrument, checkboxes, choices, two records). `sample` below is expanded from the same
 /// file, so the typed decode uses the types `gen` writes for it; a test checks the two stay
 /// the same file.
-pub const SAMPLE_XML: &[u8] =
-    include_bytes!("../../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml");
+pub const SAMPLE_XML: &[u8] = include_bytes!("../sample/project.xml");
 
 /// The sample's record types, compiled in: generated code cannot be compiled at run time.
 #[allow(missing_docs, unreachable_pub, dead_code)]
 mod sample {
-    redcap_client::project!(
-        "../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml"
-    );
+    redcap_client::project!("sample/project.xml");
 }
 
 /// The emulator's name for the sample project.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diff;
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod live;
 pub mod pull;
 pub mod schema;
@@ -61,6 +62,10 @@ pub enum Command {
     /// Export a live project's records in checked batches (retried, rate-limited,
     /// complete or failed, never partial) as CSV, JSON or NDJSON.
     Export(export::ExportArgs),
+    /// Import records from a CSV or JSON file: every row checked against the project's
+    /// schema first (exit 1 listing every problem, nothing sent), then batches of whole
+    /// records with a journal to `--resume` from; `--dry-run` lists what would change.
+    Import(import::ImportArgs),
 }
 
 /// Why a subcommand failed.
@@ -102,6 +107,8 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Serve(a) => serve::run(&a, out),
         Command::Pull(a) => pull::run(&a, out),
         Command::Export(a) => export::run(&a, out, err),
+        // The import has its own exit codes (1 preflight problems, 2 error).
+        Command::Import(a) => return import::run(&a, out, err),
     };
     match result {
         Ok(code) => code,

@@ -70,6 +70,12 @@ fn demo_shows_generated_types_and_typed_records() {
 
 #[test]
 fn the_bundled_sample_is_the_file_the_compiled_types_come_from() {
+    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample/project.xml");
+    assert_eq!(
+        std::fs::read(&bundled).unwrap(),
+        cargo_redcap::demo::SAMPLE_XML
+    );
+    // The copy stays the corpus fixture the schema tests read.
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../redcap-schema/tests/fixtures/PyCap/tests/data/test_long_project.xml");
     assert_eq!(

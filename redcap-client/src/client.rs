@@ -146,7 +146,7 @@ impl Client {
             }
             // Each timed-out attempt costs the whole limit: a server that hangs twice in a
             // row is down, not busy.
-            let retryable = request.method.idempotent
+            let retryable = (request.method.idempotent || request.repeatable)
                 && error.is_retryable()
                 && timeouts < 2
                 && attempt < policy.attempts

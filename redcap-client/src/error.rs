@@ -118,6 +118,38 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An import's rows do not fit the project's schema; nothing was sent.
+    #[error("the import was not sent: the preflight found problems\n{problems}")]
+    Preflight {
+        /// Every problem, errors and warnings apart.
+        problems: Box<crate::import::Preflight>,
+    },
+    /// A request that must not be repeated (a `forceAutoNumber` import batch) left, but
+    /// no answer says whether REDCap carried it out.
+    #[error(
+        "batch {batch} of the import (records {first} to {last}, {records} record(s)) may or may not have been imported: {cause}. It is not sent again, since a forceAutoNumber import repeated would create the records twice. Check the project's Logging page (or export_logging, \"Create record\" entries since the import began) for the records this batch created, and import only what is missing"
+    )]
+    OutcomeUnknown {
+        /// The batch, counted from 1.
+        batch: usize,
+        /// The first record name of the batch, as sent.
+        first: String,
+        /// The last record name of the batch, as sent.
+        last: String,
+        /// Records in the batch.
+        records: usize,
+        /// What happened to the request.
+        #[source]
+        cause: Box<Error>,
+    },
+    /// An import journal could not be read or written.
+    #[error("import journal {}: {message}", path.display())]
+    Journal {
+        /// The journal file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The success body could not be decoded into the expected type.
     #[error("cannot decode the {method} response: {message} (body starts {snippet:?})")]
     Decode {
@@ -145,7 +177,11 @@ impl Error {
             | Error::Timeout { method, .. }
             | Error::Truncated { method, .. }
             | Error::Banned { method, .. } => Some(method),
-            Error::Incomplete { .. } | Error::Sink { .. } => None,
+            Error::Incomplete { .. }
+            | Error::Sink { .. }
+            | Error::Preflight { .. }
+            | Error::Journal { .. } => None,
+            Error::OutcomeUnknown { cause, .. } => cause.method(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod bulk;
 mod client;
 mod error;
 mod guards;
+pub mod import;
 mod limits;
 pub mod records;
 mod request;

@@ -53,6 +53,10 @@ pub struct Request {
     params: Vec<(Cow<'static, str>, Value)>,
     /// Whether the typed client's guards apply (not to `Client::call_raw`).
     guarded: bool,
+    /// Whether this request may be repeated even though its method is not idempotent
+    /// as a whole (a record import without `forceAutoNumber` writes the same values
+    /// twice to the same records).
+    pub(crate) repeatable: bool,
 }
 
 impl fmt::Debug for Request {
@@ -73,6 +77,7 @@ impl Request {
             method,
             params: Vec::new(),
             guarded: true,
+            repeatable: false,
         }
     }
 

@@ -811,14 +811,14 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     ))
 }
 
-/// `content=formEventMapping` import: replaces the mappings of every arm
-/// named in the payload.
+/// `content=formEventMapping` import: replaces the project's mappings,
+/// every arm's, with the payload's (REDCap clears all of a project's
+/// event–form rows before adding the imported ones).
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
     require_longitudinal(ctx, "import form/event mappings")?;
     let items = payload_items(ctx)?;
     let mut project = ctx.project.clone();
-    let mut arms: Vec<u32> = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for item in &items {
         let arm = arm_number(item, "arm_num")?;
@@ -839,9 +839,6 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 "The form '{form}' does not exist in the project."
             )));
         }
-        if !arms.contains(&arm) {
-            arms.push(arm);
-        }
         pairs.push((event, form));
     }
     let form_order: Vec<String> = project
@@ -851,17 +848,15 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .map(|f| f.name.clone())
         .collect();
     for e in &mut project.schema.events {
-        if arms.contains(&e.arm) {
-            e.forms = form_order
-                .iter()
-                .filter(|f| {
-                    pairs
-                        .iter()
-                        .any(|(ev, fm)| *ev == e.unique_name && fm == *f)
-                })
-                .cloned()
-                .collect();
-        }
+        e.forms = form_order
+            .iter()
+            .filter(|f| {
+                pairs
+                    .iter()
+                    .any(|(ev, fm)| *ev == e.unique_name && fm == *f)
+            })
+            .cloned()
+            .collect();
     }
     save(ctx, &project)?;
     Ok(Reply::count(ctx.format, items.len()))

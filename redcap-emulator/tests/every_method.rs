@@ -107,11 +107,25 @@ async fn every_spec_method_is_answered() {
         "export_instrument_event_mappings",
         c.export_instrument_event_mappings().send().await,
     );
+    // An import replaces every arm's mappings: the exported ones go back
+    // with the new event's.
+    let mut mappings: Vec<serde_json::Value> = serde_json::from_str(
+        &raw(
+            &c,
+            "export_instrument_event_mappings",
+            &[("format", "json")],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    mappings
+        .push(serde_json::json!({"arm_num":"2","unique_event_name":"extra_arm_2","form":"form_1"}));
     done.record(
         "import_instrument_event_mappings",
         c.import_instrument_event_mappings()
             .data(Payload::json_text(
-                r#"[{"arm_num":"2","unique_event_name":"extra_arm_2","form":"form_1"}]"#,
+                serde_json::Value::from(mappings).to_string(),
             ))
             .send()
             .await,

@@ -1350,3 +1350,44 @@ async fn pdf_of_repeating_instances_and_compact_display() {
     assert!(contains(&full.bytes, &mugshot));
     assert!(!contains(&compact.bytes, &mugshot));
 }
+
+/// `RestUtility::sendFile` sets `Content-type: {mime}; name="{name}"`
+/// with `header()`, and PHP's `default_charset` appends `;charset=UTF-8`
+/// to every `text/` type; other types are sent as set.
+#[tokio::test]
+async fn text_files_come_with_phps_default_charset() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let c = client(&emu, "simple");
+    c.import_file()
+        .record("4")
+        .field("mugshot")
+        .file(FileUpload::new("notes.txt", b"hello".to_vec()).mime("text/plain"))
+        .send()
+        .await
+        .unwrap();
+    let token = emu.token("simple").unwrap();
+    let (status, headers, body) = post_raw(
+        emu.url(),
+        &[
+            ("token", token),
+            ("content", "file"),
+            ("action", "export"),
+            ("record", "4"),
+            ("field", "mugshot"),
+        ],
+    )
+    .await;
+    assert_eq!((status, body.as_slice()), (200, b"hello".as_slice()));
+    assert_eq!(
+        header(&headers, "content-type"),
+        "text/plain; name=\"notes.txt\";charset=UTF-8"
+    );
+    let file = c
+        .export_file()
+        .record("4")
+        .field("mugshot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.name.as_deref(), Some("notes.txt"));
+}

@@ -45,6 +45,7 @@ pub mod problem;
 pub mod read;
 mod snapshot;
 pub mod validation;
+pub mod values;
 pub mod write;
 
 pub use action_tags::ActionTag;

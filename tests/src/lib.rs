@@ -35,6 +35,28 @@ pub mod obstacle {
     include!(concat!(env!("OUT_DIR"), "/obstacle.rs"));
 }
 
+/// The obstacle course as a longitudinal project XML with surveys and DAGs: events
+/// named `dag`, `id`, `key`, `type`, `self`, `1st_visit_arm_1`, `Visit__A_arm_2`, a
+/// repeating event and repeating instruments.
+pub mod obstacle_longitudinal {
+    include!(concat!(env!("OUT_DIR"), "/obstacle_longitudinal.rs"));
+}
+
+/// A production external module's metadata in miniature
+/// (`tests/fixtures/external-module-metadata`): `___delete` fields, dropdowns
+/// without choices.
+pub mod external_module {
+    include!(concat!(env!("OUT_DIR"), "/external_module.rs"));
+}
+
+/// The same shapes at production size (2,253 fields). Its debug build takes
+/// minutes on two cores, so it is type-checked and linted by `cargo clippy` (as CI
+/// runs it) rather than built for every `cargo test`.
+#[cfg(clippy)]
+pub mod production {
+    include!(concat!(env!("OUT_DIR"), "/production.rs"));
+}
+
 /// Every other dictionary and project XML of the corpus fixtures, generated and compiled.
 pub mod corpus {
     include!(concat!(env!("OUT_DIR"), "/corpus.rs"));

@@ -6,7 +6,9 @@ use redcap_client::records::{
     encode_rows_as,
 };
 use redcap_client::{Row, rows_from_csv};
-use redcap_tests::{checkboxes, longitudinal, missing, obstacle, repeating, simple};
+use redcap_tests::{
+    checkboxes, external_module, longitudinal, missing, obstacle, repeating, simple,
+};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -421,5 +423,83 @@ fn obstacle_course_rows_and_records_round_trip() {
         &encode_rows_as(&rows, &importable),
         &encode_rows_as(&again, &importable),
         "obstacle course records",
+    );
+}
+
+/// A production external module's metadata: `___delete` fields keep their wire
+/// names, dropdowns the module fills at run time hold their codes as text.
+#[test]
+fn external_module_metadata_rows_and_records_round_trip() {
+    use external_module::summary::{SummaryAwardType1, SummaryResources};
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/external-module-metadata/data.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<external_module::Row> =
+        decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap_or_else(|error| panic!("{error}"));
+    assert_same_rows(&source_rows(&text), &encode_rows(&rows), "external module");
+    let first = &rows[0];
+    assert_eq!(
+        first.identifiers.identifier_coeus_delete.as_deref(),
+        Some("Lovelace, A")
+    );
+    assert_eq!(
+        first.identifiers.identifier_institution.as_deref(),
+        Some("inst_12")
+    );
+    assert_eq!(
+        first.summary.summary_award_type_1,
+        Some(SummaryAwardType1::NA)
+    );
+    assert!(
+        first
+            .summary
+            .summary_resources
+            .is_checked(&SummaryResources::Other)
+    );
+    let records = external_module::Record::from_rows(rows.clone()).unwrap();
+    let again: Vec<external_module::Row> = records
+        .iter()
+        .flat_map(external_module::Record::to_rows)
+        .collect();
+    assert_same_rows(
+        &encode_rows(&rows),
+        &encode_rows(&again),
+        "external module records",
+    );
+}
+
+/// Events named like the generator's own members (`dag`, `id`) or Rust's (`type`,
+/// `self`) group rows into records and give them back in the same order.
+#[test]
+fn obstacle_course_events_group_and_round_trip() {
+    use redcap_tests::obstacle_longitudinal as project;
+
+    let text = "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,redcap_data_access_group,type,dose,survey_q1,type_value,form_1_value,first_value\n\
+                1,dag,,,site_a,类型,20,,,,\n\
+                1,key,survey,1,site_a,,,2,,,\n\
+                1,type,,1,site_a,,,,t1,,\n\
+                1,type,,2,site_a,,,,t2,,\n\
+                1,Visit__A_arm_2,,,site_a,rec,,,,,first\n\
+                1,Visit__A_arm_2,form_1,3,site_a,,,,,a,\n";
+    let rows: Vec<project::Row> =
+        decode_csv(text.as_bytes(), DecodeMode::Strict).unwrap_or_else(|error| panic!("{error}"));
+    let records = project::Record::from_rows(rows.clone()).unwrap();
+    let record = &records[0];
+    assert_eq!(record.dag.as_deref(), Some("site_a"));
+    let dag = record.dag_event.as_ref().unwrap();
+    assert_eq!(dag.record.r#type.as_deref(), Some("类型"));
+    assert_eq!(record.key_event.as_ref().unwrap().survey_form.len(), 1);
+    assert_eq!(record.r#type.len(), 2);
+    assert_eq!(record.visit_a_arm_2.as_ref().unwrap().form_1[0].instance, 3);
+    let again: Vec<project::Row> = records.iter().flat_map(project::Record::to_rows).collect();
+    let source = source_rows(text);
+    let columns: Vec<&str> = source[0].columns().collect();
+    assert_same_rows(
+        &source,
+        &encode_rows_as(&again, &columns),
+        "obstacle events",
     );
 }

@@ -19,13 +19,24 @@ use crate::reply::{FileBody, Reply};
 /// Content-Security-Policy.
 pub(crate) fn download(doc: store::Doc) -> Reply {
     Reply::file(FileBody {
-        content_type: format!("{}; name=\"{}\"", doc.mime, doc.name),
+        content_type: with_default_charset(format!("{}; name=\"{}\"", doc.mime, doc.name)),
         headers: vec![(
             axum::http::header::CONTENT_SECURITY_POLICY,
             "script-src 'none'".to_owned(),
         )],
         bytes: doc.bytes,
     })
+}
+
+/// PHP's `default_charset` (UTF-8) rule for a `Content-Type` set with
+/// `header()`: a `text/` type without a charset gets `;charset=UTF-8`
+/// appended, after the file name REDCap put there.
+fn with_default_charset(content_type: String) -> String {
+    if content_type.starts_with("text/") && !content_type.contains("charset=") {
+        content_type + ";charset=UTF-8"
+    } else {
+        content_type
+    }
 }
 
 /// The name REDCap stores for an upload: backslashes (PHP's

@@ -17,7 +17,6 @@ use crate::records::data::GROUP_FIELD;
 use crate::records::export::delimiter;
 use crate::records::payload::{self, Item};
 use crate::records::survey_status::{self, SurveyStatus};
-use crate::records::validate;
 use crate::reply::{ApiError, Reply, import_count};
 use crate::store;
 
@@ -473,7 +472,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     if field.is_computed() || field.field_type == FieldType::File || seeding {
                         continue;
                     }
-                    match validate::check(field, &value, date_format) {
+                    match redcap_schema::values::check(field, &value, date_format) {
                         Ok(normalised) => {
                             row.item.insert(key.clone(), normalised);
                         }

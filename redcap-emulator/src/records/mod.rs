@@ -8,4 +8,3 @@ pub(crate) mod payload;
 pub(crate) mod responses;
 pub(crate) mod survey_fields;
 pub(crate) mod survey_status;
-pub(crate) mod validate;

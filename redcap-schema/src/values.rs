@@ -1,9 +1,13 @@
 //! Per-value checks of a record import, with REDCap's normalisation
 //! (dates padded, `dateFormat`, datetime `T`) and its exact messages.
+//!
+//! One copy for every importer: the emulator's import and the client's
+//! preflight both call [`check`], so what the preflight accepts is what the
+//! emulator stores.
 
 use std::sync::OnceLock;
 
-use redcap_schema::{Field, FieldType, Validation};
+use crate::{Field, FieldType, Validation};
 use regex::Regex;
 
 /// The message for a value that fails its validation's pattern.
@@ -319,7 +323,11 @@ fn check_validation(
 
 /// Checks one non-blank value of a field (not a checkbox column, not a
 /// missing-data code). Returns the value to store or REDCap's message.
-pub(crate) fn check(field: &Field, value: &str, date_format: &str) -> Result<String, String> {
+///
+/// `date_format` is the import's `dateFormat` (`YMD`, `MDY` or `DMY`).
+/// Hard ranges (sliders, `@FORCE-MINMAX`) are errors here; a soft range is
+/// [`soft_range`]'s warning.
+pub fn check(field: &Field, value: &str, date_format: &str) -> Result<String, String> {
     let name = &field.name;
     match field.field_type {
         FieldType::Text => {
@@ -374,7 +382,30 @@ pub(crate) fn check(field: &Field, value: &str, date_format: &str) -> Result<Str
     }
 }
 
-/// A hard min/max check (sliders, `@FORCE-MINMAX`), comparing as PHP
+/// The warning for a value (as [`check`] returned it) outside a text
+/// field's min/max when the range is not enforced: REDCap imports such a
+/// value and reports it. `None` inside the range, for enforced ranges
+/// (those are [`check`]'s errors) and for fields without a range.
+pub fn soft_range(field: &Field, normalised: &str) -> Option<String> {
+    if field.field_type != FieldType::Text
+        || field.validation.is_none()
+        || field
+            .annotation
+            .as_deref()
+            .is_some_and(|a| a.contains("@FORCE-MINMAX"))
+    {
+        return None;
+    }
+    check_range(
+        field,
+        normalised,
+        field.min.as_deref(),
+        field.max.as_deref(),
+    )
+    .err()
+}
+
+/// A min/max check (sliders, `@FORCE-MINMAX`, soft ranges), comparing as PHP
 /// does: numerically when both sides are numbers, else as text.
 fn check_range(
     field: &Field,

@@ -1,0 +1,118 @@
+//! The import preflight against a small classic project: every problem listed
+//! at once with its row, record, field and value; errors and warnings apart.
+
+use redcap_client::Row;
+use redcap_client::import::{Severity, preflight};
+use redcap_client::params::DateFormat;
+use redcap_schema::ProjectSchema;
+
+const DICTIONARY: &str = "\
+Variable / Field Name,Form Name,Section Header,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\",Field Note,Text Validation Type OR Show Slider Number,Text Validation Min,Text Validation Max,Identifier?,Branching Logic (Show field only if...),Required Field?,Custom Alignment,Question Number (surveys only),Matrix Group Name,Matrix Ranking?,Field Annotation
+record_id,intake,,text,Record ID,,,,,,,,,,,,,
+dob,intake,,text,Date of birth,,,date_ymd,,,,,,,,,,
+weight,intake,,text,Weight,,,number,30,200,,,,,,,,
+age,intake,,text,Age,,,integer,0,120,,,,,,,,@FORCE-MINMAX
+color,intake,,radio,Colour,\"1, Red | 2, Green\",,,,,,,,,,,,
+pets,intake,,checkbox,Pets,\"1, Cat | 2, Dog\",,,,,,,,,,,,
+bmi,intake,,calc,BMI,[weight]/4,,,,,,,,,,,,
+scan,intake,,file,Scan,,,,,,,,,,,,,
+";
+
+fn schema() -> ProjectSchema {
+    redcap_schema::read(DICTIONARY.as_bytes(), "dictionary.csv").expect("dictionary reads")
+}
+
+fn row(cells: &[(&str, &str)]) -> Row {
+    cells.iter().map(|(c, v)| (*c, *v)).collect()
+}
+
+#[test]
+fn a_clean_import_passes() {
+    let rows = [row(&[
+        ("record_id", "1"),
+        ("dob", "2001-02-03"),
+        ("weight", "70"),
+        ("age", "40"),
+        ("color", "2"),
+        ("pets___1", "1"),
+        ("intake_complete", "2"),
+    ])];
+    let checked = preflight(&schema(), &rows, DateFormat::Ymd);
+    assert!(checked.passes(true), "{checked}");
+}
+
+#[test]
+fn every_problem_is_listed_with_its_place() {
+    let rows = [
+        row(&[("record_id", "1"), ("color", "7"), ("dob", "2021-02-30")]),
+        row(&[("record_id", "2"), ("weight", "heavy"), ("colour", "1")]),
+        row(&[
+            ("record_id", "3"),
+            ("age", "130"),
+            ("pets___2", "yes"),
+            ("bmi", "22"),
+            ("scan", "x.pdf"),
+            ("intake_complete", "5"),
+        ]),
+    ];
+    let checked = preflight(&schema(), &rows, DateFormat::Ymd);
+    let found: Vec<(usize, &str, &str, &str)> = checked
+        .errors
+        .iter()
+        .map(|p| (p.row, p.record.as_str(), p.field.as_str(), p.value.as_str()))
+        .collect();
+    for expected in [
+        (1, "1", "color", "7"),
+        (1, "1", "dob", "2021-02-30"),
+        (2, "2", "weight", "heavy"),
+        (2, "2", "colour", "1"),
+        (3, "3", "age", "130"),
+        (3, "3", "pets___2", "yes"),
+        (3, "3", "bmi", "22"),
+        (3, "3", "scan", "x.pdf"),
+        (3, "3", "intake_complete", "5"),
+    ] {
+        assert!(
+            found.contains(&expected),
+            "{expected:?} missing from {checked}"
+        );
+    }
+    assert_eq!(found.len(), 9, "{checked}");
+    assert!(checked.errors.iter().all(|p| p.severity == Severity::Error));
+    let colour = &checked.errors.iter().find(|p| p.field == "color").unwrap();
+    assert_eq!(
+        colour.message,
+        "The value is not a valid category for color"
+    );
+}
+
+#[test]
+fn a_soft_range_is_a_warning_and_blocks_only_when_strict() {
+    let rows = [row(&[("record_id", "1"), ("weight", "250")])];
+    let checked = preflight(&schema(), &rows, DateFormat::Ymd);
+    assert!(checked.errors.is_empty(), "{checked}");
+    assert_eq!(checked.warnings.len(), 1);
+    assert_eq!(checked.warnings[0].field, "weight");
+    assert_eq!(checked.warnings[0].severity, Severity::Warning);
+    assert!(checked.passes(false));
+    assert!(!checked.passes(true));
+}
+
+#[test]
+fn dates_follow_the_chosen_date_format() {
+    let rows = [row(&[("record_id", "1"), ("dob", "31/12/2000")])];
+    assert!(preflight(&schema(), &rows, DateFormat::Dmy).passes(true));
+    assert_eq!(preflight(&schema(), &rows, DateFormat::Mdy).errors.len(), 1);
+}
+
+#[test]
+fn repeated_rows_and_missing_ids_are_errors() {
+    let rows = [
+        row(&[("record_id", "1"), ("weight", "70")]),
+        row(&[("record_id", "1"), ("weight", "71")]),
+        row(&[("record_id", ""), ("weight", "72")]),
+    ];
+    let checked = preflight(&schema(), &rows, DateFormat::Ymd);
+    let rows_with_errors: Vec<usize> = checked.errors.iter().map(|p| p.row).collect();
+    assert_eq!(rows_with_errors, [2, 3], "{checked}");
+}
