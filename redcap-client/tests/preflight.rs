@@ -36,6 +36,8 @@ fn a_clean_import_passes() {
         ("color", "2"),
         ("pets___1", "1"),
         ("intake_complete", "2"),
+        ("intake_timestamp", "2024-01-01 10:00:00"),
+        ("redcap_survey_identifier", ""),
     ])];
     let checked = preflight(&schema(), &rows, DateFormat::Ymd);
     assert!(checked.passes(true), "{checked}");

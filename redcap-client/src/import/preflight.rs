@@ -248,25 +248,25 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
     out
 }
 
-/// Every importable column name of the schema.
-fn column_map(schema: &ProjectSchema) -> HashMap<&str, Column<'_>> {
+/// Every importable column name of the schema, and the survey timestamps an
+/// export with survey fields carries (REDCap ignores them on import).
+fn column_map(schema: &ProjectSchema) -> HashMap<String, Column<'_>> {
     let mut map = HashMap::new();
     for form in &schema.forms {
         for field in &form.fields {
             if field.field_type == FieldType::Checkbox {
                 for name in &field.export_names {
-                    map.insert(name.as_str(), Column::Checkbox(field));
+                    map.insert(name.clone(), Column::Checkbox(field));
                 }
             } else if field.name == schema.record_id_field {
-                map.insert(field.name.as_str(), Column::Pseudo);
+                map.insert(field.name.clone(), Column::Pseudo);
             } else {
-                map.insert(
-                    field.name.as_str(),
-                    Column::Field(field, form.name.as_str()),
-                );
+                map.insert(field.name.clone(), Column::Field(field, form.name.as_str()));
             }
         }
-        map.insert(form.complete_field.as_str(), Column::Complete);
+        map.insert(form.complete_field.clone(), Column::Complete);
+        map.entry(format!("{}_timestamp", form.name))
+            .or_insert(Column::Pseudo);
     }
     map
 }

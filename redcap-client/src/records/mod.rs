@@ -42,10 +42,13 @@ pub struct GroupError {
 }
 
 /// How strictly column text is read.
+///
+/// Whatever the mode, a cell that does not fit is never changed: it is listed (see
+/// [`InvalidCells`]), and the `_with_report` decoders keep the rest of the export.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum DecodeMode {
     /// Every value must fit its field; a choice code the dictionary does not list, or a
-    /// column the type does not know, is an error.
+    /// column a complete `Row` does not know, is an invalid cell.
     #[default]
     Strict,
     /// Choice codes the dictionary does not list are kept (as the enum's `Unknown`), and
