@@ -124,3 +124,23 @@ pub mod wide {
         csv
     }
 }
+
+/// A client for tests that provoke failures on purpose: backoffs of milliseconds, 2 s
+/// to the first byte and between bytes, and no rate limit to speak of, so a retried or
+/// timed-out request costs the test seconds, not minutes.
+pub fn quick_client(url: &str, token: &str) -> redcap_client::Client {
+    use std::time::Duration;
+    redcap_client::Client::builder()
+        .url(url)
+        .token(token)
+        .requests_per_minute(100_000)
+        .first_byte_timeout(Duration::from_secs(2))
+        .stall_timeout(Duration::from_secs(2))
+        .retry_policy(
+            redcap_client::RetryPolicy::default()
+                .delays(Duration::from_millis(5), Duration::from_millis(40))
+                .max_retry_after(Duration::from_secs(2)),
+        )
+        .build()
+        .expect("a loopback URL and an emulator token make a valid client")
+}

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use redcap_client::bulk::{ExportOptions, RawFormat};
-use redcap_client::{Client, Error, Incompleteness, Payload, RetryPolicy, TimeoutKind};
+use redcap_client::{Client, Error, Incompleteness, Payload, TimeoutKind};
 use redcap_emulator::{Config, Emulator, Faults};
 use redcap_tests::wide;
 
@@ -33,21 +33,9 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A client with the limits these tests use: short backoffs, 2 s time limits.
+/// The shared quick test client, for this file's project.
 fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .url(emulator.url())
-        .token(emulator.token("wide").unwrap())
-        .requests_per_minute(100_000)
-        .first_byte_timeout(Duration::from_secs(2))
-        .stall_timeout(Duration::from_secs(2))
-        .retry_policy(
-            RetryPolicy::default()
-                .delays(Duration::from_millis(5), Duration::from_millis(40))
-                .max_retry_after(Duration::from_secs(2)),
-        )
-        .build()
-        .unwrap()
+    redcap_tests::quick_client(emulator.url(), emulator.token("wide").unwrap())
 }
 
 /// A client with the default limits, to load data however busy the machine is.

@@ -3,10 +3,9 @@
 //! a `forceAutoNumber` batch that hangs ends in `OutcomeUnknown` without a second send.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use redcap_client::import::ImportOptions;
-use redcap_client::{Client, Error, RetryPolicy, Row};
+use redcap_client::{Client, Error, Row};
 use redcap_emulator::{Config, Emulator, Faults};
 use redcap_schema::ProjectSchema;
 
@@ -53,21 +52,9 @@ async fn emulator(schema: &std::path::Path, faults: &str) -> Emulator {
     .unwrap()
 }
 
-/// Short backoffs and a 2 s wait for an answer.
+/// The shared quick test client, for this file's project.
 fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .url(emulator.url())
-        .token(emulator.token("p").unwrap())
-        .requests_per_minute(100_000)
-        .first_byte_timeout(Duration::from_secs(2))
-        .stall_timeout(Duration::from_secs(2))
-        .retry_policy(
-            RetryPolicy::default()
-                .delays(Duration::from_millis(5), Duration::from_millis(40))
-                .max_retry_after(Duration::from_secs(2)),
-        )
-        .build()
-        .unwrap()
+    redcap_tests::quick_client(emulator.url(), emulator.token("p").unwrap())
 }
 
 fn rows(records: usize) -> Vec<Row> {
