@@ -1,10 +1,14 @@
 """Reads every table `cargo redcap export --tidy` / `cargo redcap tidy` wrote back with
 pyarrow and DuckDB, and checks it against the flat export it came from: row counts, key
 uniqueness, column types from the data dictionary, labels, and every value — putting
-the tables back together must give exactly the flat export's non-blank cells.
+the tables back together must give exactly the flat export's non-blank cells. Where a
+case has them, also validates the flat JSON export against the project's records JSON
+Schema (`cargo redcap schema --to json-schema`) with the `jsonschema` package.
 
 Usage: tidy_check.py CASES.json, where CASES.json is a list of
-{"name": ..., "flat": "flat.csv", "dirs": {"parquet": DIR, "arrow": DIR, "csv": DIR}}.
+{"name": ..., "flat": "flat.csv", "dirs": {"parquet": DIR, "arrow": DIR, "csv": DIR},
+ "json": "flat.json", "json_schema": "records.schema.json"}; without "json", the
+flat CSV's rows are validated; without "json_schema", no JSON Schema check.
 """
 
 import csv
@@ -15,6 +19,7 @@ import os
 import sys
 
 import duckdb
+import jsonschema
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
@@ -224,6 +229,8 @@ def check_case(case):
 
     check_duckdb_parquet(name, dirs["parquet"], forms, expected_rows, expected_cells, record_id, by_field)
     check_csv(name, dirs["csv"], dirs["parquet"], forms)
+    if "json_schema" in case:
+        check_json_schema(name, case.get("json") or flat_path, case["json_schema"], len(rows))
     print(f"{name}: {len(rows)} export rows, {len(expected_cells)} cells in {len(forms)} tables: ok")
 
 
@@ -304,6 +311,26 @@ def check_csv(name, directory, parquet_directory, forms):
                 value = expected[field.name]
                 check(cell == csv_text(value, field.type),
                       f"{name}/{form}.csv: `{field.name}` {cell!r}, Parquet has {value!r}")
+
+
+def check_json_schema(name, export_path, schema_path, row_count):
+    """The flat JSON export validates against the records JSON Schema; a wrong value does not."""
+    with open(export_path, newline="", encoding="utf-8-sig") as f:
+        rows = json.load(f) if export_path.endswith(".json") else list(csv.DictReader(f))
+    with open(schema_path) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(rows))
+    check(not errors, f"{name}: the JSON export does not fit its schema: {errors[:3]}")
+    check(len(rows) == row_count, f"{name}: {len(rows)} JSON rows")
+    properties = schema["$defs"]["row"]["properties"]
+    typed = [c for c, p in properties.items() if "enum" in p or "anyOf" in p]
+    if rows and typed:
+        bad = dict(rows[0], **{typed[-1]: "not a value of this field"})
+        check(not validator.is_valid([bad]), f"{name}: a wrong value passes the JSON Schema")
+        unknown = dict(rows[0], no_such_column="1")
+        check(not validator.is_valid([unknown]), f"{name}: an unknown column passes the JSON Schema")
 
 
 def csv_text(value, arrow_type):
