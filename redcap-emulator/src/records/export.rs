@@ -1,14 +1,14 @@
 //! `content=record` export: flat and eav, REDCap's field/form/event/record
 //! selection, labels, filterLogic, date range and serialisation quirks.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use redcap_schema::{FieldType, validation::DataType};
 use serde_json::Value;
 
 use crate::context::Ctx;
-use crate::format::{Format, TableWriter, cell_text, csv_line, table_json, table_xml};
+use crate::format::{Format, Table, TableWriter, cell_text, csv_line, table_json, table_xml};
 use crate::layout::{Column, Layout, Slot, natural_cmp};
 use crate::logic::{self, Env};
 use crate::records::data::{RecordData, Row};
@@ -415,9 +415,9 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
             rows,
         )
     };
-    if opts.eav || view.is_some() {
-        // EAV's columns and a report's sort depend on every exported row,
-        // so these take the records all at once.
+    if opts.eav || view.is_some() || ctx.format == Format::Odm {
+        // EAV's columns, a report's sort and an ODM document depend on
+        // every exported row, so these take the records all at once.
         let data = RecordData::load(ctx.conn, ctx.project.id, &layout, Some(&names))?;
         let selected = selection.rows(&data)?;
         let surveys = load_surveys(&selected)?;
@@ -441,7 +441,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
             &opts,
         );
         out.rows(&data, &selected, surveys.as_ref());
-        return Ok(out.finish());
+        return Ok(out.finish(&selected));
     }
     // A flat export goes a slice of records at a time (each record whole,
     // since filterLogic reads across a record's rows), so memory follows
@@ -465,7 +465,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         };
         out.rows(&data, &selected, surveys.as_ref());
     }
-    Ok(out.finish())
+    Ok(out.finish(&[]))
 }
 
 /// How many records a flat export reads from storage at once.
@@ -656,10 +656,12 @@ struct FlatWriter<'a, 'b> {
     body: FlatBody,
 }
 
-/// The body under way: CSV lines, or a JSON or XML table.
+/// The body under way: CSV lines, a JSON or XML table, or the rows an
+/// ODM document is made of.
 enum FlatBody {
     Csv(String),
     Table(TableWriter),
+    Odm(Table),
 }
 
 impl<'a, 'b> FlatWriter<'a, 'b> {
@@ -786,7 +788,8 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
         }
         let body = match format {
             Format::Json => FlatBody::Table(TableWriter::json()),
-            Format::Xml | Format::Odm => FlatBody::Table(TableWriter::xml("records")),
+            Format::Xml => FlatBody::Table(TableWriter::xml("records")),
+            Format::Odm => FlatBody::Odm(Table::new()),
             Format::Csv => {
                 let mut out = String::new();
                 if header.is_empty() {
@@ -911,6 +914,13 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                         .map(|(name, _)| name.as_str())
                         .zip(cells.iter()),
                 ),
+                FlatBody::Odm(table) => table.push(
+                    self.header
+                        .iter()
+                        .map(|(name, _)| name.clone())
+                        .zip(cells.iter().cloned())
+                        .collect(),
+                ),
                 FlatBody::Csv(out) => {
                     if !self.header.is_empty() {
                         let texts: Vec<String> = cells.iter().map(cell_text).collect();
@@ -921,11 +931,13 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
         }
     }
 
-    /// The answer.
-    fn finish(self) -> Reply {
+    /// The answer. ODM is written from the whole export at once, so it
+    /// needs every row given to [`FlatWriter::rows`], in order.
+    fn finish(self, all_rows: &[&Row]) -> Reply {
         let body = match self.body {
             FlatBody::Csv(out) => out,
             FlatBody::Table(table) => table.finish(),
+            FlatBody::Odm(table) => crate::records::odm::body(self.layout, all_rows, &table),
         };
         Reply::new(self.format, body)
     }
@@ -942,6 +954,7 @@ fn eav(
     let has_instances = rows.iter().any(|r| r.slot != Slot::Base);
     let mut table: Vec<IndexMap<String, Value>> = Vec::new();
     let exported_forms: HashSet<&str> = fields.iter().filter_map(|f| layout.form_of(f)).collect();
+    let order = eav_order(layout);
     // Record-events whose survey rows were written.
     let mut surveyed: HashSet<(&str, usize)> = HashSet::new();
     for row in rows {
@@ -951,25 +964,8 @@ fn eav(
             .keys()
             .filter(|k| fields.contains(k.as_str()))
             .collect();
-        names.sort_by_key(|n| {
-            layout
-                .schema
-                .fields()
-                .position(|(_, f)| &f.name == *n)
-                .unwrap_or_else(|| {
-                    let form = layout.form_of(n).unwrap_or_default();
-                    layout
-                        .schema
-                        .fields()
-                        .take_while(|(fm, _)| fm.name != form)
-                        .count()
-                        + layout
-                            .schema
-                            .form(form)
-                            .map(|f| f.fields.len())
-                            .unwrap_or(0)
-                })
-        });
+        let key = |n: &str| order.get(n).copied().unwrap_or((usize::MAX, 0, 0));
+        names.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.cmp(b)));
         for name in names {
             for value in &row.values[name] {
                 if value.is_empty() {
@@ -1055,6 +1051,20 @@ fn eav(
         Format::Xml | Format::Odm => table_xml(&table, "records"),
     };
     Reply::new(ctx.format, body)
+}
+
+/// Where a field's rows go within a record's EAV rows: its form, then its
+/// place in the form, the form's status last. Fields sort by this key
+/// alone, so the order never depends on how stored values are held.
+fn eav_order<'a>(layout: &'a Layout<'_>) -> HashMap<&'a str, (usize, usize, usize)> {
+    let mut order = HashMap::new();
+    for (i, form) in layout.schema.forms.iter().enumerate() {
+        for (j, field) in form.fields.iter().enumerate() {
+            order.insert(field.name.as_str(), (i, 0, j));
+        }
+        order.insert(form.complete_field.as_str(), (i, 1, 0));
+    }
+    order
 }
 
 /// An EAV row REDCap adds for survey fields: it carries no repeat
