@@ -295,23 +295,70 @@ pub(crate) fn export_field_names(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 
 /// `content=instrument`.
 pub(crate) fn export_instruments(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let table: Table = ctx
+    // Labels are the form menu names with tags stripped.
+    let rows: Vec<(&str, String)> = ctx
         .project
         .schema
         .forms
         .iter()
-        .map(|f| {
-            IndexMap::from([
-                ("instrument_name".to_owned(), s(&f.name)),
-                ("instrument_label".to_owned(), s(&f.label)),
-            ])
-        })
+        .map(|f| (f.name.as_str(), redcap_schema::html::strip_tags(&f.label)))
         .collect();
-    Ok(table_reply(
-        ctx,
-        &["instrument_name", "instrument_label"],
-        &table,
-    ))
+    let body = match ctx.format {
+        Format::Json => {
+            let table: Table = rows
+                .iter()
+                .map(|(name, label)| {
+                    IndexMap::from([
+                        ("instrument_name".to_owned(), s(*name)),
+                        ("instrument_label".to_owned(), s(label.as_str())),
+                    ])
+                })
+                .collect();
+            return Ok(table_reply(
+                ctx,
+                &["instrument_name", "instrument_label"],
+                &table,
+            ));
+        }
+        Format::Csv => instruments_csv(&rows),
+        Format::Xml | Format::Odm => instruments_xml(&rows),
+    };
+    Ok(Reply::new(ctx.format, body))
+}
+
+/// The instruments CSV as `API/instrument/export.php` writes it by hand
+/// (not with `fputcsv`): the label always in quotes, the name never.
+fn instruments_csv(rows: &[(&str, String)]) -> String {
+    let mut out = String::from("instrument_name,instrument_label\n");
+    for (name, label) in rows {
+        out.push_str(name);
+        out.push_str(",\"");
+        out.push_str(&label.replace('"', "\"\""));
+        out.push_str("\"\n");
+    }
+    out
+}
+
+/// The instruments XML as `API/instrument/export.php` writes it: an
+/// `<instruments>` root, values in CDATA as they are, a final newline.
+fn instruments_xml(rows: &[(&str, String)]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<instruments>\n");
+    for (name, label) in rows {
+        out.push_str("<item>");
+        for (tag, value) in [
+            ("instrument_name", *name),
+            ("instrument_label", label.as_str()),
+        ] {
+            if value.is_empty() {
+                out.push_str(&format!("<{tag}></{tag}>"));
+            } else {
+                out.push_str(&format!("<{tag}><![CDATA[{value}]]></{tag}>"));
+            }
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</instruments>\n");
+    out
 }
 
 // ---- project info -------------------------------------------------------

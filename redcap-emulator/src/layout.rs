@@ -112,6 +112,9 @@ impl<'a> Layout<'a> {
                 })
                 .collect()
         } else {
+            // A classic project has one event, and REDCap files every
+            // repeating instrument under it, whatever event name the
+            // source gave (`ODM::addRepeatingInstrumentsAndEvents`).
             vec![EventInfo {
                 unique_name: CLASSIC_EVENT.to_owned(),
                 name: "Event 1".to_owned(),
@@ -122,7 +125,6 @@ impl<'a> Layout<'a> {
                     .repeating
                     .instruments
                     .iter()
-                    .filter(|r| r.event.is_none() || r.event.as_deref() == Some(CLASSIC_EVENT))
                     .map(|r| r.form.clone())
                     .collect(),
             }]

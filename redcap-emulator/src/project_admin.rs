@@ -2,6 +2,7 @@
 //! super token), seeding their records, tokens, and project XML export.
 
 use indexmap::IndexMap;
+use redcap_schema::odm::records::FileValue;
 use redcap_schema::{FlatRecord, ProjectSchema};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -138,6 +139,22 @@ pub(crate) fn read_input(
     Ok((redcap_schema::read(bytes, source_name)?, Vec::new()))
 }
 
+/// REDCap saves the records of a project XML it creates a project from
+/// with `Records::saveData`'s defaults, which skip calculated fields; the
+/// emulator does not calculate, so those fields stay blank.
+fn drop_calculated(schema: &ProjectSchema, records: &mut [FlatRecord]) {
+    let calculated: std::collections::HashSet<&str> = schema
+        .fields()
+        .filter(|(_, f)| f.field_type == redcap_schema::FieldType::Calc)
+        .map(|(_, f)| f.name.as_str())
+        .collect();
+    for record in records {
+        record
+            .values
+            .retain(|column, _| !calculated.contains(column.as_str()));
+    }
+}
+
 /// `content=project` with the super token: creates a project (from `odm`
 /// when given) and answers its token.
 pub(crate) fn create_project(
@@ -173,8 +190,12 @@ pub(crate) fn create_project(
         ));
     };
     let (mut schema, records) = match params.non_empty("odm") {
-        Some(odm) => read_input(odm.as_bytes(), "odm")
-            .map_err(|e| ApiError::bad(format!("The project XML (odm) cannot be read: {e}")))?,
+        Some(odm) => {
+            let (schema, mut records) = read_input(odm.as_bytes(), "odm")
+                .map_err(|e| ApiError::bad(format!("The project XML (odm) cannot be read: {e}")))?;
+            drop_calculated(&schema, &mut records);
+            (schema, records)
+        }
         None => {
             let dictionary = "field_name,form_name,section_header,field_type,field_label\nrecord_id,my_first_instrument,,text,Record ID\n";
             let schema = redcap_schema::read(dictionary.as_bytes(), "default")
@@ -235,10 +256,12 @@ pub(crate) fn export_project_xml(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             },
         )?;
         Some(flat_records(
+            ctx,
             &layout,
             &data,
             ctx.params.flag("exportDataAccessGroups"),
-        ))
+            ctx.params.flag("exportFiles"),
+        )?)
     };
     let body = redcap_schema::to_project_xml(schema, records.as_deref(), &timestamp);
     Ok(Reply {
@@ -249,13 +272,45 @@ pub(crate) fn export_project_xml(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     })
 }
 
-/// Stored rows as the flat records project XML carries.
-fn flat_records(layout: &Layout<'_>, data: &RecordData, groups: bool) -> Vec<FlatRecord> {
+/// Stored rows as the flat records project XML carries. File Upload
+/// fields are left out, unless `files` asks for their files (carried as
+/// base64, as `exportFiles=true` does).
+fn flat_records(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    data: &RecordData,
+    groups: bool,
+    files: bool,
+) -> Result<Vec<FlatRecord>, ApiError> {
     let mut out = Vec::new();
     for row in &data.rows {
         let event = &layout.events[row.event];
         let mut values = IndexMap::new();
+        let mut attached = IndexMap::new();
         for column in layout.schema.export_columns() {
+            if let Some(field) = layout
+                .field(column)
+                .filter(|f| f.field_type == redcap_schema::FieldType::File)
+            {
+                // A missing-data code in a file field is no file: left out.
+                if files
+                    && let Some(doc) = row
+                        .get(column)
+                        .map(|id| crate::files::store::doc(ctx.conn, ctx.project.id, id))
+                        .transpose()?
+                        .flatten()
+                {
+                    attached.insert(
+                        field.name.clone(),
+                        FileValue {
+                            doc_name: doc.name,
+                            mime_type: doc.mime,
+                            base64: crate::files::base64::encode(&doc.bytes),
+                        },
+                    );
+                }
+                continue;
+            }
             match layout.column(column) {
                 Some(Column::Checkbox(field, code)) if row.values.contains_key(field) => {
                     let checked = row.codes(field).iter().any(|c| c == code);
@@ -289,8 +344,8 @@ fn flat_records(layout: &Layout<'_>, data: &RecordData, groups: bool) -> Vec<Fla
             },
             repeat_instance: row.instance().map(|n| n.to_string()),
             values,
-            files: IndexMap::new(),
+            files: attached,
         });
     }
-    out
+    Ok(out)
 }

@@ -272,6 +272,21 @@ impl ProjectSchema {
             )
     }
 
+    /// An event as REDCap names it in messages: its name, and with more than one
+    /// arm also `(Arm N: arm name)`.
+    pub fn event_label(&self, event: &Event) -> String {
+        if self.arms.len() > 1 {
+            let arm = self
+                .arms
+                .iter()
+                .find(|a| a.number == event.arm)
+                .map_or("", |a| a.name.as_str());
+            format!("{} (Arm {}: {arm})", event.name, event.arm)
+        } else {
+            event.name.clone()
+        }
+    }
+
     /// The form with this name.
     pub fn form(&self, name: &str) -> Option<&Form> {
         self.forms.iter().find(|f| f.name == name)

@@ -345,6 +345,7 @@ pub fn check(field: &Field, value: &str, date_format: &str) -> Result<String, St
                     &normalised,
                     field.min.as_deref(),
                     field.max.as_deref(),
+                    Range::Hard,
                 )?;
             }
             Ok(normalised)
@@ -375,6 +376,7 @@ pub fn check(field: &Field, value: &str, date_format: &str) -> Result<String, St
                 value,
                 Some(field.min.as_deref().unwrap_or("0")),
                 Some(field.max.as_deref().unwrap_or("100")),
+                Range::Hard,
             )?;
             Ok(value.to_owned())
         }
@@ -401,8 +403,17 @@ pub fn soft_range(field: &Field, normalised: &str) -> Option<String> {
         normalised,
         field.min.as_deref(),
         field.max.as_deref(),
+        Range::Soft,
     )
     .err()
+}
+
+/// How REDCap words a range problem: an error ("should not be") for sliders and
+/// `@FORCE-MINMAX`, a warning ("is") for a soft range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Range {
+    Hard,
+    Soft,
 }
 
 /// A min/max check (sliders, `@FORCE-MINMAX`, soft ranges), comparing as PHP
@@ -412,7 +423,12 @@ fn check_range(
     value: &str,
     min: Option<&str>,
     max: Option<&str>,
+    range: Range,
 ) -> Result<(), String> {
+    let verb = match range {
+        Range::Hard => "should not be",
+        Range::Soft => "is",
+    };
     let resolve = |bound: &str| -> String {
         match bound {
             "today" => chrono::Local::now().format("%Y-%m-%d").to_string(),
@@ -431,7 +447,7 @@ fn check_range(
         let m = resolve(min);
         if cmp(&v, &m) == std::cmp::Ordering::Less {
             return Err(format!(
-                "{} should not be less than the field minimum ({m})",
+                "{} {verb} less than the field minimum ({m})",
                 field.name
             ));
         }
@@ -440,7 +456,7 @@ fn check_range(
         let m = resolve(max);
         if cmp(&v, &m) == std::cmp::Ordering::Greater {
             return Err(format!(
-                "{} should not be greater than the field maximum ({m})",
+                "{} {verb} greater than the field maximum ({m})",
                 field.name
             ));
         }

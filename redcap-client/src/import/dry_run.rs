@@ -5,7 +5,7 @@ use std::fmt;
 
 use redcap_schema::ProjectSchema;
 
-use super::preflight::{Preflight, preflight, stored_value};
+use super::preflight::{Preflight, ignored_by_redcap, preflight, stored_value};
 use super::{ImportOptions, plan};
 use crate::bulk::{ExportOptions, RawFormat};
 use crate::{Client, Error, Row};
@@ -118,7 +118,10 @@ impl Client {
             let key = key_of(row, id);
             let old_row = by_key.get(&key);
             for (column, value) in row.iter() {
-                if column == id || KEY_COLUMNS.contains(&column) {
+                if column == id
+                    || KEY_COLUMNS.contains(&column)
+                    || ignored_by_redcap(schema, column, value)
+                {
                     continue;
                 }
                 let old = old_row.and_then(|r| r.get(column)).unwrap_or("").to_owned();

@@ -17,8 +17,13 @@
 //! - [`Client::import_dry_run`] exports the records an import touches and
 //!   lists, per record and field, the old and new value, the records that would
 //!   be created and, with overwrite, every value that would be erased.
+//! - Typed imports ([`Client::import_all_typed`], [`Client::import_all_edits`])
+//!   never erase by accident: a blank field is left out of the request, so
+//!   REDCap keeps its value, and only the fields an [`Edit`] names in
+//!   [`Edit::clear`] are erased.
 
 mod dry_run;
+mod edit;
 mod journal;
 mod preflight;
 
@@ -27,10 +32,11 @@ use std::path::PathBuf;
 
 use crate::error::TimeoutKind;
 use crate::params::{DateFormat, OverwriteBehavior, ReturnContent};
-use crate::records::{FlatRow, encode_rows};
+use crate::records::FlatRow;
 use crate::{AutoId, Client, Error, ImportOutcome, Payload, Request, Row};
 
 pub use dry_run::{Change, DryRun};
+pub use edit::{Edit, FieldWrite};
 pub use preflight::{Preflight, Problem, Severity, preflight};
 /// The schema every import is checked against (from `redcap-schema`).
 pub use redcap_schema::ProjectSchema;
@@ -355,14 +361,51 @@ impl Client {
         Ok(report)
     }
 
-    /// [`Client::import_all`] for typed rows, every column with its exact text.
+    /// [`Client::import_all`] for typed rows: each non-blank field is set, with its
+    /// exact text; a blank field is not sent, so REDCap keeps the stored value (even
+    /// with [`ImportOptions::overwrite`]). To erase values, use
+    /// [`Client::import_all_edits`].
     pub async fn import_all_typed<T: FlatRow>(
         &self,
         schema: &ProjectSchema,
         rows: &[T],
         options: &ImportOptions,
     ) -> Result<ImportReport, Error> {
-        self.import_all(schema, &encode_rows(rows), options).await
+        let (rows, _) = edit::edit_rows(schema, rows.iter().map(|row| (row, &[][..])))?;
+        self.import_all(schema, &rows, options).await
+    }
+
+    /// [`Client::import_all`] for typed rows that say per field what to do: set
+    /// (a value), keep (blank) or clear (named in [`Edit::clear`]). Only cleared
+    /// fields are erased; when one needs it, the import is sent with
+    /// `overwriteBehavior=overwrite`, which then erases nothing else because no
+    /// other blank is sent.
+    pub async fn import_all_edits<T: FlatRow>(
+        &self,
+        schema: &ProjectSchema,
+        edits: &[Edit<T>],
+        options: &ImportOptions,
+    ) -> Result<ImportReport, Error> {
+        let (rows, needs_overwrite) = edit::edit_rows(schema, edit::pairs(edits))?;
+        let options = options
+            .clone()
+            .overwrite(options.overwrite || needs_overwrite);
+        self.import_all(schema, &rows, &options).await
+    }
+
+    /// [`Client::import_dry_run`] for [`Client::import_all_edits`]: what those edits
+    /// would set and erase, written nowhere.
+    pub async fn import_dry_run_edits<T: FlatRow>(
+        &self,
+        schema: &ProjectSchema,
+        edits: &[Edit<T>],
+        options: &ImportOptions,
+    ) -> Result<DryRun, Error> {
+        let (rows, needs_overwrite) = edit::edit_rows(schema, edit::pairs(edits))?;
+        let options = options
+            .clone()
+            .overwrite(options.overwrite || needs_overwrite);
+        self.import_dry_run(schema, &rows, &options).await
     }
 }
 

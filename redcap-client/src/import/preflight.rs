@@ -161,7 +161,7 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
             .get("redcap_repeat_instance")
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        for message in repeat_problems(schema, event, instrument, instance) {
+        for message in repeat_problems(schema, &record, event, instrument, instance) {
             let (field, value) = match message.0 {
                 RepeatColumn::Instrument => ("redcap_repeat_instrument", instrument),
                 RepeatColumn::Instance => ("redcap_repeat_instance", instance),
@@ -231,11 +231,12 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
                 && schema.project.longitudinal
                 && !event.forms.iter().any(|f| f == form)
             {
-                out.push(problem(name, value, format!("This field ('{name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", event.unique_name), Severity::Error));
+                out.push(problem(name, value, format!("This field ('{name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", schema.event_label(event)), Severity::Error));
                 continue;
             }
             if let Some(form) = form
-                && let Some(message) = repeat_form_problem(schema, event, form, instrument)
+                && let Some(message) =
+                    repeat_form_problem(schema, event, name, form, instrument, instance)
             {
                 out.push(problem(name, value, message, Severity::Error));
                 continue;
@@ -334,67 +335,113 @@ fn form_repeats(schema: &ProjectSchema, event: Option<&redcap_schema::Event>, fo
         .any(|r| r.form == form && r.event.as_deref() == event_name(event))
 }
 
+/// The problems of a row's repeat columns, in REDCap's words
+/// (`data_import_tool_252`–`286`, `406`).
 fn repeat_problems(
     schema: &ProjectSchema,
+    record: &str,
     event: Option<&redcap_schema::Event>,
     instrument: Option<&str>,
     instance: Option<&str>,
 ) -> Vec<(RepeatColumn, String)> {
     let mut out = Vec::new();
     if !schema.has_repeating() && (instrument.is_some() || instance.is_some()) {
-        out.push((RepeatColumn::Instrument, "ERROR: Trying to import repeat instance/instrument fields! The fields 'redcap_repeat_instrument' and 'redcap_repeat_instance' are reserved for when 'Repeating Instruments and Events' have been  enabled in a project.".into()));
+        out.push((RepeatColumn::Instrument, "ERROR: Trying to import repeat instance/instrument fields! The fields 'redcap_repeat_instrument' and 'redcap_repeat_instance' are reserved for when 'Repeating Instruments and Events' have been  enabled in a project. Since this project does not have that feature enabled, you must remove those two fields from your data file in order to import your data.".into()));
         return out;
     }
-    let shown = event_name(event).unwrap_or("event_1_arm_1");
-    if let Some(instrument) = instrument
-        && !form_repeats(schema, event, instrument)
-    {
-        out.push((RepeatColumn::Instrument, format!("The value provided for 'redcap_repeat_instrument' is not a repeating instrument in the event '{shown}'.")));
-    }
-    if let Some(instance) = instance {
-        if instance != "new"
-            && !instance
-                .parse::<u32>()
-                .is_ok_and(|n| (1..=32767).contains(&n))
-        {
-            out.push((
-                RepeatColumn::Instance,
-                "The value provided for 'redcap_repeat_instance' must be an integer between 1 and 32767.".into(),
-            ));
-        } else if instrument.is_none() && !event_repeats(schema, event) {
-            out.push((
-                RepeatColumn::Instance,
-                format!("A repeat instance is given, but neither a repeating instrument nor a repeating event: the event '{shown}' does not repeat."),
-            ));
+    let event_label = event_name(event).unwrap_or("");
+    let repeating_event = event_repeats(schema, event);
+    if let Some(instrument) = instrument {
+        if repeating_event {
+            out.push((RepeatColumn::Instrument, format!("(redcap_event_name=\"{event_label}\") redcap_repeat_instrument should not have a value. This is a Repeating Event, which must always have a blank value for the redcap_repeat_instrument field.  Please remove this value from the data import file and try again.")));
+        } else if !form_repeats(schema, event, instrument) {
+            out.push((RepeatColumn::Instrument, "redcap_repeat_instrument must be the unique form name of a Repeating Instrument. It currently does not match the unique form name of any Repeating Instruments.  Please fix this in the data import file and try again.".into()));
         }
     }
-    if instance.is_none() && (instrument.is_some() || event_repeats(schema, event)) {
-        out.push((
-            RepeatColumn::Instance,
-            "The value for 'redcap_repeat_instance' is missing: a row of a repeating instrument or event needs its instance.".into(),
-        ));
+    match instance {
+        Some(instance) => {
+            let number = instance.parse::<u64>().ok().filter(|n| *n >= 1);
+            if instance != "new" && number.is_none() {
+                out.push((RepeatColumn::Instance, format!("The record name ({record}) has an invalid value for 'redcap_repeat_instance'. The value must either be a positive integer or the value 'new'. Value provided: {instance}")));
+            } else if number.is_some_and(|n| n > 32767) {
+                let place = if schema.project.longitudinal {
+                    format!("(redcap_event_name=\"{event_label}\")")
+                } else {
+                    format!(
+                        "(redcap_repeat_instrument=\"{}\")",
+                        instrument.unwrap_or("")
+                    )
+                };
+                out.push((RepeatColumn::Instance, format!("{place} redcap_repeat_instance must have a numeric value between '1' and '32767' for any Repeating Event or Repeating Instrument.  Please add a valid numeric value to redcap_repeat_instance in the data import file and try again.")));
+            } else if instrument.is_none() && !repeating_event {
+                if schema.project.longitudinal {
+                    out.push((RepeatColumn::Instance, "redcap_repeat_instance cannot have a value since this instrument or event is not a repeating instrument or repeating event, respectively.  The redcap_repeat_instance field must be left blank for this row of data.".into()));
+                } else {
+                    out.push((RepeatColumn::Instance, format!("The record name ({record}) with redcap_repeat_instance \"{instance}\" cannot be imported. This is because the field 'redcap_repeat_instrument' could not be found in the data import fields or because it has a blank value.  In order to import data for a repeating instrument, the field 'redcap_repeat_instrument' is required in the imported data set.")));
+                }
+            }
+        }
+        None if repeating_event => {
+            out.push((RepeatColumn::Instance, format!("The record name ({record}) with event \"{event_label}\" cannot be imported. This is because this event is a repeating event, but the field 'redcap_repeat_instance' could not be found in the data import fields.  In order to import data for a repeating event, the field 'redcap_repeat_instance' is required in the imported data set.")));
+        }
+        None => {}
     }
     out
 }
 
-/// A value on a form that repeats in this event but the row names no
-/// instrument, or a value on another form than the row's instrument.
+/// A value on a form that repeats in this event on a row that is not one of
+/// its instances, or a value on another form than the row's repeating
+/// instrument, in REDCap's words (`data_import_tool_260`–`263`).
 fn repeat_form_problem(
     schema: &ProjectSchema,
     event: Option<&redcap_schema::Event>,
+    field: &str,
     form: &str,
     instrument: Option<&str>,
+    instance: Option<&str>,
 ) -> Option<String> {
     match instrument {
-        None if form_repeats(schema, event, form) && !event_repeats(schema, event) => {
-            Some("This field is located on a repeating instrument; however, no value has been provided for the field 'redcap_repeat_instrument'  in the data file for this item. Please provide a value for redcap_repeat_instrument, which will be the unique form name of the field's instrument.".into())
-        }
         Some(instrument) if instrument != form => Some(format!(
-            "This field is on the instrument '{form}', but the row is an instance of the repeating instrument '{instrument}'."
+            "This field ('{field}') does not exist on the Repeating Instrument named '{instrument}'. You are not allowed to import data for this field into this Repeating Instrument."
         )),
+        _ if form_repeats(schema, event, form)
+            && !event_repeats(schema, event)
+            && (instrument.is_none() || instance.is_none()) =>
+        {
+            Some(format!(
+                "This field ('{field}') exists on a Repeating Instrument named '{form}'. However, the fields 'redcap_repeat_instance' and/or 'redcap_repeat_instrument' for this row of data have no value, which are both required for importing data into a Repeating Instrument.  You are not allowed to import data for this field into a non-repeating instrument."
+            ))
+        }
         _ => None,
     }
 }
+
+/// Whether `value` is one of the project's missing-data codes that `field` takes.
+fn is_missing_code(schema: &ProjectSchema, field: &Field, value: &str) -> bool {
+    schema.takes_missing_codes(field)
+        && schema
+            .project
+            .missing_data_codes
+            .iter()
+            .any(|c| c.code == value)
+}
+
+/// Whether REDCap's import skips the value of this column: a computed field's
+/// (REDCap recalculates it) or a File Upload field's other than a missing-data
+/// code (files are uploaded on their own).
+pub(crate) fn ignored_by_redcap(schema: &ProjectSchema, column: &str, value: &str) -> bool {
+    schema.field(column).is_some_and(|field| {
+        field.is_computed()
+            || (field.field_type == FieldType::File && !is_missing_code(schema, field, value))
+    })
+}
+
+/// REDCap's warning for a value sent for a `calc` field (`data_import_tool_197`).
+const CALC_IGNORED: &str = "(calc) Calculated fields cannot be imported because they will be calculated automatically during the import process.  All calculated fields will simply be ignored during the import.";
+
+/// REDCap's warning for a value sent for a `@CALCTEXT`/`@CALCDATE` field
+/// (`data_import_tool_297`).
+const PSEUDO_CALC_IGNORED: &str = "(calc) Pseudo-calc fields (i.e., fields with the @CALCDATE or @CALCTEXT action tag) cannot be imported because they will be calculated automatically during the import process.  All calculated fields and pseudo-calc fields will simply be ignored during the import.";
 
 /// The problems of one non-blank value.
 fn value_problems(
@@ -411,9 +458,7 @@ fn value_problems(
             if ["0", "1", "2"].contains(&value) {
                 Vec::new()
             } else {
-                error(
-                    "The value is not a valid category for this form's status (0, 1 or 2).".into(),
-                )
+                error(format!("The value is not a valid category for {name}"))
             }
         }
         Column::Checkbox(_) => {
@@ -426,40 +471,43 @@ fn value_problems(
             }
         }
         Column::Field(field, _) => {
+            let missing_code = is_missing_code(schema, field, value);
             if field.is_computed() {
-                return error(format!(
-                    "{} is a calculated field: REDCap computes its value, which cannot be imported.",
-                    field.name
-                ));
+                // REDCap skips the value and recalculates the field after the import.
+                let message = if field.field_type == FieldType::Calc {
+                    CALC_IGNORED
+                } else {
+                    PSEUDO_CALC_IGNORED
+                };
+                return vec![(message.into(), Severity::Warning)];
             }
             match field.field_type {
-                FieldType::File => {
-                    return error(format!(
-                        "{} is a File Upload field: files are uploaded with importFile, not with a record import.",
-                        field.name
-                    ));
+                // REDCap drops such a value without a word (a missing-data code
+                // excepted); the preflight says so, since the value would be lost.
+                FieldType::File if !missing_code => {
+                    return vec![(
+                        format!(
+                            "{} is a File Upload field: REDCap ignores its value in a record import (files are uploaded with importFile).",
+                            field.name
+                        ),
+                        Severity::Warning,
+                    )];
                 }
                 FieldType::Descriptive => {
                     return error(format!(
-                        "{} is a descriptive field and holds no value.",
+                        "The following fields were not found in the project as real data fields: {}",
                         field.name
                     ));
                 }
                 _ => {}
             }
-            if schema.takes_missing_codes(field)
-                && schema
-                    .project
-                    .missing_data_codes
-                    .iter()
-                    .any(|c| c.code == value)
-            {
+            if missing_code {
                 return Vec::new();
             }
             match redcap_schema::values::check(field, value, date_format) {
                 Err(message) => error(message),
                 Ok(normalised) => redcap_schema::values::soft_range(field, &normalised)
-                    .map(|message| vec![(format!("{message} (outside the field's soft range: REDCap imports the value and reports it)"), Severity::Warning)])
+                    .map(|message| vec![(message, Severity::Warning)])
                     .unwrap_or_default(),
             }
         }

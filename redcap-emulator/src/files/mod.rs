@@ -6,6 +6,7 @@
 //! value in the record data is that doc id.
 
 pub(crate) mod attachment;
+pub(crate) mod base64;
 pub(crate) mod field;
 pub(crate) mod repository;
 pub(crate) mod seed;

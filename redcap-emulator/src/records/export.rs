@@ -1,7 +1,7 @@
 //! `content=record` export: flat and eav, REDCap's field/form/event/record
 //! selection, labels, filterLogic, date range and serialisation quirks.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use redcap_schema::{FieldType, validation::DataType};
@@ -809,7 +809,8 @@ fn flat(
             }
             out
         }
-        Format::Xml | Format::Odm => table_xml(&table, "records"),
+        Format::Xml => table_xml(&table, "records"),
+        Format::Odm => crate::records::odm::body(layout, rows, &table),
     };
     Ok(Reply::new(ctx.format, body))
 }
@@ -825,6 +826,7 @@ fn eav(
     let has_instances = rows.iter().any(|r| r.slot != Slot::Base);
     let mut table: Vec<IndexMap<String, Value>> = Vec::new();
     let exported_forms: HashSet<&str> = fields.iter().filter_map(|f| layout.form_of(f)).collect();
+    let order = eav_order(layout);
     // Record-events whose survey rows were written.
     let mut surveyed: HashSet<(&str, usize)> = HashSet::new();
     for row in rows {
@@ -834,25 +836,8 @@ fn eav(
             .keys()
             .filter(|k| fields.contains(k.as_str()))
             .collect();
-        names.sort_by_key(|n| {
-            layout
-                .schema
-                .fields()
-                .position(|(_, f)| &f.name == *n)
-                .unwrap_or_else(|| {
-                    let form = layout.form_of(n).unwrap_or_default();
-                    layout
-                        .schema
-                        .fields()
-                        .take_while(|(fm, _)| fm.name != form)
-                        .count()
-                        + layout
-                            .schema
-                            .form(form)
-                            .map(|f| f.fields.len())
-                            .unwrap_or(0)
-                })
-        });
+        let key = |n: &str| order.get(n).copied().unwrap_or((usize::MAX, 0, 0));
+        names.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.cmp(b)));
         for name in names {
             for value in &row.values[name] {
                 if value.is_empty() {
@@ -938,6 +923,20 @@ fn eav(
         Format::Xml | Format::Odm => table_xml(&table, "records"),
     };
     Reply::new(ctx.format, body)
+}
+
+/// Where a field's rows go within a record's EAV rows: its form, then its
+/// place in the form, the form's status last. Fields sort by this key
+/// alone, so the order never depends on how stored values are held.
+fn eav_order<'a>(layout: &'a Layout<'_>) -> HashMap<&'a str, (usize, usize, usize)> {
+    let mut order = HashMap::new();
+    for (i, form) in layout.schema.forms.iter().enumerate() {
+        for (j, field) in form.fields.iter().enumerate() {
+            order.insert(field.name.as_str(), (i, 0, j));
+        }
+        order.insert(form.complete_field.as_str(), (i, 1, 0));
+    }
+    order
 }
 
 /// An EAV row REDCap adds for survey fields: it carries no repeat

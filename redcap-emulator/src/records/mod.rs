@@ -4,6 +4,7 @@ pub(crate) mod data;
 pub(crate) mod delete;
 pub(crate) mod export;
 pub(crate) mod import;
+pub(crate) mod odm;
 pub(crate) mod payload;
 pub(crate) mod responses;
 pub(crate) mod survey_fields;

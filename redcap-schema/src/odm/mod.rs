@@ -5,7 +5,7 @@ pub mod records;
 mod write;
 
 pub use read::read_project_xml;
-pub use write::to_project_xml;
+pub use write::{to_project_xml, to_records_odm};
 
 use crate::build::Parts;
 use crate::error::Error;

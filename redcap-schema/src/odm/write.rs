@@ -418,30 +418,16 @@ pub fn to_project_xml(
     records: Option<&[FlatRecord]>,
     timestamp: &str,
 ) -> String {
-    let title = schema.project.title.clone().unwrap_or_default();
-    let oid = study_oid(&title);
-    let date: String = timestamp.chars().take(10).collect();
-    let hhmm: String = timestamp
-        .chars()
-        .skip(11)
-        .filter(char::is_ascii_digit)
-        .take(4)
-        .collect();
-    let metadata_oid = format!("Metadata.{oid}_{date}_{hhmm}");
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<ODM xmlns=\"http://www.cdisc.org/ns/odm/v1.3\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:redcap=\"https://projectredcap.org\" xsi:schemaLocation=\"http://www.cdisc.org/ns/odm/v1.3 schema/odm/ODM1-3-1.xsd\" ODMVersion=\"1.3.1\" FileOID=\"000-00-0000\" FileType=\"Snapshot\" Description=\"{0}\" AsOfDateTime=\"{1}\" CreationDateTime=\"{1}\" SourceSystem=\"REDCap\" SourceSystemVersion=\"{2}\">\n<Study OID=\"Project.{3}\">\n",
-        esc(&title),
-        esc(timestamp),
-        esc(schema.project.redcap_version.as_deref().unwrap_or("")),
-        esc(&oid)
-    );
+    let ids = Oids::new(schema, timestamp);
+    let title = ids.title.clone();
+    let (oid, metadata_oid) = (&ids.study, &ids.metadata);
+    let mut out = opening_tag(schema, &ids, timestamp);
+    let _ = writeln!(out, "<Study OID=\"Project.{}\">", esc(oid));
     global_variables(&mut out, schema, &title);
     let _ = writeln!(
         out,
         "<MetaDataVersion OID=\"{}\" Name=\"{}\" redcap:RecordIdField=\"{}\">",
-        esc(&metadata_oid),
+        esc(metadata_oid),
         esc(&title),
         esc(&schema.record_id_field)
     );
@@ -518,18 +504,72 @@ pub fn to_project_xml(
     }
     out.push_str("</MetaDataVersion>\n</Study>\n");
     if let Some(records) = records {
-        clinical_data(&mut out, schema, records, &oid, &metadata_oid);
+        clinical_data(&mut out, schema, records, &ids, false);
     }
     out.push_str("</ODM>");
     out
 }
 
+/// Records alone as CDISC ODM, as REDCap answers `content=record` with
+/// `format=odm`: the ODM element with ClinicalData and no Study, blank
+/// values written as `Value=""`.
+pub fn to_records_odm(schema: &ProjectSchema, records: &[FlatRecord], timestamp: &str) -> String {
+    let ids = Oids::new(schema, timestamp);
+    let mut out = opening_tag(schema, &ids, timestamp);
+    clinical_data(&mut out, schema, records, &ids, true);
+    out.push_str("</ODM>");
+    out
+}
+
+/// The study's OIDs, which Study and ClinicalData share.
+struct Oids {
+    title: String,
+    study: String,
+    metadata: String,
+}
+
+impl Oids {
+    /// `timestamp` (`YYYY-MM-DDTHH:MM:SS`) dates the metadata version.
+    fn new(schema: &ProjectSchema, timestamp: &str) -> Oids {
+        let title = schema.project.title.clone().unwrap_or_default();
+        let study = study_oid(&title);
+        let date: String = timestamp.chars().take(10).collect();
+        let hhmm: String = timestamp
+            .chars()
+            .skip(11)
+            .filter(char::is_ascii_digit)
+            .take(4)
+            .collect();
+        let metadata = format!("Metadata.{study}_{date}_{hhmm}");
+        Oids {
+            title,
+            study,
+            metadata,
+        }
+    }
+}
+
+/// The XML declaration and the `ODM` start tag, one line each.
+fn opening_tag(schema: &ProjectSchema, ids: &Oids, timestamp: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<ODM xmlns=\"http://www.cdisc.org/ns/odm/v1.3\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:redcap=\"https://projectredcap.org\" xsi:schemaLocation=\"http://www.cdisc.org/ns/odm/v1.3 schema/odm/ODM1-3-1.xsd\" ODMVersion=\"1.3.1\" FileOID=\"000-00-0000\" FileType=\"Snapshot\" Description=\"{0}\" AsOfDateTime=\"{1}\" CreationDateTime=\"{1}\" SourceSystem=\"REDCap\" SourceSystemVersion=\"{2}\">",
+        esc(&ids.title),
+        esc(timestamp),
+        esc(schema.project.redcap_version.as_deref().unwrap_or(""))
+    );
+    out
+}
+
+/// ClinicalData; `blanks` writes blank values too (record export does,
+/// project XML does not).
 fn clinical_data(
     out: &mut String,
     schema: &ProjectSchema,
     records: &[FlatRecord],
-    oid: &str,
-    metadata_oid: &str,
+    ids: &Oids,
+    blanks: bool,
 ) {
     let mut column_form: HashMap<&str, &str> = HashMap::new();
     for form in &schema.forms {
@@ -544,8 +584,8 @@ fn clinical_data(
     let _ = writeln!(
         out,
         "<ClinicalData StudyOID=\"Project.{}\" MetaDataVersionOID=\"{}\">",
-        esc(oid),
-        esc(metadata_oid)
+        esc(&ids.study),
+        esc(&ids.metadata)
     );
     let mut open_subject: Option<&str> = None;
     for row in records {
@@ -580,7 +620,7 @@ fn clinical_data(
             .values
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .filter(|(_, v)| !v.is_empty());
+            .filter(|(_, v)| blanks || !v.is_empty());
         for (column, value) in items {
             let form = row
                 .repeat_instrument
