@@ -77,7 +77,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         out,
         "pulling the project's schema over the API (as `cargo redcap pull`)",
     )?;
-    let schema = crate::live::fetch_schema(&client)?;
+    let schema = crate::live::fetch_schema(&client, out)?;
     let fields: usize = schema.forms.iter().map(|form| form.fields.len()).sum();
     writeln!(
         out,

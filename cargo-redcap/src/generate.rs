@@ -52,7 +52,7 @@ pub struct GenArgs {
 /// Runs the subcommand; warnings about the inputs go to `err`.
 pub fn run(args: &GenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, Error> {
     let schema = if args.inputs.is_empty() {
-        crate::live::fetch_schema(&args.live.client()?)?
+        crate::live::fetch_schema(&args.live.client()?, err)?
     } else {
         crate::schema::read_inputs(&args.inputs, err)?
     };
