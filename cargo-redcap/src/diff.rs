@@ -86,7 +86,7 @@ fn report(
     let old = redcap_schema::read_path(&args.old)?;
     let new = match &args.new {
         Some(path) => redcap_schema::read_path(path)?,
-        None => crate::live::fetch_schema(&args.remote.client()?)?,
+        None => crate::live::fetch_schema(&args.remote.client()?, err)?,
     };
     let dictionary = [Some(&args.old), args.new.as_ref()]
         .into_iter()

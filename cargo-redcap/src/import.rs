@@ -121,7 +121,7 @@ fn import(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .build()?;
     let schema = match &args.schema {
         Some(path) => redcap_schema::read_path(path)?,
-        None => crate::live::fetch_schema(&client)?,
+        None => crate::live::fetch_schema(&client, err)?,
     };
     let journal = args.journal.clone().unwrap_or_else(|| {
         let mut name = args.file.clone().into_os_string();

@@ -118,7 +118,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Diff(a) => return diff::run(&a, out, err),
         Command::Gen(a) => generate::run(&a, out, err),
         Command::Serve(a) => serve::run(&a, out),
-        Command::Pull(a) => pull::run(&a, out),
+        Command::Pull(a) => pull::run(&a, out, err),
         Command::Export(a) => export::run(&a, out, err),
         // The import has its own exit codes (1 preflight problems, 2 error).
         Command::Import(a) => return import::run(&a, out, err),

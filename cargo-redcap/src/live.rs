@@ -61,16 +61,22 @@ impl LiveArgs {
     }
 }
 
-/// Fetches the project's schema.
-pub fn fetch_schema(client: &Client) -> Result<ProjectSchema, Error> {
+/// Fetches the project's schema. What REDCap's answers bring that the schema reader
+/// reads liberally (each with its place) is written to `err` as warnings, as
+/// `cargo redcap schema` does for files.
+pub fn fetch_schema(client: &Client, err: &mut dyn std::io::Write) -> Result<ProjectSchema, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Output)?;
-    runtime.block_on(fetch(client))
+    let (schema, warnings) = runtime.block_on(fetch(client))?;
+    for warning in &warnings.0 {
+        writeln!(err, "{warning}")?;
+    }
+    Ok(schema)
 }
 
-async fn fetch(client: &Client) -> Result<ProjectSchema, Error> {
+async fn fetch(client: &Client) -> Result<(ProjectSchema, redcap_schema::Problems), Error> {
     let mut builder = SchemaBuilder::new();
     let mut add = |response: RawResponse, name: &str| -> Result<(), Error> {
         builder
@@ -143,5 +149,5 @@ async fn fetch(client: &Client) -> Result<ProjectSchema, Error> {
             "repeating instruments and events (API)",
         )?;
     }
-    builder.build().map_err(Error::Schema)
+    builder.build_with_warnings().map_err(Error::Schema)
 }

@@ -23,9 +23,9 @@ pub struct PullArgs {
 }
 
 /// Runs the subcommand.
-pub fn run(args: &PullArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub fn run(args: &PullArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, Error> {
     let client = args.live.client()?;
-    let snapshot = redcap_schema::to_snapshot(&fetch_schema(&client)?);
+    let snapshot = redcap_schema::to_snapshot(&fetch_schema(&client, err)?);
     if args.check {
         let current = std::fs::read_to_string(&args.out).ok();
         if current.as_deref() == Some(snapshot.as_str()) {

@@ -48,6 +48,15 @@ pub struct ServeArgs {
     /// seconds [default: 30].
     #[arg(long, value_name = "SECONDS")]
     pub header_timeout: Option<u64>,
+    /// Serve HTTPS with a self-signed certificate made at start (for
+    /// 127.0.0.1 and localhost), written as PEM for clients to trust
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the certificate [default: DIR/tls-certificate.pem
+    /// with --data-dir, else redcap-emulator-PORT.pem in the temporary
+    /// directory]; implies --tls
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
 }
 
 /// The long help of `--faults`: the file format.
@@ -126,6 +135,8 @@ impl ServeArgs {
             super_user: self.super_user.clone(),
             idle_timeout: self.idle_timeout.map(std::time::Duration::from_secs),
             header_timeout: self.header_timeout.map(std::time::Duration::from_secs),
+            tls: self.tls || self.tls_cert.is_some(),
+            tls_certificate: self.tls_cert.clone(),
             ..Config::default()
         };
         for spec in &self.projects {

@@ -169,8 +169,7 @@
 //!   folders, storage limits, folder deletion and renaming (not in the
 //!   API); the duplicate-folder message text and the folder-name
 //!   sanitising are not verified against REDCap; its operations are not
-//!   logged. Project XML export does not embed uploaded files
-//!   (`exportFiles`).
+//!   logged.
 //! - PDFs: the layout is the emulator's own (title, instrument, labels,
 //!   values, choices), not REDCap's; piping, branching logic, matrix
 //!   layout, survey mode and e-Consent footers are not rendered; the file
@@ -182,7 +181,8 @@
 //! - Descriptive-field attachments: the schema carries none, so every
 //!   descriptive field answers "does not have an attachment".
 //! - Record export: the record-name hash for de-identified export rights;
-//!   ODM (`format=odm`) record export and import; `rawOrLabelHeaders` only
+//!   ODM (`format=odm`) record import; in ODM record export, survey
+//!   timestamps and `type=eav`; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox
 //!   header does not strip every HTML entity; `records` matches exactly
 //!   (REDCap's database collation matches case-insensitively); the "blank
@@ -219,6 +219,7 @@ mod format;
 mod http;
 mod layout;
 mod logic;
+mod methods;
 mod params;
 mod pdf;
 mod project_admin;
@@ -227,6 +228,7 @@ mod reply;
 mod rights;
 mod store;
 mod timeouts;
+mod tls;
 
 pub mod cli;
 
@@ -276,6 +278,12 @@ pub struct Config {
     /// How long a request's head (request line and headers) may take to
     /// arrive from its first byte; 30 seconds when absent.
     pub header_timeout: Option<Duration>,
+    /// Serve HTTPS with a self-signed certificate made at start.
+    pub tls: bool,
+    /// Where to write that certificate (PEM) for clients to trust; when
+    /// absent, `tls-certificate.pem` in the data directory, or
+    /// `redcap-emulator-{port}.pem` in the system's temporary directory.
+    pub tls_certificate: Option<PathBuf>,
 }
 
 /// The super token's user when none is given, as a fresh REDCap
@@ -343,6 +351,20 @@ impl Config {
         self
     }
 
+    /// Serves HTTPS, with a self-signed certificate made at start (see
+    /// [`Emulator::tls_certificate_pem`]).
+    pub fn tls(mut self) -> Config {
+        self.tls = true;
+        self
+    }
+
+    /// Serves HTTPS and writes its certificate to `path`.
+    pub fn tls_certificate(mut self, path: impl Into<PathBuf>) -> Config {
+        self.tls = true;
+        self.tls_certificate = Some(path.into());
+        self
+    }
+
     /// Adds a report to a loaded project (by its name).
     pub fn report(mut self, project: impl Into<String>, report: ReportDefinition) -> Config {
         self.reports.push((project.into(), report));
@@ -404,6 +426,14 @@ pub enum StartError {
     /// The API spec embedded in `redcap-api-spec` does not load.
     #[error("the API spec does not load: {0}")]
     Spec(String),
+    /// The TLS certificate could not be made or written.
+    #[error("TLS certificate {path}: {message}")]
+    Tls {
+        /// Where it was to be written.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// A project being served.
@@ -426,8 +456,27 @@ pub struct Emulator {
     projects: Vec<ServedProject>,
     shared: Arc<http::Shared>,
     server: tokio::task::JoinHandle<()>,
+    /// Under TLS: where the certificate was written, and the PEM.
+    tls_certificate: Option<(PathBuf, String)>,
     /// Holds the data directory until the emulator is dropped.
     _data_dir_lock: Option<std::fs::File>,
+}
+
+/// Makes the TLS identity and writes its certificate where clients can
+/// read it.
+fn start_tls(config: &Config, port: u16) -> Result<(tls::Tls, PathBuf), StartError> {
+    let path = match (&config.tls_certificate, &config.data_dir) {
+        (Some(p), _) => p.clone(),
+        (None, Some(dir)) => dir.join("tls-certificate.pem"),
+        (None, None) => std::env::temp_dir().join(format!("redcap-emulator-{port}.pem")),
+    };
+    let error = |message: String| StartError::Tls {
+        path: path.display().to_string(),
+        message,
+    };
+    let tls = tls::Tls::generate().map_err(error)?;
+    std::fs::write(&path, &tls.certificate_pem).map_err(|e| error(e.to_string()))?;
+    Ok((tls, path))
 }
 
 impl Drop for Emulator {
@@ -585,8 +634,13 @@ impl Emulator {
                 error,
             })?
             .port();
+        let tls = match config.tls {
+            true => Some(start_tls(&config, port)?),
+            false => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         // Survey links are made under the emulator's own address.
-        store::set_setting(&conn, "base_url", &format!("http://127.0.0.1:{port}/"))
+        store::set_setting(&conn, "base_url", &format!("{scheme}://127.0.0.1:{port}/"))
             .map_err(storage_error(&path))?;
         let shared = Arc::new(http::Shared {
             conn: Mutex::new(conn),
@@ -601,13 +655,15 @@ impl Emulator {
                 idle: config.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
                 header: config.header_timeout.unwrap_or(DEFAULT_HEADER_TIMEOUT),
             },
+            tls: tls.as_ref().map(|(tls, _)| tls.clone()),
         };
         let server = tokio::spawn(async move {
             // The server only ends when the task is aborted.
             let _ = axum::serve(listener, app).await;
         });
         Ok(Emulator {
-            url: format!("http://127.0.0.1:{port}/api/"),
+            url: format!("{scheme}://127.0.0.1:{port}/api/"),
+            tls_certificate: tls.map(|(tls, path)| (path, tls.certificate_pem)),
             super_token,
             super_user,
             projects,
@@ -617,9 +673,23 @@ impl Emulator {
         })
     }
 
-    /// The API endpoint, `http://127.0.0.1:{port}/api/`.
+    /// The API endpoint, `http://127.0.0.1:{port}/api/` (`https://` under
+    /// TLS).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Under TLS, the server's self-signed certificate (PEM): the root a
+    /// client trusts to reach it.
+    pub fn tls_certificate_pem(&self) -> Option<&str> {
+        self.tls_certificate.as_ref().map(|(_, pem)| pem.as_str())
+    }
+
+    /// Under TLS, the file the certificate was written to.
+    pub fn tls_certificate_path(&self) -> Option<&std::path::Path> {
+        self.tls_certificate
+            .as_ref()
+            .map(|(path, _)| path.as_path())
     }
 
     /// The 64-character super token.
@@ -741,14 +811,18 @@ impl Emulator {
         }
     }
 
-    /// The line printed on start: URL, super token, its user and projects as JSON.
+    /// The line printed on start: URL, super token, its user, projects and,
+    /// under TLS, the certificate's file, as JSON.
     pub fn start_line(&self) -> String {
-        serde_json::json!({
+        let mut line = serde_json::json!({
             "url": self.url,
             "super_token": self.super_token,
             "super_user": self.super_user,
             "projects": self.projects,
-        })
-        .to_string()
+        });
+        if let Some(path) = self.tls_certificate_path() {
+            line["tls_certificate"] = serde_json::json!(path);
+        }
+        line.to_string()
     }
 }

@@ -1235,6 +1235,8 @@ async fn reports_and_randomization_files_on_the_command_line() {
         faults: None,
         idle_timeout: None,
         header_timeout: None,
+        tls: false,
+        tls_cert: None,
     };
     let emu = redcap_emulator::Emulator::start(args.config().unwrap())
         .await

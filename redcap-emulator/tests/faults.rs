@@ -587,6 +587,8 @@ async fn faults_come_from_the_command_line_file() {
         faults: Some(file.clone()),
         idle_timeout: None,
         header_timeout: None,
+        tls: false,
+        tls_cert: None,
     };
     let emu = Emulator::start(args.config().expect("config"))
         .await

@@ -3,7 +3,8 @@
 //! [`Plan`] on the connection, and the wrapper lets through the status line
 //! and headers (or not) and so many body bytes, then goes silent or fails
 //! the write, which makes the HTTP server drop the connection — the way a
-//! PHP process that dies mid-answer leaves its client.
+//! PHP process that dies mid-answer leaves its client. Under `--tls` the
+//! stream it wraps is the decrypted one, so cuts count HTTP bytes.
 
 use std::future::Future as _;
 use std::io;
@@ -16,9 +17,10 @@ use std::time::Duration;
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::timeouts::{Activity, Limits, TimedStream};
+use crate::tls::{Tls, Transport};
 
 /// How to cut the next response written on a connection.
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +130,8 @@ pub(crate) struct CuttingListener {
     pub(crate) inner: TcpListener,
     /// How long its connections may stay quiet.
     pub(crate) limits: Limits,
+    /// Serve HTTPS with this identity.
+    pub(crate) tls: Option<Tls>,
 }
 
 impl Listener for CuttingListener {
@@ -140,8 +144,12 @@ impl Listener for CuttingListener {
                 Ok((stream, addr)) => {
                     let cutter = Cutter::default();
                     let activity = Activity::new();
+                    let transport = match &self.tls {
+                        Some(tls) => tls.accept(stream),
+                        None => Transport::Plain(stream),
+                    };
                     let io = CuttingStream {
-                        inner: stream,
+                        inner: transport,
                         cutter: cutter.clone(),
                         silence: None,
                     };
@@ -174,7 +182,7 @@ impl Listener for CuttingListener {
 /// A connection's stream, cut when its handler installed a plan.
 #[derive(Debug)]
 pub(crate) struct CuttingStream {
-    inner: TcpStream,
+    inner: Transport,
     cutter: Cutter,
     silence: Option<Pin<Box<tokio::time::Sleep>>>,
 }
