@@ -149,7 +149,7 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     if let Some(dir) = &args.tidy {
         // The schema types the tables; fetched before the export so that a wrong token
         // fails before anything is written.
-        let schema = crate::live::fetch_schema(&client)?;
+        let schema = crate::live::fetch_schema(&client, err)?;
         let result = crate::tidy::export_to_tables(&schema, dir, args.to, |out| {
             runtime.block_on(client.export_all(&options, RawFormat::Csv, out))
         });
