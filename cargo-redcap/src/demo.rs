@@ -165,7 +165,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 const EXCERPT_ITEMS: usize = 7;
 
 /// The first item of the generated module that starts with `prefix`, without its doc
-/// comments and attributes, paths shortened, and cut to a few members.
+/// comments and attributes, and cut to a few members.
 fn write_excerpt(out: &mut dyn Write, module: &str, prefix: &str) -> std::io::Result<()> {
     let mut lines = module.lines().skip_while(|line| !line.starts_with(prefix));
     let Some(header) = lines.next() else {
@@ -190,7 +190,7 @@ fn write_excerpt(out: &mut dyn Write, module: &str, prefix: &str) -> std::io::Re
         current.push_str(trimmed);
         // A member's type may span lines; it ends at a comma outside any generics.
         if trimmed.ends_with(',') && balance(&current, '<', '>') == 0 {
-            members.push(shorten(&std::mem::take(&mut current)));
+            members.push(std::mem::take(&mut current));
         }
     }
     // One member of each type shows the most in a few lines.
@@ -252,23 +252,6 @@ fn kind(ty: &str) -> &str {
     } else {
         "choice"
     }
-}
-
-/// Generated code spells every path in full so it cannot clash with the user's names;
-/// the excerpt is for reading.
-fn shorten(member: &str) -> String {
-    let mut text = member.to_string();
-    for path in [
-        "::core::option::",
-        "::redcap_client::records::",
-        "::std::string::",
-        "::std::vec::",
-        "super::",
-        "self::",
-    ] {
-        text = text.replace(path, "");
-    }
-    text.replace(",>", ">")
 }
 
 /// A few typed values of a record, never all of it: sample data stands in for patient data.

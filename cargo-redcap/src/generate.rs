@@ -124,8 +124,37 @@ fn client_source(args: &GenArgs) -> Result<ClientSource, Error> {
     )
 }
 
+/// The module file: the generator's formatting, then `rustfmt`'s where it is installed,
+/// so that running `cargo fmt` on a committed module leaves it as `gen --check` expects.
 pub(crate) fn module(schema: &ProjectSchema) -> String {
-    redcap_codegen::records::render(schema, &Default::default())
+    let text = redcap_codegen::records::render(schema, &Default::default());
+    rustfmt(&text).unwrap_or(text)
+}
+
+/// `text` formatted by `rustfmt` (`$RUSTFMT`, else the one on the path), or `None` when
+/// it cannot run.
+fn rustfmt(text: &str) -> Option<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(program)
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = text.to_owned();
+    // Written from another thread: a large file would fill the pipe while rustfmt's
+    // output waits to be read.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
 }
 
 /// The files of a project-specific crate.

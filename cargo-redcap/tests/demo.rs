@@ -24,7 +24,7 @@ fn demo_shows_generated_types_and_typed_records() {
     assert!(out.contains("pub struct Demographics {"), "{out}");
     assert!(out.contains("pub enum Ethnicity {"), "{out}");
     assert!(
-        out.contains("pub baseline_data: Vec<Instance<baseline_data::BaselineData>>,"),
+        out.contains("pub baseline_data: Vec<records::Instance<super::BaselineData>>,"),
         "{out}"
     );
     assert!(out.contains("13 rows decoded into 2 `Record`s"), "{out}");

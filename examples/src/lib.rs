@@ -41,8 +41,7 @@ pub async fn local_redcap() -> Result<(redcap_emulator::Emulator, Client), Strin
 
 /// The same types, written by `cargo redcap gen --out examples/src/sample_records.rs`: the
 /// file to commit when a project's types should be read and reviewed like other code. A
-/// test runs `gen --check` so it never goes stale. Left as the generator formats it.
-#[rustfmt::skip]
+/// test runs `gen --check` so it never goes stale, and `cargo fmt` leaves it as it is.
 pub mod sample_records;
 
 /// The exit status of an example: success, or the error on stderr and failure.

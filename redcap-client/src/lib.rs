@@ -46,6 +46,35 @@ pub use token::{ApiToken, TokenError, TokenKind};
 /// Derives `records::FlatRow` for an instrument struct; see the `redcap-derive` crate.
 pub use redcap_derive::Record;
 
+/// Derives `records::Choice` for a choice enum; see the `redcap-derive` crate.
+pub use redcap_derive::Choice;
+
+/// Derives `ALL`, `as_str` and `String` conversion for an enum of REDCap names; see the
+/// `redcap-derive` crate.
+pub use redcap_derive::Name;
+
+/// Derives `records::FlatRow` for a project's row of every instrument; see the
+/// `redcap-derive` crate.
+pub use redcap_derive::Row;
+
+/// Derives the event struct of a longitudinal project's record; see the `redcap-derive`
+/// crate.
+pub use redcap_derive::Event;
+
+/// Derives `from_rows`/`to_rows` for a project's record; see the `redcap-derive` crate.
+pub use redcap_derive::FromRows;
+
+/// What generated code and the derives call. Not part of the API: it changes without
+/// notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::records::machinery::*;
+    pub use crate::records::pseudo::{
+        SeenRows, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
+    };
+    pub use crate::records::values::{ColumnValue, decode_choice};
+}
+
 /// Expands a project's record types from its schema file; see the `redcap-derive` crate.
 pub use redcap_derive::project;
 

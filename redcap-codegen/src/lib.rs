@@ -33,3 +33,34 @@ pub fn format_items(tokens: proc_macro2::TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("generators emit valid Rust");
     prettyplease::unparse(&file)
 }
+
+/// Puts a blank line between items that follow each other at the same depth (after a
+/// closing `}` or a `use`), as a person writes them; the formatter keeps blank lines but
+/// never adds them.
+pub fn space_items(formatted: &str) -> String {
+    const ITEM_STARTS: &[&str] = &[
+        "///", "//!", "#[", "pub ", "impl", "mod ", "use ", "const ", "enum ", "struct ", "fn ",
+        "type ", "static ", "trait ",
+    ];
+    let mut out = String::with_capacity(formatted.len() + formatted.len() / 20);
+    let mut previous: Option<&str> = None;
+    for line in formatted.lines() {
+        if let Some(prev) = previous {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            let prev_trimmed = prev.trim_start();
+            let same_depth = prev.len() - prev_trimmed.len() == indent;
+            let is_use = |l: &str| l.starts_with("use ") || l.starts_with("pub use ");
+            let after_item = prev_trimmed == "}"
+                || prev_trimmed == "};"
+                || (is_use(prev_trimmed) && !is_use(trimmed));
+            if same_depth && after_item && ITEM_STARTS.iter().any(|s| trimmed.starts_with(s)) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}

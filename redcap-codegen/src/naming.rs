@@ -38,6 +38,13 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
+/// The REDCap name `#[derive(Name)]` gives a variant without a `name` attribute: the
+/// variant in snake case (`DateEnrolled` → `date_enrolled`). The generator writes the
+/// attribute wherever this does not give the name back.
+pub fn default_wire_name(variant: &str) -> String {
+    heck::ToSnakeCase::to_snake_case(variant.trim_start_matches("r#"))
+}
+
 /// `export_records` → `ExportRecords`.
 pub fn type_ident(snake: &str) -> Ident {
     ident(&heck::ToPascalCase::to_pascal_case(snake))

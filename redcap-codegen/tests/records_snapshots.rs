@@ -19,12 +19,16 @@ fn generated_records_of_every_corpus_schema() {
         let schema = redcap_schema::read_path(&path).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         let code = redcap_codegen::records::render(&schema, &options);
         // Every field with columns is a struct member that keeps its variable name
-        // on the wire.
+        // on the wire: as the member's name, or in its attribute.
         for (_, field) in schema.fields() {
             if field.name != schema.record_id_field && !field.export_names.is_empty() {
-                let member = format!("field = {:?}", field.name);
+                let named = [
+                    format!("pub {}: ", field.name),
+                    format!("pub r#{}: ", field.name),
+                    format!("field = {:?}", field.name),
+                ];
                 assert!(
-                    code.contains(&member),
+                    named.iter().any(|member| code.contains(member)),
                     "{fixture}: no member for `{}`",
                     field.name
                 );
@@ -53,10 +57,10 @@ fn formatting_part_by_part_reads_as_formatting_the_whole_file() {
         let schema = redcap_schema::read_path(&path).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         let rendered = redcap_codegen::records::render(&schema, &options);
         let (header, _) = rendered.split_once("\n\n").unwrap();
-        let whole = redcap_codegen::format_file(
+        let whole = redcap_codegen::space_items(&redcap_codegen::format_file(
             redcap_codegen::records::generate(&schema, &options),
             header.trim_start_matches("// "),
-        );
+        ));
         assert!(rendered == whole, "{fixture}: the two formattings differ");
     }
 }

@@ -10,8 +10,9 @@ mod decode;
 mod exact;
 mod flat_json;
 mod invalid;
-mod pseudo;
-mod values;
+pub(crate) mod machinery;
+pub(crate) mod pseudo;
+pub(crate) mod values;
 
 use std::borrow::Cow;
 
@@ -21,12 +22,9 @@ pub use decode::{
 };
 pub use exact::{Date, DateTime, DateTimeSeconds, Integer, MinutesSeconds, Time, TimeSeconds};
 pub use invalid::{InvalidCell, InvalidCells};
-pub use pseudo::{
-    SeenRows, SurveyColumns, merge_dag, pseudo_column_index, pseudo_column_text, set_pseudo_column,
-};
+pub use pseudo::SurveyColumns;
 pub use values::{
-    Checkboxes, Choice, ColumnValue, Decimal, FormStatus, MaybeMissing, RecordId, ValueError,
-    WireValue, decode_choice,
+    Checkboxes, Choice, Decimal, FormStatus, MaybeMissing, RecordId, ValueError, WireValue,
 };
 
 /// Rows that cannot be grouped into the project's records.
@@ -100,20 +98,4 @@ pub struct Instance<T> {
     pub instance: u32,
     /// Its data.
     pub data: T,
-}
-
-/// Reads `redcap_repeat_instance` text: blank, or a positive integer as REDCap writes it.
-pub fn parse_instance(raw: &str) -> Result<Option<u32>, ValueError> {
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    match raw.parse::<u32>() {
-        Ok(n) if n > 0 && n.to_string() == raw => Ok(Some(n)),
-        _ => Err(ValueError::expected("a repeat instance (1, 2, …)")),
-    }
-}
-
-/// Text of a key column: blank is `None`.
-pub fn non_blank(raw: &str) -> Option<String> {
-    (!raw.is_empty()).then(|| raw.to_string())
 }

@@ -6,7 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::{RowKey, ValueError, non_blank};
+use super::machinery::non_blank;
+use super::{RowKey, ValueError};
 
 /// The survey columns of a flat export row: what REDCap records about survey responses,
 /// which an import cannot set.

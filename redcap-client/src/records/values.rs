@@ -411,6 +411,28 @@ impl<C: Choice> Checkboxes<C> {
         }
     }
 
+    /// Sets the column of the choice at `position` in `C::ALL` from its text.
+    pub(crate) fn set_column_at(&mut self, position: usize, raw: &str) -> Result<(), ValueError> {
+        let state = checkbox_state(raw)?;
+        let Some(choice) = C::ALL.get(position) else {
+            return Err(ValueError::expected("a column of this checkbox field"));
+        };
+        self.set_state(choice.clone(), state);
+        Ok(())
+    }
+
+    /// The text of the column of the choice at `position` in `C::ALL`.
+    pub(crate) fn column_text_at(&self, position: usize) -> &'static str {
+        match C::ALL.get(position) {
+            Some(choice) => match self.states.iter().find(|(c, _)| c == choice) {
+                Some((_, true)) => "1",
+                Some((_, false)) => "0",
+                None => "",
+            },
+            None => "",
+        }
+    }
+
     /// Sets the column of `code` from its text (`1`, `0` or blank).
     pub fn set_column(
         &mut self,
@@ -418,12 +440,7 @@ impl<C: Choice> Checkboxes<C> {
         raw: &str,
         mode: DecodeMode,
     ) -> Result<(), ValueError> {
-        let state = match raw {
-            "" => None,
-            "1" => Some(true),
-            "0" => Some(false),
-            _ => return Err(ValueError::expected("1, 0 or blank")),
-        };
+        let state = checkbox_state(raw)?;
         let choice = decode_choice::<C>(code, mode)?;
         self.set_state(choice, state);
         Ok(())
@@ -436,6 +453,16 @@ impl<C: Choice> Checkboxes<C> {
             Some((_, false)) => "0",
             None => "",
         }
+    }
+}
+
+/// The state of a checkbox column: `1`, `0` or blank.
+fn checkbox_state(raw: &str) -> Result<Option<bool>, ValueError> {
+    match raw {
+        "" => Ok(None),
+        "1" => Ok(Some(true)),
+        "0" => Ok(Some(false)),
+        _ => Err(ValueError::expected("1, 0 or blank")),
     }
 }
 
