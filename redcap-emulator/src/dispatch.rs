@@ -1,17 +1,18 @@
 //! From a request to a method: REDCap's pipeline order (format, token,
-//! content, action, privileges), then the handler. The method table is the
-//! API spec; a request selects a method by `content`, `action` and whether
-//! `data` is present.
+//! content, action, privileges), then the handler. The API spec names the
+//! methods: a request selects one by `content`, `action` and whether
+//! `data` is present; `methods.rs` gives each its handler, rights and log.
 
 use redcap_api_spec::{Auth, Method, Spec};
 use rusqlite::Connection;
 
 use crate::context::Ctx;
 use crate::format::Format;
+use crate::methods::{self, Rights};
 use crate::params::Params;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{NO_DELETE, NO_EXPORT, NO_IMPORT, NO_RENAME};
-use crate::{access, design, files, pdf, project_admin, records, store};
+use crate::{access, project_admin, store};
 
 /// The REDCap version the emulator answers as.
 pub(crate) const REDCAP_VERSION: &str = "15.7.6";
@@ -199,7 +200,22 @@ fn route(
     if method.auth == Auth::Super {
         return Err(ApiError::forbidden(SUPER_TOKEN_NEEDED));
     }
-    gate(method, &user)?;
+    let Some(row) = methods::row(&method.name) else {
+        if methods::NOT_EMULATED.contains(&method.name.as_str()) {
+            return Err(ApiError {
+                status: 501,
+                message: format!(
+                    "The REDCap emulator does not emulate the API method `{}` (content={}).",
+                    method.name, method.content
+                ),
+            });
+        }
+        return Err(ApiError::internal(format!(
+            "the API method `{}` has no row in the emulator's method table",
+            method.name
+        )));
+    };
+    gate(method, row.rights, &user)?;
     let project = store::project(conn, user.project_id)?;
     let ctx = Ctx {
         conn,
@@ -209,131 +225,57 @@ fn route(
         format,
         return_format,
     };
-    let reply = call(&ctx, method)?;
-    crate::activity::journal::after_call(&ctx, &method.name)?;
-    Ok(reply)
+    row.run(&ctx)
 }
 
-/// REDCap's privilege gate, before any method-level check: a DAG member
-/// may not use `content=dag` (but switch, which no right guards); a user
-/// delete also needs API Import; every delete but a DAG delete needs
-/// Delete Records.
-fn gate(method: &Method, user: &store::User) -> Result<(), ApiError> {
-    let rights = &user.rights;
-    let repository = method.content == "fileRepository";
-    let action = method.action.as_deref();
-    if method.content == "dag" {
-        if action == Some("switch") {
-            return Ok(());
+/// REDCap's privilege gate, before any method-level check: the rights
+/// the method's row names.
+fn gate(method: &Method, rights: Rights, user: &store::User) -> Result<(), ApiError> {
+    let have = &user.rights;
+    let api = || {
+        if method.read_only && !have.api_export {
+            Err(ApiError::forbidden(NO_EXPORT))
+        } else if !method.read_only && !have.api_import {
+            Err(ApiError::forbidden(NO_IMPORT))
+        } else {
+            Ok(())
         }
-        if rights.group.is_some() {
-            return Err(ApiError::forbidden(access::IN_DAG));
+    };
+    let require = |ok: bool, message: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(message))
         }
-    }
-    match action {
-        // Randomize needs only its own right, not API import or export.
-        Some("randomize") if !rights.random_perform => Err(ApiError::forbidden(
+    };
+    match rights {
+        Rights::Api => api(),
+        Rights::Import => require(have.api_import, NO_IMPORT),
+        Rights::Delete => require(have.record_delete, NO_DELETE),
+        Rights::ImportAndDelete => {
+            require(have.api_import, NO_IMPORT)?;
+            require(have.record_delete, NO_DELETE)
+        }
+        Rights::Rename => require(have.record_rename, NO_RENAME),
+        Rights::Randomize => require(
+            have.random_perform,
             crate::activity::randomize::NO_RANDOMIZE,
-        )),
-        Some("randomize") => Ok(()),
-        // REDCap checks no API right for listing the File Repository, and
-        // API Import (not Delete Records) for deleting from it.
-        Some("list") if repository => Ok(()),
-        Some("delete") if repository && !rights.api_import => Err(ApiError::forbidden(NO_IMPORT)),
-        Some("delete") if repository => Ok(()),
-        Some("delete") if method.content == "user" && !rights.api_import => {
-            Err(ApiError::forbidden(NO_IMPORT))
+        ),
+        Rights::Open => Ok(()),
+        Rights::GroupAdmin => {
+            require(have.group.is_none(), access::IN_DAG)?;
+            api()
         }
-        Some("delete") if method.content != "dag" && !rights.record_delete => {
-            Err(ApiError::forbidden(NO_DELETE))
-        }
-        Some("rename") if !rights.record_rename => Err(ApiError::forbidden(NO_RENAME)),
-        _ if method.read_only && !rights.api_export => Err(ApiError::forbidden(NO_EXPORT)),
-        _ if !method.read_only
-            && action != Some("delete")
-            && action != Some("rename")
-            && !rights.api_import =>
-        {
-            Err(ApiError::forbidden(NO_IMPORT))
-        }
-        _ => Ok(()),
+        Rights::GroupDelete => require(have.group.is_none(), access::IN_DAG),
     }
 }
 
-fn version_reply() -> Reply {
+/// `content=version`'s answer.
+pub(crate) fn version_reply() -> Reply {
     Reply {
         status: 200,
         content_type: "text/csv; charset=utf-8",
         body: REDCAP_VERSION.to_owned(),
         file: None,
-    }
-}
-
-fn call(ctx: &Ctx<'_>, method: &Method) -> Result<Reply, ApiError> {
-    match method.name.as_str() {
-        "export_version" => Ok(version_reply()),
-        "export_records" => records::export::export(ctx),
-        "import_records" => records::import::import(ctx),
-        "delete_records" => records::delete::delete(ctx),
-        "rename_record" => records::delete::rename(ctx),
-        "generate_next_record_name" => records::delete::next_record_name(ctx),
-        "export_metadata" => design::export_metadata(ctx),
-        "import_metadata" => design::import_metadata(ctx),
-        "export_field_names" => design::export_field_names(ctx),
-        "export_instruments" => design::export_instruments(ctx),
-        "export_project_info" => design::export_project_info(ctx),
-        "import_project_info" => design::import_project_info(ctx),
-        "export_arms" => design::export_arms(ctx),
-        "import_arms" => design::import_arms(ctx),
-        "delete_arms" => design::delete_arms(ctx),
-        "export_events" => design::export_events(ctx),
-        "import_events" => design::import_events(ctx),
-        "delete_events" => design::delete_events(ctx),
-        "export_instrument_event_mappings" => design::export_mappings(ctx),
-        "import_instrument_event_mappings" => design::import_mappings(ctx),
-        "export_repeating_instruments_events" => design::export_repeating(ctx),
-        "import_repeating_instruments_events" => design::import_repeating(ctx),
-        "export_dags" => access::dags::export(ctx),
-        "import_dags" => access::dags::import(ctx),
-        "delete_dags" => access::dags::delete(ctx),
-        "switch_dag" => access::dags::switch(ctx),
-        "export_user_dag_assignments" => access::dags::export_mappings(ctx),
-        "import_user_dag_assignments" => access::dags::import_mappings(ctx),
-        "export_users" => access::users::export(ctx),
-        "import_users" => access::users::import(ctx),
-        "delete_users" => access::users::delete(ctx),
-        "export_user_roles" => access::roles::export(ctx),
-        "import_user_roles" => access::roles::import(ctx),
-        "delete_user_roles" => access::roles::delete(ctx),
-        "export_user_role_assignments" => access::roles::export_mappings(ctx),
-        "import_user_role_assignments" => access::roles::import_mappings(ctx),
-        "export_project_xml" => project_admin::export_project_xml(ctx),
-        "export_logging" => crate::activity::logging::export(ctx),
-        "export_report" => crate::activity::reports::export(ctx),
-        "randomize_record" => crate::activity::randomize::randomize(ctx),
-        "export_survey_link" => crate::activity::surveys::export_link(ctx),
-        "export_survey_access_code" => crate::activity::surveys::export_access_code(ctx),
-        "export_survey_return_code" => crate::activity::surveys::export_return_code(ctx),
-        "export_survey_queue_link" => crate::activity::surveys::export_queue_link(ctx),
-        "export_survey_participant_list" => crate::activity::surveys::export_participant_list(ctx),
-        "export_file" => files::field::export(ctx),
-        "export_file_info" => files::field::info(ctx),
-        "import_file" => files::field::import(ctx),
-        "delete_file" => files::field::delete(ctx),
-        "create_file_repository_folder" => files::repository::create_folder(ctx),
-        "list_file_repository" => files::repository::list(ctx),
-        "export_file_repository_file" => files::repository::export(ctx),
-        "import_file_repository_file" => files::repository::import(ctx),
-        "delete_file_repository_file" => files::repository::delete(ctx),
-        "export_field_validation_types" => files::validation_types::export(ctx),
-        "export_field_attachment" => files::attachment::export(ctx),
-        "export_pdf" => pdf::export::export(ctx),
-        other => Err(ApiError {
-            status: 501,
-            message: format!(
-                "The REDCap emulator does not emulate the API method `{other}` (content={}) yet.",
-                method.content
-            ),
-        }),
     }
 }

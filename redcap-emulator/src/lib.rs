@@ -219,6 +219,7 @@ mod format;
 mod http;
 mod layout;
 mod logic;
+mod methods;
 mod params;
 mod pdf;
 mod project_admin;

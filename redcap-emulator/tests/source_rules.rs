@@ -107,6 +107,23 @@ async fn instruments_csv_and_xml_as_redcap_writes_them() {
         "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<instruments>\n<item><instrument_name><![CDATA[intake]]></instrument_name><instrument_label><![CDATA[intake]]></instrument_label></item>\n"
     ), "{xml}");
     assert!(xml.ends_with("</instruments>\n"), "{xml}");
+    // The handler logs each export.
+    let log = call(
+        &emu,
+        token,
+        &[
+            ("content", "log"),
+            ("format", "json"),
+            ("logtype", "manage"),
+        ],
+    )
+    .await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&log).unwrap();
+    let exports = rows
+        .iter()
+        .filter(|r| r["details"] == "Export instruments (API)")
+        .count();
+    assert_eq!(exports, 2, "{log}");
 }
 
 /// `format=odm` answers CDISC ODM: the ODM element with ClinicalData and

@@ -357,7 +357,6 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// `redcap_data_access_group` (empty = no group).
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
-    log::before(ctx, "import_user_dag_assignments")?;
     let Some(rows) = read_rows(ctx, "items")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };

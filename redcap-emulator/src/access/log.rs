@@ -2,7 +2,8 @@
 //! changes: the per-item rows of `UserRights` (`addPrivileges`,
 //! `updatePrivileges`, `removePrivileges`, `addRole`, `editRole`,
 //! `removeRole`, `updateUserRoleMapping`) and `DataAccessGroups`
-//! (`updateUserDAGMapping`), and the `MANAGE` row each API handler adds.
+//! (`updateUserDAGMapping`), and the writer of the `MANAGE` row each API
+//! handler adds (which row, is in the method table, `methods.rs`).
 
 use crate::activity::journal::{self, Entry};
 use crate::context::Ctx;
@@ -128,69 +129,4 @@ pub(crate) fn handler(
 ) -> Result<(), ApiError> {
     let pid = ctx.project.id.to_string();
     row(ctx, "MANAGE", object_type, &pid, data_values, description)
-}
-
-/// The handler row written before the work (REDCap's user, role and
-/// user-DAG handlers log first).
-pub(crate) fn before(ctx: &Ctx<'_>, method: &str) -> Result<(), ApiError> {
-    let project = format!("project_id = {}", ctx.project.id);
-    let listed = |name: &str| ctx.params.list(name).join(", ");
-    match method {
-        "import_users" => handler(ctx, USER_RIGHTS, project, "Import users (API)"),
-        "delete_users" => handler(
-            ctx,
-            "redcap_users",
-            format!("user_id in ({})", listed("users")),
-            "Delete users (API)",
-        ),
-        "import_user_roles" => {
-            handler(ctx, "redcap_user_roles", project, "Import user roles (API)")
-        }
-        "delete_user_roles" => handler(
-            ctx,
-            "redcap_user_roles",
-            format!("unique_role_name in ({})", listed("roles")),
-            "Delete user roles (API)",
-        ),
-        "import_user_dag_assignments" => handler(
-            ctx,
-            "redcap_data_access_groups_users",
-            project,
-            "Import User-DAG assignments (API)",
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// The handler row written after a successful call.
-pub(crate) fn after(ctx: &Ctx<'_>, method: &str) -> Result<(), ApiError> {
-    let project = format!("project_id = {}", ctx.project.id);
-    match method {
-        "import_user_role_assignments" => handler(
-            ctx,
-            USER_RIGHTS,
-            project,
-            "Import user role assignments (API)",
-        ),
-        "import_dags" => handler(
-            ctx,
-            "redcap_data_access_groups",
-            project,
-            "Import DAGs (API)",
-        ),
-        // The names as sent, not group ids, despite the column name.
-        "delete_dags" => handler(
-            ctx,
-            "redcap_data_access_groups",
-            format!("group_id in ({})", ctx.params.list("dags").join(", ")),
-            "Delete DAGs (API)",
-        ),
-        "switch_dag" => handler(
-            ctx,
-            "redcap_data_access_groups_users",
-            project,
-            "Switch DAG (API)",
-        ),
-        _ => Ok(()),
-    }
 }

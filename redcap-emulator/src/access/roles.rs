@@ -160,7 +160,6 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// every right the row does not give is set to 0, as REDCap does.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    log::before(ctx, "import_user_roles")?;
     let Some(rows) = read_rows(ctx, "userRoles")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
@@ -294,7 +293,6 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// members are then in no role and have their own rights again.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    log::before(ctx, "delete_user_roles")?;
     let names = ctx.params.list("roles");
     if !ctx.params.is_array("roles") || names.is_empty() {
         return Err(ApiError::bad(

@@ -211,7 +211,6 @@ struct Upload<'a> {
 /// empty) takes the user out of their group, as in REDCap 15.7.6.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, USERS_IMPORT)?;
-    log::before(ctx, "import_users")?;
     let Some(rows) = read_rows(ctx, "users")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
@@ -404,7 +403,6 @@ fn apply(rights: &mut UserRights, upload: &Upload<'_>, random: bool) {
 /// a name given twice is missing the second time.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, USERS_IMPORT)?;
-    log::before(ctx, "delete_users")?;
     let names = ctx.params.list("users");
     if !ctx.params.is_array("users") || names.is_empty() {
         return Err(ApiError::bad(

@@ -57,23 +57,6 @@ pub(crate) fn write(ctx: &Ctx<'_>, entry: &Entry<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A project-level (`MANAGE`) row: design changes and most API exports of
-/// structure, described as REDCap describes them.
-pub(crate) fn manage(ctx: &Ctx<'_>, object_type: &str, description: &str) -> Result<(), ApiError> {
-    let pid = ctx.project.id.to_string();
-    write(
-        ctx,
-        &Entry {
-            event: "MANAGE",
-            object_type,
-            pk: &pid,
-            event_name: "",
-            data_values: format!("project_id = {pid}"),
-            description,
-        },
-    )
-}
-
 /// A data export (`DATA_EXPORT`): REDCap stores its settings as JSON.
 pub(crate) fn data_export(ctx: &Ctx<'_>, settings: &[(&str, String)]) -> Result<(), ApiError> {
     let mut map = serde_json::Map::new();
@@ -385,75 +368,44 @@ pub(crate) fn records_changed_between(
     rows.collect()
 }
 
-/// What a successful API call logs besides record changes, by method: the
-/// `MANAGE` rows of REDCap's `API/*` handlers and the data export row.
-pub(crate) fn after_call(ctx: &Ctx<'_>, method: &str) -> Result<(), ApiError> {
-    let manage = |object: &str, description: &str| manage(ctx, object, description);
-    match method {
-        "export_records" => {
-            let p = ctx.params;
-            let format = p.non_empty("format").unwrap_or("xml").to_uppercase();
-            let mut settings = vec![
-                ("export_format", format),
-                (
-                    "rawOrLabel",
-                    p.choice("rawOrLabel", &["raw", "label"], "raw").to_owned(),
-                ),
-            ];
-            if p.flag("exportDataAccessGroups") {
-                settings.push(("export_data_access_group", "Yes".to_owned()));
-            }
-            if p.flag("exportSurveyFields") {
-                settings.push(("export_survey_fields", "Yes".to_owned()));
-            }
-            data_export(ctx, &settings)
-        }
-        "export_report" => {
-            let p = ctx.params;
-            data_export(
-                ctx,
-                &[
-                    (
-                        "report_id",
-                        p.get("report_id").unwrap_or_default().to_owned(),
-                    ),
-                    (
-                        "export_format",
-                        p.non_empty("format").unwrap_or("xml").to_uppercase(),
-                    ),
-                    (
-                        "rawOrLabel",
-                        p.choice("rawOrLabel", &["raw", "label"], "raw").to_owned(),
-                    ),
-                ],
-            )
-        }
-        "import_metadata" => manage("redcap_metadata", "Upload data dictionary (API)"),
-        "import_project_info" => manage("redcap_projects", "Import project information (API)"),
-        "import_arms" => manage("redcap_events_arms", "Import arms (API)"),
-        "delete_arms" => manage("redcap_events_arms", "Delete arms (API)"),
-        "export_arms" => manage("redcap_events_arms", "Export arms (API)"),
-        "import_events" => manage("redcap_events", "Import events (API)"),
-        "delete_events" => manage("redcap_events", "Delete events (API)"),
-        "export_events" => manage("redcap_events_metadata", "Export events (API)"),
-        "import_instrument_event_mappings" => manage(
-            "redcap_event_forms",
-            "Import instrument-event mappings (API)",
+/// The data export row of a record export (`export_records`).
+pub(crate) fn records_exported(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let p = ctx.params;
+    let format = p.non_empty("format").unwrap_or("xml").to_uppercase();
+    let mut settings = vec![
+        ("export_format", format),
+        (
+            "rawOrLabel",
+            p.choice("rawOrLabel", &["raw", "label"], "raw").to_owned(),
         ),
-        "export_instrument_event_mappings" => manage(
-            "redcap_events_forms",
-            "Export instrument-event mappings (API)",
-        ),
-        "import_repeating_instruments_events" => manage(
-            "redcap_events_repeat",
-            "Import repeating instruments and events (API)",
-        ),
-        "export_repeating_instruments_events" => manage(
-            "redcap_events_repeat",
-            "Export repeating instruments and events (API)",
-        ),
-        "export_field_names" => manage("redcap_metadata", "Download export field names (API)"),
-        "export_logging" => manage("redcap_log_event", "Export Logging (API)"),
-        _ => crate::access::log::after(ctx, method),
+    ];
+    if p.flag("exportDataAccessGroups") {
+        settings.push(("export_data_access_group", "Yes".to_owned()));
     }
+    if p.flag("exportSurveyFields") {
+        settings.push(("export_survey_fields", "Yes".to_owned()));
+    }
+    data_export(ctx, &settings)
+}
+
+/// The data export row of a report export (`export_report`).
+pub(crate) fn report_exported(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let p = ctx.params;
+    data_export(
+        ctx,
+        &[
+            (
+                "report_id",
+                p.get("report_id").unwrap_or_default().to_owned(),
+            ),
+            (
+                "export_format",
+                p.non_empty("format").unwrap_or("xml").to_uppercase(),
+            ),
+            (
+                "rawOrLabel",
+                p.choice("rawOrLabel", &["raw", "label"], "raw").to_owned(),
+            ),
+        ],
+    )
 }
