@@ -104,11 +104,90 @@ fn write_json_string(s: &str, out: &mut String) {
 
 /// A table as a JSON array of objects.
 pub(crate) fn table_json(table: &Table) -> String {
-    let items = table
-        .iter()
-        .map(|row| Value::Object(row.clone().into_iter().collect()))
-        .collect();
-    php_json(&Value::Array(items))
+    let mut out = TableWriter::json();
+    for row in table {
+        out.row(row.iter().map(|(k, v)| (k.as_str(), v)));
+    }
+    out.finish()
+}
+
+/// A table written row by row as JSON (an array of objects) or XML (a
+/// `<root><item>` list), so that a large export never holds its rows as
+/// maps: each row goes straight into the body.
+#[derive(Debug)]
+pub(crate) struct TableWriter {
+    out: String,
+    xml_root: Option<String>,
+    rows: usize,
+}
+
+impl TableWriter {
+    /// A JSON array.
+    pub(crate) fn json() -> TableWriter {
+        TableWriter {
+            out: String::from("["),
+            xml_root: None,
+            rows: 0,
+        }
+    }
+
+    /// REDCap's export XML under `root`.
+    pub(crate) fn xml(root: &str) -> TableWriter {
+        TableWriter {
+            out: format!("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<{root}>\n"),
+            xml_root: Some(root.to_owned()),
+            rows: 0,
+        }
+    }
+
+    /// Appends one row of (column, value) cells.
+    pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = (&'a str, &'a Value)>) {
+        let out = &mut self.out;
+        if self.xml_root.is_some() {
+            out.push_str("<item>");
+            for (key, value) in cells {
+                let text = cell_text(value);
+                out.push('<');
+                out.push_str(key);
+                out.push('>');
+                if !text.is_empty() {
+                    push_cdata(&text, out);
+                }
+                out.push_str("</");
+                out.push_str(key);
+                out.push('>');
+            }
+            out.push_str("</item>\n");
+        } else {
+            if self.rows > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            for (i, (key, value)) in cells.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(key, out);
+                out.push(':');
+                write_json(value, out);
+            }
+            out.push('}');
+        }
+        self.rows += 1;
+    }
+
+    /// The whole body.
+    pub(crate) fn finish(mut self) -> String {
+        match &self.xml_root {
+            Some(root) => {
+                self.out.push_str("</");
+                self.out.push_str(root);
+                self.out.push('>');
+            }
+            None => self.out.push(']'),
+        }
+        self.out
+    }
 }
 
 /// A cell as text: strings as they are, numbers as written.
@@ -151,28 +230,20 @@ pub(crate) fn csv_line<'a>(
 }
 
 /// Text inside CDATA, with `]]>` split as REDCap does.
-fn cdata(value: &str) -> String {
-    format!("<![CDATA[{}]]>", value.replace("]]>", "]]]]><![CDATA[>"))
+fn push_cdata(value: &str, out: &mut String) {
+    out.push_str("<![CDATA[");
+    out.push_str(&value.replace("]]>", "]]]]><![CDATA[>"));
+    out.push_str("]]>");
 }
 
 /// A table as REDCap's export XML: `<records><item>…</item></records>`
 /// (or another root/item name), empty values as empty elements.
 pub(crate) fn table_xml(table: &Table, root: &str) -> String {
-    let mut out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<{root}>\n");
+    let mut out = TableWriter::xml(root);
     for row in table {
-        out.push_str("<item>");
-        for (key, value) in row {
-            let text = cell_text(value);
-            if text.is_empty() {
-                out.push_str(&format!("<{key}></{key}>"));
-            } else {
-                out.push_str(&format!("<{key}>{}</{key}>", cdata(&text)));
-            }
-        }
-        out.push_str("</item>\n");
+        out.row(row.iter().map(|(k, v)| (k.as_str(), v)));
     }
-    out.push_str(&format!("</{root}>"));
-    out
+    out.finish()
 }
 
 /// The wrapped body of an error per `returnFormat` (REDCap's

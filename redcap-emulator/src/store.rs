@@ -259,7 +259,7 @@ pub(crate) fn values(
             rows.collect()
         }
         Some(records) => {
-            let mut stmt = conn.prepare(&format!("{sql} AND record = ?2 ORDER BY rowid"))?;
+            let mut stmt = conn.prepare_cached(&format!("{sql} AND record = ?2 ORDER BY rowid"))?;
             let mut out = Vec::new();
             for record in records {
                 for row in stmt.query_map(params![project_id, record], map)? {
@@ -279,6 +279,56 @@ pub(crate) fn record_names(conn: &Connection, project_id: i64) -> rusqlite::Resu
     rows.collect()
 }
 
+/// The distinct record names of a project in byte order. Unlike
+/// [`record_names`] it seeks from name to name in the record index instead
+/// of reading every value, so it costs one lookup per record.
+pub(crate) fn record_names_sorted(
+    conn: &Connection,
+    project_id: i64,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE names(name) AS (
+             SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
+             UNION ALL
+             SELECT (SELECT record FROM data WHERE project_id = ?1 AND record > names.name
+                     ORDER BY record LIMIT 1)
+             FROM names WHERE names.name IS NOT NULL
+         )
+         SELECT name FROM names WHERE name IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([project_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Whether a field has a stored row in one record, event and instance.
+pub(crate) fn has_value(
+    conn: &Connection,
+    project_id: i64,
+    event: &str,
+    record: &str,
+    field: &str,
+    instance: i64,
+) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 AND event = ?4 AND instance = ?5 LIMIT 1",
+    )?;
+    stmt.exists(params![project_id, record, field, event, instance])
+}
+
+/// The stored values of one field of one record, in any event and instance.
+pub(crate) fn field_values(
+    conn: &Connection,
+    project_id: i64,
+    record: &str,
+    field: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT value FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map(params![project_id, record, field], |r| r.get(0))?;
+    rows.collect()
+}
+
 /// Stores one value, replacing what was there (checkbox codes are separate
 /// rows, so they are inserted with [`insert_value`] instead).
 pub(crate) fn set_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
@@ -288,10 +338,10 @@ pub(crate) fn set_value(conn: &Connection, project_id: i64, v: &Value) -> rusqli
 
 /// Inserts one value row.
 pub(crate) fn insert_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO data (project_id, event, record, field, instance, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![project_id, v.event, v.record, v.field, v.instance, v.value],
-    )?;
+    )?
+    .execute(params![project_id, v.event, v.record, v.field, v.instance, v.value])?;
     Ok(())
 }
 
@@ -304,10 +354,10 @@ pub(crate) fn delete_value(
     field: &str,
     instance: i64,
 ) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.prepare_cached(
         "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5",
-        params![project_id, event, record, field, instance],
-    )
+    )?
+    .execute(params![project_id, event, record, field, instance])
 }
 
 /// Deletes one checkbox code.
@@ -316,10 +366,10 @@ pub(crate) fn delete_code(
     project_id: i64,
     v: &Value,
 ) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.prepare_cached(
         "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5 AND value = ?6",
-        params![project_id, v.event, v.record, v.field, v.instance, v.value],
-    )
+    )?
+    .execute(params![project_id, v.event, v.record, v.field, v.instance, v.value])
 }
 
 /// Runs a raw delete over the data of one project, with extra conditions.

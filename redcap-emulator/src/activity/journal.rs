@@ -39,9 +39,11 @@ fn now() -> String {
 /// Writes one row as the caller.
 pub(crate) fn write(ctx: &Ctx<'_>, entry: &Entry<'_>) -> Result<(), ApiError> {
     let user = username(ctx)?;
-    ctx.conn.execute(
+    // Cached: an import writes a row per record and event.
+    ctx.conn.prepare_cached(
         "INSERT INTO log_event (project_id, ts, user, event, object_type, pk, event_name, data_values, description)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?.execute(
         params![
             ctx.project.id,
             now(),
@@ -110,15 +112,15 @@ impl Snapshot {
 
 /// The fields in data-dictionary order (each form's status field after
 /// its fields), with whether each is a checkbox.
-fn field_order(layout: &Layout<'_>) -> Vec<(String, bool)> {
+fn field_order<'a>(layout: &Layout<'a>) -> Vec<(&'a str, bool)> {
     let mut out = Vec::new();
     for form in &layout.schema.forms {
         for field in &form.fields {
             if field.field_type != FieldType::Descriptive {
-                out.push((field.name.clone(), field.field_type == FieldType::Checkbox));
+                out.push((field.name.as_str(), field.field_type == FieldType::Checkbox));
             }
         }
-        out.push((form.complete_field.clone(), false));
+        out.push((form.complete_field.as_str(), false));
     }
     out
 }
@@ -126,7 +128,7 @@ fn field_order(layout: &Layout<'_>) -> Vec<(String, bool)> {
 /// The `data_values` lines of one event/instance: new values as
 /// `field = 'value'`, checkbox codes as `field(code) = checked|unchecked`.
 fn detail_lines(
-    order: &[(String, bool)],
+    order: &[(&str, bool)],
     before: Option<&HashMap<String, Vec<String>>>,
     after: Option<&HashMap<String, Vec<String>>>,
 ) -> Vec<String> {

@@ -60,11 +60,8 @@ pub(crate) fn username(ctx: &Ctx<'_>) -> rusqlite::Result<String> {
     let token = ctx.params.get("token").unwrap_or_default().trim();
     let by_token: Option<String> = ctx
         .conn
-        .query_row(
-            "SELECT username FROM users WHERE project_id = ?1 AND token = ?2",
-            params![ctx.project.id, token],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT username FROM users WHERE project_id = ?1 AND token = ?2")?
+        .query_row(params![ctx.project.id, token], |r| r.get(0))
         .optional()?;
     if let Some(name) = by_token {
         return Ok(name);

@@ -58,82 +58,87 @@ pub(crate) struct RecordData {
 }
 
 impl RecordData {
-    /// Loads the data of some (or all) records.
+    /// Loads the data of some (or all) records. Each record is read on its
+    /// own through the record index, so what is held is the records asked
+    /// for, never the whole project.
     pub(crate) fn load(
         conn: &Connection,
         project_id: i64,
         layout: &Layout<'_>,
         records: Option<&[String]>,
     ) -> rusqlite::Result<RecordData> {
-        let values = store::values(conn, project_id, records)?;
-        Ok(RecordData::from_values(layout, values))
-    }
-
-    /// Groups stored values into rows.
-    pub(crate) fn from_values(layout: &Layout<'_>, values: Vec<store::Value>) -> RecordData {
-        let mut index: HashMap<(String, usize, Slot), usize> = HashMap::new();
-        let mut data = RecordData::default();
-        for v in values {
-            if v.field == GROUP_FIELD {
-                data.groups.insert(v.record.clone(), v.value);
-                continue;
-            }
-            let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == v.event)
-            else {
-                continue;
-            };
-            if layout.form_of(&v.field).is_none() {
-                // A field deleted from the dictionary keeps its data in
-                // REDCap too, but is never exported.
-                continue;
-            }
-            let slot = if v.field == layout.id_field() && !layout.events[event_idx].repeats_whole {
-                Slot::Base
-            } else {
-                layout.slot(&layout.events[event_idx], &v.field, v.instance)
-            };
-            let key = (v.record.clone(), event_idx, slot.clone());
-            let row_idx = *index.entry(key).or_insert_with(|| {
-                data.rows.push(Row {
-                    record: v.record.clone(),
-                    event: event_idx,
-                    slot,
-                    values: HashMap::new(),
-                });
-                data.rows.len() - 1
-            });
-            data.rows[row_idx]
-                .values
-                .entry(v.field)
-                .or_default()
-                .push(v.value);
-        }
-        let mut names: Vec<String> = data.rows.iter().map(|r| r.record.clone()).collect();
+        let mut names = match records {
+            Some(records) => records.to_vec(),
+            None => store::record_names_sorted(conn, project_id)?,
+        };
         names.sort_by(|a, b| natural_cmp(a, b));
         names.dedup();
-        let position: HashMap<&str, usize> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i))
-            .collect();
-        data.rows.sort_by_cached_key(|row| {
-            let (repeat, form, instance) = match &row.slot {
-                Slot::Base => (false, 0, 0),
-                Slot::Repeat(form, n) => (true, layout.form_pos(form), *n),
-            };
-            (
-                position
-                    .get(row.record.as_str())
-                    .copied()
-                    .unwrap_or(usize::MAX),
-                repeat,
-                row.event,
-                form,
-                instance,
-            )
-        });
-        data.records = names;
-        data
+        let mut stmt = conn.prepare_cached(
+            "SELECT event, field, instance, value FROM data
+             WHERE project_id = ?1 AND record = ?2 ORDER BY rowid",
+        )?;
+        let mut data = RecordData::default();
+        let mut rows: Vec<Row> = Vec::new();
+        for name in names {
+            let mut query = stmt.query(rusqlite::params![project_id, name])?;
+            while let Some(stored) = query.next()? {
+                let event = stored.get_ref(0)?.as_str()?;
+                let field = stored.get_ref(1)?.as_str()?;
+                let instance: i64 = stored.get(2)?;
+                if field == GROUP_FIELD {
+                    data.groups.insert(name.clone(), stored.get(3)?);
+                    continue;
+                }
+                let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == event)
+                else {
+                    continue;
+                };
+                if layout.form_of(field).is_none() {
+                    // A field deleted from the dictionary keeps its data in
+                    // REDCap too, but is never exported.
+                    continue;
+                }
+                let info = &layout.events[event_idx];
+                let slot = if field == layout.id_field() && !info.repeats_whole {
+                    Slot::Base
+                } else {
+                    layout.slot(info, field, instance)
+                };
+                // A record has few rows: a scan beats hashing its name.
+                let at = match rows
+                    .iter()
+                    .position(|r| r.event == event_idx && r.slot == slot)
+                {
+                    Some(at) => at,
+                    None => {
+                        rows.push(Row {
+                            record: name.clone(),
+                            event: event_idx,
+                            slot,
+                            values: HashMap::new(),
+                        });
+                        rows.len() - 1
+                    }
+                };
+                let value: String = stored.get(3)?;
+                match rows[at].values.get_mut(field) {
+                    Some(values) => values.push(value),
+                    None => {
+                        rows[at].values.insert(field.to_owned(), vec![value]);
+                    }
+                }
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            rows.sort_by_key(|row| match &row.slot {
+                Slot::Base => (false, row.event, 0, 0),
+                Slot::Repeat(form, n) => (true, row.event, layout.form_pos(form), *n),
+            });
+            data.rows.append(&mut rows);
+            data.records.push(name);
+        }
+        Ok(data)
     }
 
     /// The base row of a record in an event.

@@ -8,8 +8,8 @@ use redcap_schema::{FieldType, validation::DataType};
 use serde_json::Value;
 
 use crate::context::Ctx;
-use crate::format::{Format, cell_text, csv_line, table_json, table_xml};
-use crate::layout::{Column, Layout, Slot};
+use crate::format::{Format, Table, TableWriter, cell_text, csv_line, table_json, table_xml};
+use crate::layout::{Column, Layout, Slot, natural_cmp};
 use crate::logic::{self, Env};
 use crate::records::data::{RecordData, Row};
 use crate::records::survey_fields::{self, SurveyFields};
@@ -367,18 +367,6 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
             )));
         }
     }
-    let records = p.list("records");
-    let data = RecordData::load(
-        ctx.conn,
-        ctx.project.id,
-        &layout,
-        if records.is_empty() {
-            None
-        } else {
-            Some(&records)
-        },
-    )?;
-    let allowed_records = allowed_records(ctx, &data)?;
     let logic = match p.non_empty("filterLogic") {
         Some(text) => match logic::parse(text) {
             Ok(l) => l,
@@ -401,101 +389,189 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
             None
         }
     });
-    let mut selected: Vec<&Row> = Vec::new();
-    let mut matching_records: HashSet<&str> = HashSet::new();
-    for row in &data.rows {
-        if !allowed_records
-            .as_ref()
-            .is_none_or(|a| a.contains(&row.record))
-        {
-            continue;
-        }
-        let event = &layout.events[row.event];
-        if layout.longitudinal() && !events.is_empty() && !events.contains(&event.unique_name) {
-            continue;
-        }
-        let has_value = row.values.iter().any(|(k, v)| {
-            field_set.contains(k.as_str())
-                && (k != layout.id_field() || id_exported)
-                && v.iter().any(|x| !x.is_empty())
-        }) || (id_exported && !row.values.is_empty());
-        if !has_value && !opts.eav {
-            continue;
-        }
-        if let Some(logic) = &logic {
-            let in_scope = logic_events
-                .as_ref()
-                .is_none_or(|only| only.contains(&event.unique_name));
-            let env = RowEnv {
-                layout: &layout,
-                data: &data,
-                row,
-            };
-            let matches = in_scope && logic.matches(&layout, &env);
-            if matches {
-                matching_records.insert(row.record.as_str());
-            } else if !record_level {
-                continue;
-            }
-        }
-        selected.push(row);
-    }
-    if record_level && logic.is_some() {
-        selected.retain(|r| matching_records.contains(r.record.as_str()));
-    }
-    if let Some(view) = view {
-        if let Some(only) = &view.records {
-            selected.retain(|r| only.contains(&r.record));
-        }
-        sort_rows(&layout, &mut selected, &view.sort);
-    }
-    if opts.eav && logic.is_some() {
-        // eav: the filter selects records, then all their data is returned.
-        selected = data
-            .rows
-            .iter()
-            .filter(|r| matching_records.contains(r.record.as_str()))
-            .filter(|r| {
-                allowed_records
-                    .as_ref()
-                    .is_none_or(|a| a.contains(&r.record))
-            })
-            .collect();
-    }
-    if let Some(changed) = changed_records(ctx)? {
-        selected.retain(|r| changed.contains(&r.record));
-    }
+    let selection = Selection {
+        ctx,
+        layout: &layout,
+        eav: opts.eav,
+        events: &events,
+        field_set: &field_set,
+        id_exported,
+        logic: logic.as_ref(),
+        logic_events: logic_events.as_ref(),
+        record_level,
+        view,
+        changed: changed_records(ctx)?,
+    };
+    let names = record_list(ctx, p.list("records"))?;
     let groups_column =
         opts.export_groups && !layout.schema.dags.is_empty() && ctx.user.rights.group.is_none();
-    let surveys = SurveyFields::load(
-        ctx.conn,
-        ctx.project.id,
-        &layout,
-        opts.survey_fields,
-        opts.eav,
-        &selected,
-    )?;
-    if opts.eav {
-        return Ok(eav(
-            ctx,
+    let load_surveys = |rows: &[&Row]| {
+        SurveyFields::load(
+            ctx.conn,
+            ctx.project.id,
             &layout,
-            &selected,
-            &field_set,
+            opts.survey_fields,
+            opts.eav,
+            rows,
+        )
+    };
+    if opts.eav || view.is_some() || ctx.format == Format::Odm {
+        // EAV's columns, a report's sort and an ODM document depend on
+        // every exported row, so these take the records all at once.
+        let data = RecordData::load(ctx.conn, ctx.project.id, &layout, Some(&names))?;
+        let selected = selection.rows(&data)?;
+        let surveys = load_surveys(&selected)?;
+        if opts.eav {
+            return Ok(eav(
+                ctx,
+                &layout,
+                &selected,
+                &field_set,
+                surveys.as_ref(),
+                &opts,
+            ));
+        }
+        let mut out = FlatWriter::new(
+            ctx.format,
+            &layout,
+            &fields,
+            id_exported,
+            groups_column,
             surveys.as_ref(),
             &opts,
-        ));
+        );
+        out.rows(&data, &selected, surveys.as_ref());
+        return Ok(out.finish(&selected));
     }
-    flat(
-        ctx,
+    // A flat export goes a slice of records at a time (each record whole,
+    // since filterLogic reads across a record's rows), so memory follows
+    // the slice and the body, not the project.
+    let header_surveys = load_surveys(&[])?;
+    let mut out = FlatWriter::new(
+        ctx.format,
         &layout,
-        &data,
-        &selected,
         &fields,
         id_exported,
         groups_column,
-        surveys.as_ref(),
+        header_surveys.as_ref(),
         &opts,
-    )
+    );
+    for chunk in names.chunks(RECORDS_PER_SLICE) {
+        let data = RecordData::load(ctx.conn, ctx.project.id, &layout, Some(chunk))?;
+        let selected = selection.rows(&data)?;
+        let surveys = match header_surveys {
+            Some(_) => load_surveys(&selected)?,
+            None => None,
+        };
+        out.rows(&data, &selected, surveys.as_ref());
+    }
+    Ok(out.finish(&[]))
+}
+
+/// How many records a flat export reads from storage at once.
+const RECORDS_PER_SLICE: usize = 500;
+
+/// The records an export reads, in REDCap's (natural) order: those asked
+/// for in `records`, or all.
+fn record_list(ctx: &Ctx<'_>, asked: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut names = if asked.is_empty() {
+        crate::store::record_names_sorted(ctx.conn, ctx.project.id)?
+    } else {
+        asked
+    };
+    names.sort_by(|a, b| natural_cmp(a, b));
+    names.dedup();
+    Ok(names)
+}
+
+/// Which rows of loaded records an export returns: the user's DAG, the
+/// `events`, rows with exported data, filterLogic, a report's records
+/// and sort, and the date range.
+struct Selection<'a, 'b> {
+    ctx: &'a Ctx<'b>,
+    layout: &'a Layout<'b>,
+    eav: bool,
+    events: &'a [String],
+    field_set: &'a HashSet<&'a str>,
+    id_exported: bool,
+    logic: Option<&'a logic::Logic>,
+    logic_events: Option<&'a HashSet<String>>,
+    record_level: bool,
+    view: Option<&'a View>,
+    changed: Option<HashSet<String>>,
+}
+
+impl Selection<'_, '_> {
+    /// The selected rows of `data`, in export order.
+    fn rows<'d>(&self, data: &'d RecordData) -> Result<Vec<&'d Row>, ApiError> {
+        let layout = self.layout;
+        let allowed_records = allowed_records(self.ctx, data)?;
+        let (logic, record_level, id_exported) = (self.logic, self.record_level, self.id_exported);
+        let mut selected: Vec<&Row> = Vec::new();
+        let mut matching_records: HashSet<&str> = HashSet::new();
+        for row in &data.rows {
+            if !allowed_records
+                .as_ref()
+                .is_none_or(|a| a.contains(&row.record))
+            {
+                continue;
+            }
+            let event = &layout.events[row.event];
+            if layout.longitudinal()
+                && !self.events.is_empty()
+                && !self.events.contains(&event.unique_name)
+            {
+                continue;
+            }
+            let has_value = row.values.iter().any(|(k, v)| {
+                self.field_set.contains(k.as_str())
+                    && (k != layout.id_field() || id_exported)
+                    && v.iter().any(|x| !x.is_empty())
+            }) || (id_exported && !row.values.is_empty());
+            if !has_value && !self.eav {
+                continue;
+            }
+            if let Some(logic) = logic {
+                let in_scope = self
+                    .logic_events
+                    .is_none_or(|only| only.contains(&event.unique_name));
+                let env = RowEnv { layout, data, row };
+                let matches = in_scope && logic.matches(layout, &env);
+                if matches {
+                    matching_records.insert(row.record.as_str());
+                } else if !record_level {
+                    continue;
+                }
+            }
+            selected.push(row);
+        }
+        if record_level && logic.is_some() {
+            selected.retain(|r| matching_records.contains(r.record.as_str()));
+        }
+        if let Some(view) = self.view {
+            if let Some(only) = &view.records {
+                selected.retain(|r| only.contains(&r.record));
+            }
+            sort_rows(layout, &mut selected, &view.sort);
+        }
+        if self.eav && logic.is_some() {
+            // eav: the filter selects records, then all their data is returned.
+            selected = data
+                .rows
+                .iter()
+                .filter(|r| matching_records.contains(r.record.as_str()))
+                .filter(|r| {
+                    allowed_records
+                        .as_ref()
+                        .is_none_or(|a| a.contains(&r.record))
+                })
+                .collect();
+        }
+        if let Some(changed) = &self.changed {
+            selected.retain(|r| changed.contains(&r.record));
+        }
+        Ok(selected)
+    }
 }
 
 /// A report's sort: by up to three fields, numbers as numbers, stable.
@@ -570,249 +646,301 @@ fn parse_timestamp(text: &str) -> Option<String> {
     Some(date.and_time(time).format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn flat(
-    ctx: &Ctx<'_>,
-    layout: &Layout<'_>,
-    data: &RecordData,
-    rows: &[&Row],
-    fields: &[String],
-    id_exported: bool,
-    groups_column: bool,
-    surveys: Option<&SurveyFields>,
-    opts: &Options,
-) -> Result<Reply, ApiError> {
-    let id = layout.id_field();
-    let mut header: Vec<(String, String)> = Vec::new();
-    let mut columns: Vec<Option<Column>> = Vec::new();
-    let pseudo = |name: &str,
-                  label: &str,
-                  header: &mut Vec<(String, String)>,
-                  columns: &mut Vec<Option<Column>>| {
-        header.push((name.to_owned(), label.to_owned()));
-        columns.push(None);
-    };
-    let mut timestamped: HashSet<&str> = HashSet::new();
-    // Without the record-ID field, `Records::getData` still writes the
-    // group column and the identifier (in that order, by one rule): where
-    // the ID would be in a longitudinal project (which adds the ID
-    // internally and drops it at the end), after the first plain field
-    // (neither checkbox nor form status) in a classic one.
-    let id_pseudo = |header: &mut Vec<(String, String)>, columns: &mut Vec<Option<Column>>| {
-        if groups_column {
-            pseudo(
-                "redcap_data_access_group",
-                "Data Access Group",
-                header,
-                columns,
-            );
-        }
-        if surveys.is_some() {
-            pseudo(
-                survey_fields::IDENTIFIER,
-                survey_fields::IDENTIFIER_LABEL,
-                header,
-                columns,
-            );
-        }
-    };
-    let mut identifier_placed = id_exported || (surveys.is_none() && !groups_column);
-    if !identifier_placed && layout.longitudinal() {
-        id_pseudo(&mut header, &mut columns);
-        identifier_placed = true;
-    }
-    for field in fields {
-        if field == id {
-            let label = layout
-                .field(id)
-                .map(|f| redcap_schema::html::strip_tags(&f.label))
-                .unwrap_or_default();
-            header.push((id.to_owned(), label));
-            columns.push(Some(Column::Field(id.to_owned())));
-            if layout.longitudinal() {
-                pseudo("redcap_event_name", "Event Name", &mut header, &mut columns);
-            }
-            if layout.schema.has_repeating() {
+/// A flat export's columns, and its body written a row at a time.
+struct FlatWriter<'a, 'b> {
+    layout: &'a Layout<'b>,
+    opts: &'a Options,
+    format: Format,
+    header: Vec<(String, String)>,
+    columns: Vec<Option<Column>>,
+    body: FlatBody,
+}
+
+/// The body under way: CSV lines, a JSON or XML table, or the rows an
+/// ODM document is made of.
+enum FlatBody {
+    Csv(String),
+    Table(TableWriter),
+    Odm(Table),
+}
+
+impl<'a, 'b> FlatWriter<'a, 'b> {
+    /// The columns of a flat export of `fields`, and the start of its body.
+    fn new(
+        format: Format,
+        layout: &'a Layout<'b>,
+        fields: &[String],
+        id_exported: bool,
+        groups_column: bool,
+        surveys: Option<&SurveyFields>,
+        opts: &'a Options,
+    ) -> FlatWriter<'a, 'b> {
+        let id = layout.id_field();
+        let mut header: Vec<(String, String)> = Vec::new();
+        let mut columns: Vec<Option<Column>> = Vec::new();
+        let pseudo = |name: &str,
+                      label: &str,
+                      header: &mut Vec<(String, String)>,
+                      columns: &mut Vec<Option<Column>>| {
+            header.push((name.to_owned(), label.to_owned()));
+            columns.push(None);
+        };
+        let mut timestamped: HashSet<&str> = HashSet::new();
+        // Without the record-ID field, `Records::getData` still writes the
+        // group column and the identifier (in that order, by one rule): where
+        // the ID would be in a longitudinal project (which adds the ID
+        // internally and drops it at the end), after the first plain field
+        // (neither checkbox nor form status) in a classic one.
+        let id_pseudo = |header: &mut Vec<(String, String)>, columns: &mut Vec<Option<Column>>| {
+            if groups_column {
                 pseudo(
-                    "redcap_repeat_instrument",
-                    "Repeat Instrument",
-                    &mut header,
-                    &mut columns,
-                );
-                pseudo(
-                    "redcap_repeat_instance",
-                    "Repeat Instance",
-                    &mut header,
-                    &mut columns,
+                    "redcap_data_access_group",
+                    "Data Access Group",
+                    header,
+                    columns,
                 );
             }
+            if surveys.is_some() {
+                pseudo(
+                    survey_fields::IDENTIFIER,
+                    survey_fields::IDENTIFIER_LABEL,
+                    header,
+                    columns,
+                );
+            }
+        };
+        let mut identifier_placed = id_exported || (surveys.is_none() && !groups_column);
+        if !identifier_placed && layout.longitudinal() {
             id_pseudo(&mut header, &mut columns);
-            continue;
+            identifier_placed = true;
         }
-        // A survey's timestamp goes before the first of its fields that is
-        // exported (the record-ID field does not count).
-        if let Some(surveys) = surveys
-            && let Some(form) = layout.form_of(field)
-            && surveys.is_survey(form)
-            && timestamped.insert(form)
-        {
-            pseudo(
-                &format!("{form}_timestamp"),
-                survey_fields::TIMESTAMP_LABEL,
-                &mut header,
-                &mut columns,
-            );
-        }
-        if let Some(f) = layout.field(field) {
-            if f.field_type == FieldType::Checkbox && !opts.combine_checkboxes {
-                let codes = f
-                    .choices
-                    .iter()
-                    .chain(layout.schema.project.missing_data_codes.iter());
-                for (name, choice) in f.export_names.iter().zip(codes) {
-                    header.push((
-                        name.clone(),
-                        format!(
-                            "{} (choice={})",
-                            redcap_schema::html::strip_tags(&f.label),
-                            redcap_schema::html::strip_tags(&choice.label)
-                        ),
-                    ));
-                    columns.push(Some(Column::Checkbox(field.clone(), choice.code.clone())));
+        for field in fields {
+            if field == id {
+                let label = layout
+                    .field(id)
+                    .map(|f| redcap_schema::html::strip_tags(&f.label))
+                    .unwrap_or_default();
+                header.push((id.to_owned(), label));
+                columns.push(Some(Column::Field(id.to_owned())));
+                if layout.longitudinal() {
+                    pseudo("redcap_event_name", "Event Name", &mut header, &mut columns);
+                }
+                if layout.schema.has_repeating() {
+                    pseudo(
+                        "redcap_repeat_instrument",
+                        "Repeat Instrument",
+                        &mut header,
+                        &mut columns,
+                    );
+                    pseudo(
+                        "redcap_repeat_instance",
+                        "Repeat Instance",
+                        &mut header,
+                        &mut columns,
+                    );
+                }
+                id_pseudo(&mut header, &mut columns);
+                continue;
+            }
+            // A survey's timestamp goes before the first of its fields that is
+            // exported (the record-ID field does not count).
+            if let Some(surveys) = surveys
+                && let Some(form) = layout.form_of(field)
+                && surveys.is_survey(form)
+                && timestamped.insert(form)
+            {
+                pseudo(
+                    &format!("{form}_timestamp"),
+                    survey_fields::TIMESTAMP_LABEL,
+                    &mut header,
+                    &mut columns,
+                );
+            }
+            if let Some(f) = layout.field(field) {
+                if f.field_type == FieldType::Checkbox && !opts.combine_checkboxes {
+                    let codes = f
+                        .choices
+                        .iter()
+                        .chain(layout.schema.project.missing_data_codes.iter());
+                    for (name, choice) in f.export_names.iter().zip(codes) {
+                        header.push((
+                            name.clone(),
+                            format!(
+                                "{} (choice={})",
+                                redcap_schema::html::strip_tags(&f.label),
+                                redcap_schema::html::strip_tags(&choice.label)
+                            ),
+                        ));
+                        columns.push(Some(Column::Checkbox(field.clone(), choice.code.clone())));
+                    }
+                    continue;
+                }
+                header.push((field.clone(), redcap_schema::html::strip_tags(&f.label)));
+                columns.push(Some(Column::Field(field.clone())));
+                if !identifier_placed && f.field_type != FieldType::Checkbox {
+                    id_pseudo(&mut header, &mut columns);
+                    identifier_placed = true;
                 }
                 continue;
             }
-            header.push((field.clone(), redcap_schema::html::strip_tags(&f.label)));
+            header.push((field.clone(), "Complete?".to_owned()));
             columns.push(Some(Column::Field(field.clone())));
-            if !identifier_placed && f.field_type != FieldType::Checkbox {
-                id_pseudo(&mut header, &mut columns);
-                identifier_placed = true;
-            }
-            continue;
         }
-        header.push((field.clone(), "Complete?".to_owned()));
-        columns.push(Some(Column::Field(field.clone())));
-    }
-    let mut table: Vec<IndexMap<String, Value>> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let event = &layout.events[row.event];
-        let mut out = IndexMap::new();
-        for ((name, _), column) in header.iter().zip(&columns) {
-            let value = match column {
-                None => match name.as_str() {
-                    "redcap_event_name" => Value::String(if opts.labels {
-                        layout.event_label(event)
-                    } else {
-                        event.unique_name.clone()
-                    }),
-                    "redcap_repeat_instrument" => Value::String(match &row.slot {
-                        Slot::Repeat(form, _) if opts.labels && !form.is_empty() => {
-                            layout.form_label(form).to_owned()
-                        }
-                        Slot::Repeat(form, _) => form.clone(),
-                        Slot::Base => String::new(),
-                    }),
-                    "redcap_repeat_instance" => match row.instance() {
-                        Some(n) => Value::from(n),
-                        None => Value::String(String::new()),
-                    },
-                    "redcap_data_access_group" => {
-                        // A record of a deleted group shows no group.
-                        let dag = data
-                            .groups
-                            .get(&row.record)
-                            .and_then(|g| layout.schema.dags.iter().find(|d| d.unique_name == *g));
-                        Value::String(match dag {
-                            Some(d) if opts.labels => d.name.clone(),
-                            Some(d) => d.unique_name.clone(),
-                            None => String::new(),
-                        })
-                    }
-                    other => Value::String(
-                        surveys
-                            .and_then(|s| s.flat_value(other, &row.record, row.event, &row.slot))
-                            .unwrap_or_default(),
-                    ),
-                },
-                Some(Column::Field(f)) if f == id => Value::String(row.record.clone()),
-                Some(Column::Field(f)) => {
-                    let form = layout.form_of(f).unwrap_or_default();
-                    let applies = layout.form_applies(event, &row.slot, form);
-                    if layout
-                        .field(f)
-                        .is_some_and(|x| x.field_type == FieldType::Checkbox)
-                    {
-                        // combineCheckboxOptions: the checked codes (or labels).
-                        let codes = row.codes(f);
-                        let parts: Vec<String> = codes
-                            .iter()
-                            .map(|c| {
-                                if opts.labels {
-                                    choice_label(layout, f, c)
-                                } else {
-                                    c.clone()
-                                }
-                            })
-                            .collect();
-                        Value::String(parts.join(","))
-                    } else {
-                        Value::String(field_value(layout, row, f, applies, opts))
-                    }
-                }
-                Some(Column::Checkbox(f, code)) => {
-                    let form = layout.form_of(f).unwrap_or_default();
-                    if !layout.form_applies(event, &row.slot, form) {
-                        Value::String(String::new())
-                    } else {
-                        let checked = row.codes(f).iter().any(|c| c == code);
-                        Value::String(match (opts.labels, opts.checkbox_label, checked) {
-                            (false, _, true) => "1".into(),
-                            (false, _, false) => "0".into(),
-                            (true, true, true) => choice_label(layout, f, code),
-                            (true, true, false) => String::new(),
-                            (true, false, true) => "Checked".into(),
-                            (true, false, false) => "Unchecked".into(),
-                        })
-                    }
-                }
-            };
-            out.insert(name.clone(), value);
-        }
-        if !id_exported && layout.longitudinal() {
-            // Without the record-ID field REDCap drops the pseudo-columns
-            // too, so the row is just the fields asked for.
-        }
-        table.push(out);
-    }
-    let body = match ctx.format {
-        Format::Json => table_json(&table),
-        Format::Csv => {
-            let mut out = String::new();
-            if header.is_empty() || table.is_empty() && header.is_empty() {
-                out.push('\n');
-            } else {
-                let names: Vec<&str> = header
-                    .iter()
-                    .map(|(n, l)| {
+        let body = match format {
+            Format::Json => FlatBody::Table(TableWriter::json()),
+            Format::Xml => FlatBody::Table(TableWriter::xml("records")),
+            Format::Odm => FlatBody::Odm(Table::new()),
+            Format::Csv => {
+                let mut out = String::new();
+                if header.is_empty() {
+                    out.push('\n');
+                } else {
+                    let names = header.iter().map(|(n, l)| {
                         if opts.label_headers {
                             l.as_str()
                         } else {
                             n.as_str()
                         }
-                    })
-                    .collect();
-                csv_line(names, opts.delimiter, &mut out);
-                for row in &table {
-                    let cells: Vec<String> = row.values().map(cell_text).collect();
-                    csv_line(cells.iter().map(String::as_str), opts.delimiter, &mut out);
+                    });
+                    csv_line(names, opts.delimiter, &mut out);
+                }
+                FlatBody::Csv(out)
+            }
+        };
+        FlatWriter {
+            layout,
+            opts,
+            format,
+            header,
+            columns,
+            body,
+        }
+    }
+
+    /// Appends the rows of loaded records.
+    fn rows(&mut self, data: &RecordData, rows: &[&Row], surveys: Option<&SurveyFields>) {
+        let (layout, opts) = (self.layout, self.opts);
+        let id = layout.id_field();
+        let mut cells: Vec<Value> = Vec::with_capacity(self.columns.len());
+        for row in rows {
+            let event = &layout.events[row.event];
+            cells.clear();
+            for ((name, _), column) in self.header.iter().zip(&self.columns) {
+                let value = match column {
+                    None => match name.as_str() {
+                        "redcap_event_name" => Value::String(if opts.labels {
+                            layout.event_label(event)
+                        } else {
+                            event.unique_name.clone()
+                        }),
+                        "redcap_repeat_instrument" => Value::String(match &row.slot {
+                            Slot::Repeat(form, _) if opts.labels && !form.is_empty() => {
+                                layout.form_label(form).to_owned()
+                            }
+                            Slot::Repeat(form, _) => form.clone(),
+                            Slot::Base => String::new(),
+                        }),
+                        "redcap_repeat_instance" => match row.instance() {
+                            Some(n) => Value::from(n),
+                            None => Value::String(String::new()),
+                        },
+                        "redcap_data_access_group" => {
+                            // A record of a deleted group shows no group.
+                            let dag = data.groups.get(&row.record).and_then(|g| {
+                                layout.schema.dags.iter().find(|d| d.unique_name == *g)
+                            });
+                            Value::String(match dag {
+                                Some(d) if opts.labels => d.name.clone(),
+                                Some(d) => d.unique_name.clone(),
+                                None => String::new(),
+                            })
+                        }
+                        other => Value::String(
+                            surveys
+                                .and_then(|s| {
+                                    s.flat_value(other, &row.record, row.event, &row.slot)
+                                })
+                                .unwrap_or_default(),
+                        ),
+                    },
+                    Some(Column::Field(f)) if f == id => Value::String(row.record.clone()),
+                    Some(Column::Field(f)) => {
+                        let form = layout.form_of(f).unwrap_or_default();
+                        let applies = layout.form_applies(event, &row.slot, form);
+                        if layout
+                            .field(f)
+                            .is_some_and(|x| x.field_type == FieldType::Checkbox)
+                        {
+                            // combineCheckboxOptions: the checked codes (or labels).
+                            let codes = row.codes(f);
+                            let parts: Vec<String> = codes
+                                .iter()
+                                .map(|c| {
+                                    if opts.labels {
+                                        choice_label(layout, f, c)
+                                    } else {
+                                        c.clone()
+                                    }
+                                })
+                                .collect();
+                            Value::String(parts.join(","))
+                        } else {
+                            Value::String(field_value(layout, row, f, applies, opts))
+                        }
+                    }
+                    Some(Column::Checkbox(f, code)) => {
+                        let form = layout.form_of(f).unwrap_or_default();
+                        if !layout.form_applies(event, &row.slot, form) {
+                            Value::String(String::new())
+                        } else {
+                            let checked = row.codes(f).iter().any(|c| c == code);
+                            Value::String(match (opts.labels, opts.checkbox_label, checked) {
+                                (false, _, true) => "1".into(),
+                                (false, _, false) => "0".into(),
+                                (true, true, true) => choice_label(layout, f, code),
+                                (true, true, false) => String::new(),
+                                (true, false, true) => "Checked".into(),
+                                (true, false, false) => "Unchecked".into(),
+                            })
+                        }
+                    }
+                };
+                cells.push(value);
+            }
+            match &mut self.body {
+                FlatBody::Table(table) => table.row(
+                    self.header
+                        .iter()
+                        .map(|(name, _)| name.as_str())
+                        .zip(cells.iter()),
+                ),
+                FlatBody::Odm(table) => table.push(
+                    self.header
+                        .iter()
+                        .map(|(name, _)| name.clone())
+                        .zip(cells.iter().cloned())
+                        .collect(),
+                ),
+                FlatBody::Csv(out) => {
+                    if !self.header.is_empty() {
+                        let texts: Vec<String> = cells.iter().map(cell_text).collect();
+                        csv_line(texts.iter().map(String::as_str), opts.delimiter, out);
+                    }
                 }
             }
-            out
         }
-        Format::Xml => table_xml(&table, "records"),
-        Format::Odm => crate::records::odm::body(layout, rows, &table),
-    };
-    Ok(Reply::new(ctx.format, body))
+    }
+
+    /// The answer. ODM is written from the whole export at once, so it
+    /// needs every row given to [`FlatWriter::rows`], in order.
+    fn finish(self, all_rows: &[&Row]) -> Reply {
+        let body = match self.body {
+            FlatBody::Csv(out) => out,
+            FlatBody::Table(table) => table.finish(),
+            FlatBody::Odm(table) => crate::records::odm::body(self.layout, all_rows, &table),
+        };
+        Reply::new(self.format, body)
+    }
 }
 
 fn eav(

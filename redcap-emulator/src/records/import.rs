@@ -220,15 +220,10 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             "The record id field ({id}) is missing."
         )));
     }
-    let existing = store::record_names(ctx.conn, ctx.project.id)?;
+    let existing = store::record_names_sorted(ctx.conn, ctx.project.id)?;
     let existing_lower: HashMap<String, String> = existing
         .iter()
         .map(|r| (r.to_lowercase(), r.clone()))
-        .collect();
-    let groups: HashMap<String, String> = store::values(ctx.conn, ctx.project.id, None)?
-        .into_iter()
-        .filter(|v| v.field == GROUP_FIELD)
-        .map(|v| (v.record, v.value))
         .collect();
     let user_group = ctx.user.rights.group.clone();
     if user_group.is_some()
@@ -279,8 +274,9 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         };
         if let Some(g) = &user_group
             && existing_lower.contains_key(&record.to_lowercase())
-            && groups.get(&record) != Some(g)
             && !other_group.contains(&record)
+            && store::field_values(ctx.conn, ctx.project.id, &record, GROUP_FIELD)?.last()
+                != Some(g)
         {
             other_group.push(record.clone());
         }
@@ -488,62 +484,68 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         return Err(ApiError::bad(error_lines(&errors)));
     }
 
-    // Write.
-    let mut max_instance: HashMap<(String, usize, String), i64> = HashMap::new();
-    for v in store::values(ctx.conn, ctx.project.id, None)? {
-        if let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == v.event)
-            && let Slot::Repeat(form, n) =
-                layout.slot(&layout.events[event_idx], &v.field, v.instance)
-        {
-            let entry = max_instance.entry((v.record, event_idx, form)).or_insert(0);
-            *entry = (*entry).max(n);
-        }
+    // Write, a record at a time: its rows in payload order, then its log
+    // entries, so that what is held besides the payload is one record's
+    // values.
+    let existing_set: HashSet<&String> = existing.iter().collect();
+    let mut by_record: IndexMap<&str, Vec<&Planned>> = IndexMap::new();
+    for row in &planned {
+        by_record.entry(row.record.as_str()).or_default().push(row);
     }
     let mut created: HashSet<String> = HashSet::new();
-    let existing_set: HashSet<&String> = existing.iter().collect();
-    // The records of the payload in order, for the log.
-    let mut seen: HashSet<&str> = HashSet::new();
-    let touched: Vec<String> = planned
-        .iter()
-        .filter(|row| seen.insert(row.record.as_str()))
-        .map(|row| row.record.clone())
-        .collect();
-    let before = journal::Snapshot::take(ctx, &touched)?;
-    for row in &planned {
-        write_row(
-            ctx,
-            &layout,
-            row,
-            overwrite,
-            seeding,
-            &mut max_instance,
-            &missing,
-        )?;
-        if !existing_set.contains(&row.record)
-            && created.insert(row.record.clone())
-            && let Some(g) = &user_group
-        {
-            store::set_value(
-                ctx.conn,
-                ctx.project.id,
-                &store::Value {
-                    event: layout.events[0].unique_name.clone(),
-                    record: row.record.clone(),
-                    field: GROUP_FIELD.into(),
-                    instance: 1,
-                    value: g.clone(),
-                },
+    let mut ids: Vec<(String, String)> = Vec::with_capacity(by_record.len());
+    for (record, rows) in &by_record {
+        let record = (*record).to_owned();
+        ids.push((record.clone(), rows[0].original.clone()));
+        let exists = existing_set.contains(&record);
+        let one = std::slice::from_ref(&record);
+        let before = if exists {
+            journal::Snapshot::take(ctx, one)?
+        } else {
+            journal::Snapshot::default()
+        };
+        let mut max_instance: HashMap<(String, usize, String), i64> = HashMap::new();
+        if exists && schema.has_repeating() {
+            for v in store::values(ctx.conn, ctx.project.id, Some(one))? {
+                if let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == v.event)
+                    && let Slot::Repeat(form, n) =
+                        layout.slot(&layout.events[event_idx], &v.field, v.instance)
+                {
+                    let entry = max_instance.entry((v.record, event_idx, form)).or_insert(0);
+                    *entry = (*entry).max(n);
+                }
+            }
+        }
+        for row in rows {
+            write_row(
+                ctx,
+                &layout,
+                row,
+                overwrite,
+                seeding,
+                &mut max_instance,
+                &missing,
             )?;
         }
-    }
-    journal::record_changes(ctx, &layout, &before, &touched, &created)?;
-
-    let mut ids: Vec<(String, String)> = Vec::new();
-    for row in &planned {
-        if !ids.iter().any(|(r, _)| *r == row.record) {
-            ids.push((row.record.clone(), row.original.clone()));
+        if !exists {
+            created.insert(record.clone());
+            if let Some(g) = &user_group {
+                store::set_value(
+                    ctx.conn,
+                    ctx.project.id,
+                    &store::Value {
+                        event: layout.events[0].unique_name.clone(),
+                        record: record.clone(),
+                        field: GROUP_FIELD.into(),
+                        instance: 1,
+                        value: g.clone(),
+                    },
+                )?;
+            }
         }
+        journal::record_changes(ctx, &layout, &before, one, &created)?;
     }
+
     // REDCap answers an import in `returnFormat` (which falls back to `format`).
     Ok(match return_content {
         "nothing" => Reply::new(ctx.return_format, String::new()),
@@ -730,13 +732,14 @@ fn write_row(
         instance: if event.repeats_whole { instance } else { 1 },
         value: row.record.clone(),
     };
-    let has_id = store::values(ctx.conn, pid, Some(std::slice::from_ref(&row.record)))?
-        .iter()
-        .any(|v| {
-            v.event == id_value.event
-                && v.field == id_value.field
-                && v.instance == id_value.instance
-        });
+    let has_id = store::has_value(
+        ctx.conn,
+        pid,
+        &id_value.event,
+        &id_value.record,
+        &id_value.field,
+        id_value.instance,
+    )?;
     if !has_id {
         store::insert_value(ctx.conn, pid, &id_value)?;
         if touched_forms.is_empty()
@@ -746,7 +749,6 @@ fn write_row(
         }
     }
     touched_forms.dedup();
-    let stored = store::values(ctx.conn, pid, Some(std::slice::from_ref(&row.record)))?;
     for form in touched_forms {
         let Some(f) = layout.schema.form(&form) else {
             continue;
@@ -760,9 +762,14 @@ fn write_row(
             continue;
         }
         let status = value_at(&f.complete_field, "0".into());
-        let present = stored.iter().any(|v| {
-            v.event == status.event && v.field == status.field && v.instance == status.instance
-        });
+        let present = store::has_value(
+            ctx.conn,
+            pid,
+            &status.event,
+            &status.record,
+            &status.field,
+            status.instance,
+        )?;
         if !present {
             store::insert_value(ctx.conn, pid, &status)?;
         }
