@@ -38,6 +38,7 @@ mod error;
 pub mod export_names;
 pub mod field_type;
 pub mod html;
+pub mod import_rules;
 pub mod logic;
 pub mod model;
 pub mod odm;
