@@ -411,7 +411,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     &form.name,
                     key,
                     row.instance.as_deref(),
-                    &value,
+                    value,
                     overwrite,
                 )
             {
