@@ -52,10 +52,25 @@ pub struct Instance<T> {
 """
 
 
+def joined_attributes(lines):
+    """The lines, with each attribute the formatter spread over several lines on one."""
+    pending = None
+    for line in lines:
+        if pending is not None:
+            pending += " " + line.strip()
+            if line.strip() == ")]":
+                yield pending.replace("( ", "(").replace(", )", ")").replace(" )", ")")
+                pending = None
+        elif line.strip() == "#[redcap(":
+            pending = line.rstrip()
+        else:
+            yield line
+
+
 def rewrite(text: str) -> str:
     out = []
     in_row = False
-    for line in text.split("\n"):
+    for line in joined_attributes(text.split("\n")):
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]
         if stripped in ("use ::redcap_client::records;",):
@@ -81,7 +96,7 @@ def rewrite(text: str) -> str:
             continue
         if stripped == "Unknown(String),":
             out.append(f"{indent}#[serde(untagged)]")
-        if in_row and stripped.startswith("pub "):
+        if in_row and stripped.startswith("pub ") and not stripped.startswith("pub struct"):
             out.append(f"{indent}#[serde(flatten)]")
         if in_row and stripped == "}":
             in_row = False
