@@ -230,6 +230,10 @@ pub struct Integer(IntegerRepr);
 enum IntegerRepr {
     Value(i64),
     /// `070`, `+70`, `-0`, a final line break, or a number beyond `i64`.
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the value small"
+    )]
     Text(Box<String>),
 }
 
@@ -285,7 +289,7 @@ fn scan_integer(raw: &[u8]) -> Scanned {
     let plus = signed && !negative;
     match value {
         Some(value)
-            if !overflow && !leading_zero && !plus && !line_break && !(negative && value == 0) =>
+            if !(overflow || leading_zero || plus || line_break || (negative && value == 0)) =>
         {
             Scanned::Canonical(value)
         }
