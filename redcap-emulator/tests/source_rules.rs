@@ -253,3 +253,42 @@ async fn classic_repeating_setup_applies_whatever_its_event_name() {
     .await;
     assert!(csv.contains("\n1,blood_pressure,9,"), "{csv}");
 }
+
+/// `API/record/delete.php` answers `api_135` (400) to a user with Delete
+/// Records but without API Import; nothing is deleted.
+#[tokio::test]
+async fn record_delete_needs_api_import_too() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let pid = emu.projects()[0].project_id;
+    let mut rights = redcap_emulator::UserRights::full();
+    rights.api_import = false;
+    let token = emu.add_user(pid, "deleter", rights).unwrap();
+    let (status, _, body) = post(
+        emu.url(),
+        &[
+            ("token", token.as_str()),
+            ("content", "record"),
+            ("action", "delete"),
+            ("records[0]", "1"),
+            ("format", "json"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        r#"{"error":"Insufficient user privileges: You must have 'API Import\/Update' privileges and 'Delete Records' privileges in the project in order to utilize this API method."}"#
+    );
+    let owner = emu.token("simple").unwrap();
+    let ids = call(
+        &emu,
+        owner,
+        &[
+            ("content", "record"),
+            ("format", "csv"),
+            ("fields", "record_id"),
+        ],
+    )
+    .await;
+    assert!(ids.contains("\n1\n"), "{ids}");
+}

@@ -1,0 +1,192 @@
+//! The `data` shapes REDCap 15.7.6's importers accept, per method and
+//! format, pinned from their handlers: `API/event/import.php`,
+//! `API/formEventMapping/import.php` and `API/user/import.php` decode JSON
+//! with `json_decode`, XML only under the method's root element
+//! (`events`, `items`, `users`), and CSV after turning `&#10;`/`&#13;`
+//! back into line breaks; data that does not decode is answered 200 with
+//! "The data is not in the specified format.".
+
+mod support;
+
+use redcap_emulator::Emulator;
+use support::{PYCAP_LONG, post, start};
+
+const NOT_IN_FORMAT: &str = "The data is not in the specified format.";
+
+async fn send(emu: &Emulator, content: &str, format: &str, data: &str) -> (u16, String) {
+    let token = emu.token("long").unwrap();
+    let (status, _, body) = post(
+        emu.url(),
+        &[
+            ("token", token),
+            ("content", content),
+            ("format", format),
+            ("data", data),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+async fn export(emu: &Emulator, content: &str) -> Vec<serde_json::Value> {
+    let (status, body) = {
+        let token = emu.token("long").unwrap();
+        let (status, _, body) = post(
+            emu.url(),
+            &[("token", token), ("content", content), ("format", "json")],
+        )
+        .await;
+        (status, body)
+    };
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test]
+async fn events_in_json_csv_and_xml() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    let before = export(&emu, "event").await.len();
+    assert_eq!(
+        send(
+            &emu,
+            "event",
+            "json",
+            r#"[{"event_name":"Extra A","arm_num":"1"}]"#
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    // CSV: an event name with an encoded line break is read as one value.
+    assert_eq!(
+        send(
+            &emu,
+            "event",
+            "csv",
+            "event_name,arm_num\n\"Extra&#10;B\",1\n"
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    assert_eq!(
+        send(
+            &emu,
+            "event",
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><events><item><event_name>Extra C</event_name><arm_num>1</arm_num></item><item><event_name>Extra D</event_name><arm_num>1</arm_num></item></events>"
+        )
+        .await,
+        (200, "2".to_owned())
+    );
+    let names: Vec<String> = export(&emu, "event")
+        .await
+        .iter()
+        .map(|e| e["event_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), before + 4);
+    for name in ["Extra A", "Extra\nB", "Extra C", "Extra D"] {
+        assert!(names.iter().any(|n| n == name), "{names:?}");
+    }
+    // XML under another root, and JSON that does not decode: 200 with
+    // `data_import_tool_200`, nothing imported.
+    assert_eq!(
+        send(
+            &emu,
+            "event",
+            "xml",
+            "<records><item><event_name>Extra E</event_name><arm_num>1</arm_num></item></records>"
+        )
+        .await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    assert_eq!(
+        send(&emu, "event", "json", "[{\"event_name\":").await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    assert_eq!(export(&emu, "event").await.len(), before + 4);
+}
+
+#[tokio::test]
+async fn mappings_in_json_csv_and_xml() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    let one = |format: &str| {
+        match format {
+        "json" => r#"[{"arm_num":"1","unique_event_name":"enrollment_arm_1","form":"demographics"}]"#.to_owned(),
+        "csv" => "arm_num,unique_event_name,form\n1,enrollment_arm_1,demographics\n".to_owned(),
+        _ => "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><items><item><arm_num>1</arm_num><unique_event_name>enrollment_arm_1</unique_event_name><form>demographics</form></item></items>".to_owned(),
+    }
+    };
+    for format in ["json", "csv", "xml"] {
+        assert_eq!(
+            send(&emu, "formEventMapping", format, &one(format)).await,
+            (200, "1".to_owned()),
+            "{format}"
+        );
+        let mappings = export(&emu, "formEventMapping").await;
+        assert_eq!(mappings.len(), 1, "{format}: {mappings:?}");
+        assert_eq!(mappings[0]["form"], "demographics");
+    }
+    // The export's own XML root is not the importer's.
+    let records_root = one("xml")
+        .replace("<items>", "<records>")
+        .replace("</items>", "</records>");
+    assert_eq!(
+        send(&emu, "formEventMapping", "xml", &records_root).await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    assert_eq!(
+        send(&emu, "formEventMapping", "json", "not json").await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+}
+
+#[tokio::test]
+async fn users_in_json_csv_and_xml() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    assert_eq!(
+        send(
+            &emu,
+            "user",
+            "json",
+            r#"[{"username":"ann","forms":{"demographics":"1"}}]"#
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    // CSV: form rights as `form:right` pairs.
+    assert_eq!(
+        send(
+            &emu,
+            "user",
+            "csv",
+            "username,forms\nbob,\"demographics:1,contact_info:0\"\n"
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    // XML: a single `<item>` under `<users>`.
+    assert_eq!(
+        send(
+            &emu,
+            "user",
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><users><item><username>cy</username></item></users>"
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    let users = export(&emu, "user").await;
+    let bob = users.iter().find(|u| u["username"] == "bob").unwrap();
+    assert_eq!(bob["forms"]["contact_info"], 0);
+    assert!(users.iter().any(|u| u["username"] == "cy"));
+    assert!(users.iter().any(|u| u["username"] == "ann"));
+    assert_eq!(
+        send(
+            &emu,
+            "user",
+            "xml",
+            "<records><item><username>dee</username></item></records>"
+        )
+        .await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+}
