@@ -65,3 +65,4 @@ pub use problem::{Location, Problem, Problems, Severity};
 pub use snapshot::{FORMAT, from_snapshot, to_snapshot};
 pub use validation::Validation;
 pub use write::dictionary_csv::to_dictionary_csv;
+pub use write::json_schema::to_records_json_schema;
