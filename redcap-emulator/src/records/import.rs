@@ -168,7 +168,10 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     if data.trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
-    let mut items = payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?;
+    let mut items = match ctx.format {
+        Format::Odm => crate::records::odm::import_items(&layout, data)?,
+        _ => payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?,
+    };
     if eav {
         items = eav_to_flat(&layout, items)?;
     }
