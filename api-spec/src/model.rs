@@ -93,8 +93,10 @@ pub struct Method {
     pub encoding: Encoding,
     /// The user right REDCap requires, in its own words.
     pub right: String,
-    /// The REDCap version that introduced the method, with the evidence for it.
-    pub since: String,
+    /// The oldest REDCap version known to have the method, when one is known. The
+    /// evidence for it is a comment beside it in the spec file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Version>,
     /// Response formats REDCap documents for the method.
     pub formats: Vec<String>,
     /// What a successful response carries.
@@ -336,4 +338,103 @@ fn is_true(value: &bool) -> bool {
 
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+/// A REDCap version: `major.minor` or `major.minor.patch` (`6.4.0`, `13.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+    /// Patch version, when given.
+    pub patch: Option<u32>,
+}
+
+impl std::str::FromStr for Version {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let number = |part: Option<&str>| -> Result<Option<u32>, String> {
+            part.map(|p| {
+                if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                    p.parse::<u32>().map_err(|e| e.to_string())
+                } else {
+                    Err(format!("`{p}` is not a number"))
+                }
+            })
+            .transpose()
+        };
+        let mut parts = text.split('.');
+        let (major, minor, patch) = (parts.next(), parts.next(), parts.next());
+        let wrong = || format!("`{text}` is not a version (`major.minor` or `major.minor.patch`)");
+        if parts.next().is_some() {
+            return Err(wrong());
+        }
+        let (Some(major), Some(minor)) = (number(major)?, number(minor)?) else {
+            return Err(wrong());
+        };
+        Ok(Self {
+            major,
+            minor,
+            patch: number(patch)?,
+        })
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)?;
+        if let Some(patch) = self.patch {
+            write!(f, ".{patch}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Version {
+    fn schema_name() -> String {
+        "Version".to_string()
+    }
+
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            string: Some(Box::new(schemars::schema::StringValidation {
+                pattern: Some("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$".to_string()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    #[test]
+    fn versions_read_and_print_as_written() {
+        for text in ["6.4.0", "13.1", "15.7.6"] {
+            assert_eq!(text.parse::<Version>().unwrap().to_string(), text);
+        }
+        for bad in ["", "6", "6.x", "<=5.2.3", "1.2.3.4", "1..2"] {
+            assert!(bad.parse::<Version>().is_err(), "{bad}");
+        }
+        assert!("6.4.0".parse::<Version>().unwrap() < "13.1".parse().unwrap());
+    }
 }

@@ -49,6 +49,13 @@ pub struct ExportArgs {
     /// At most this many requests a minute (REDCap bans an IP address at 600).
     #[arg(long, value_name = "PER_MINUTE", default_value_t = redcap_client::DEFAULT_REQUESTS_PER_MINUTE)]
     pub rate: u32,
+    /// Write one typed table per instrument, and the dictionary, into this folder instead
+    /// of one flat document (the project's schema is fetched first).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "format"])]
+    pub tidy: Option<PathBuf>,
+    /// The tables' format, with `--tidy`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::tidy::TableFormat::Parquet, requires = "tidy")]
+    pub to: crate::tidy::TableFormat,
 }
 
 /// Output formats of `cargo redcap export`.
@@ -139,6 +146,21 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         .enable_all()
         .build()
         .map_err(Error::Output)?;
+    if let Some(dir) = &args.tidy {
+        // The schema types the tables; fetched before the export so that a wrong token
+        // fails before anything is written.
+        let schema = crate::live::fetch_schema(&client, err)?;
+        let result = crate::tidy::export_to_tables(&schema, dir, args.to, |out| {
+            runtime.block_on(client.export_all(&options, RawFormat::Csv, out))
+        });
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let (progress, tables) = result?;
+        writeln!(err, "{}", summary(&progress, None))?;
+        writeln!(err, "{}", crate::tidy::summary_line(&tables, dir))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let format = args.format.raw();
     let result = match &args.out {
         None => {

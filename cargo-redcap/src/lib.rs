@@ -19,6 +19,7 @@ pub mod pull;
 pub mod schema;
 pub mod serve;
 mod suggest;
+pub mod tidy;
 
 /// How cargo calls us: `cargo redcap …` runs `cargo-redcap redcap …`.
 #[derive(Debug, Parser)]
@@ -66,6 +67,9 @@ pub enum Command {
     /// schema first (exit 1 listing every problem, nothing sent), then batches of whole
     /// records with a journal to `--resume` from; `--dry-run` lists what would change.
     Import(import::ImportArgs),
+    /// Turn a flat CSV export into one typed table per instrument (Parquet, Arrow IPC or
+    /// CSV) and a dictionary table, typed from the project's schema.
+    Tidy(tidy::TidyArgs),
 }
 
 /// Why a subcommand failed.
@@ -93,6 +97,15 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// Turning an export into tables failed.
+    #[error("{input}: {error}")]
+    Tidy {
+        /// What was converted (a file, or the live export).
+        input: String,
+        /// What went wrong.
+        #[source]
+        error: redcap_tidy::Error,
+    },
 }
 
 /// Runs a subcommand, writing its output to `out` and errors to `err`.
@@ -109,6 +122,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Export(a) => export::run(&a, out, err),
         // The import has its own exit codes (1 preflight problems, 2 error).
         Command::Import(a) => return import::run(&a, out, err),
+        Command::Tidy(a) => tidy::run(&a, err),
     };
     match result {
         Ok(code) => code,

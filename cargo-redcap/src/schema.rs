@@ -19,6 +19,9 @@ pub enum To {
     Csv,
     /// Project XML (metadata only).
     Xml,
+    /// A JSON Schema (draft 2020-12) of the project's records as REDCap's flat JSON
+    /// export writes them.
+    JsonSchema,
 }
 
 /// Arguments of `cargo redcap schema`.
@@ -68,6 +71,13 @@ pub fn run(args: &SchemaArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         To::Json => redcap_schema::to_snapshot(&schema),
         To::Csv => redcap_schema::to_dictionary_csv(&schema),
         To::Xml => redcap_schema::to_project_xml(&schema, None, &args.timestamp),
+        To::JsonSchema => {
+            let mut text =
+                serde_json::to_string_pretty(&redcap_schema::to_records_json_schema(&schema))
+                    .map_err(|e| Error::Usage(format!("cannot write the JSON Schema: {e}")))?;
+            text.push('\n');
+            text
+        }
     };
     out.write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

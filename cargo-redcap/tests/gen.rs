@@ -33,7 +33,7 @@ fn writes_a_module_and_checks_it() {
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.contains("pub struct BloodPressure"));
-    assert!(written.contains("pub blood_pressure: ::std::vec::Vec<"));
+    assert!(written.contains("pub blood_pressure: Vec<records::Instance<BloodPressure>>"));
 
     let (code, _, _) = cargo_redcap(&["gen", &input, "--out", &out_arg, "--check"]);
     assert_eq!(code, ExitCode::SUCCESS);

@@ -168,10 +168,9 @@ fn method_doc(method: &Method) -> String {
         Auth::Super => doc.push_str(" Takes a super token (64 characters)."),
         Auth::ProjectOrSuper => doc.push_str(" Takes a project token or a super token."),
     }
-    doc.push_str(&format!(
-        "\n\nSince REDCap {}.",
-        doc_escape(method.since.trim_end_matches('.'))
-    ));
+    if let Some(since) = method.since {
+        doc.push_str(&format!("\n\nIn REDCap {since} and later."));
+    }
     if !method.documented {
         doc.push_str("\n\nNot on REDCap's API help page: REDCap accepts it, but may change it without notice.");
     }

@@ -154,15 +154,51 @@ pub fn code_name(code: &str) -> String {
 /// REDCap's `<form>_complete` or `[field]` are shown, not read as HTML or links.
 pub fn doc_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '[' => out.push_str("\\["),
-            ']' => out.push_str("\\]"),
-            c => out.push(c),
+    // Inside a code span markdown reads nothing as markup, so nothing is escaped there:
+    // `&lt;` would show as written.
+    let mut fence: Option<usize> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '`' {
+            let mut run = 1;
+            while chars.peek() == Some(&'`') {
+                chars.next();
+                run += 1;
+            }
+            out.push_str(&"`".repeat(run));
+            fence = match fence {
+                None if closes(chars.clone(), run) => Some(run),
+                Some(open) if open == run => None,
+                other => other,
+            };
+            continue;
+        }
+        match (c, fence) {
+            (_, Some(_)) => out.push(c),
+            ('<', None) => out.push_str("&lt;"),
+            ('[', None) => out.push_str("\\["),
+            (']', None) => out.push_str("\\]"),
+            (c, None) => out.push(c),
         }
     }
     out
+}
+
+/// Whether a run of exactly `run` backticks follows: an opening run without one is
+/// plain text.
+fn closes(rest: impl Iterator<Item = char>, run: usize) -> bool {
+    let mut current = 0;
+    for c in rest {
+        if c == '`' {
+            current += 1;
+        } else {
+            if current == run {
+                return true;
+            }
+            current = 0;
+        }
+    }
+    current == run
 }
 
 /// `#[doc = "…"]` attributes, one per line, each line starting with a space as `///` does.
@@ -373,6 +409,11 @@ mod tests {
         assert_eq!(
             doc_escape("<form>_complete and [age] > 3"),
             "&lt;form>_complete and \\[age\\] > 3"
+        );
+        // Code spans show their text as written.
+        assert_eq!(
+            doc_escape("`<records>` and ``a ` <b>`` but `<"),
+            "`<records>` and ``a ` <b>`` but `&lt;"
         );
     }
 }

@@ -728,7 +728,11 @@ pub(crate) fn unique_event_name(label: &str, arm: u32, taken: &[String]) -> Stri
 pub(crate) fn import_events(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
     require_longitudinal(ctx, "import events")?;
-    let items = payload_items(ctx)?;
+    // JSON that does not decode, or XML without the `<events>` root,
+    // is answered 200 with `data_import_tool_200`.
+    let Some(items) = crate::access::read_rows(ctx, "events")? else {
+        return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
+    };
     let mut project = ctx.project.clone();
     let replace = ctx
         .params
@@ -864,7 +868,11 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
     require_longitudinal(ctx, "import form/event mappings")?;
-    let items = payload_items(ctx)?;
+    // JSON that does not decode, or XML without the `<items>` root,
+    // is answered 200 with `data_import_tool_200`.
+    let Some(items) = crate::access::read_rows(ctx, "items")? else {
+        return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
+    };
     let mut project = ctx.project.clone();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for item in &items {

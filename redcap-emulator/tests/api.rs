@@ -759,10 +759,9 @@ async fn repeating_import_with_new_instances() {
         .await
         .unwrap_err();
     assert!(
-        error
-            .api_message()
-            .unwrap()
-            .contains("This field is located on a repeating instrument")
+        error.api_message().unwrap().contains(
+            "This field ('sbp') exists on a Repeating Instrument named 'blood_pressure'."
+        )
     );
 }
 

@@ -253,3 +253,89 @@ async fn classic_repeating_setup_applies_whatever_its_event_name() {
     .await;
     assert!(csv.contains("\n1,blood_pressure,9,"), "{csv}");
 }
+
+/// `API/record/delete.php` answers `api_135` (400) to a user with Delete
+/// Records but without API Import; nothing is deleted.
+#[tokio::test]
+async fn record_delete_needs_api_import_too() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let pid = emu.projects()[0].project_id;
+    let mut rights = redcap_emulator::UserRights::full();
+    rights.api_import = false;
+    let token = emu.add_user(pid, "deleter", rights).unwrap();
+    let (status, _, body) = post(
+        emu.url(),
+        &[
+            ("token", token.as_str()),
+            ("content", "record"),
+            ("action", "delete"),
+            ("records[0]", "1"),
+            ("format", "json"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        r#"{"error":"Insufficient user privileges: You must have 'API Import\/Update' privileges and 'Delete Records' privileges in the project in order to utilize this API method."}"#
+    );
+    let owner = emu.token("simple").unwrap();
+    let ids = call(
+        &emu,
+        owner,
+        &[
+            ("content", "record"),
+            ("format", "csv"),
+            ("fields", "record_id"),
+        ],
+    )
+    .await;
+    assert!(ids.contains("\n1\n"), "{ids}");
+}
+
+/// REDCapR's simple project as REDCap answers its EAV export (REDCapR's
+/// recorded `read-eav-oneshot` answers): 103 rows in all, and 61 for
+/// records 1, 3 and 4 (20, 21 and 20 rows: one per stored value, the
+/// record-ID field and each checked checkbox code included).
+#[tokio::test]
+async fn eav_rows_of_redcaprs_simple_project() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let token = emu.token("simple").unwrap();
+    let count = |body: String| {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+        for row in &rows {
+            *per.entry(row["record"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        (rows.len(), per)
+    };
+    let all = call(
+        &emu,
+        token,
+        &[("content", "record"), ("format", "json"), ("type", "eav")],
+    )
+    .await;
+    assert_eq!(count(all).0, 103);
+    let some = call(
+        &emu,
+        token,
+        &[
+            ("content", "record"),
+            ("format", "json"),
+            ("type", "eav"),
+            ("records", "1,3,4"),
+        ],
+    )
+    .await;
+    let (total, per) = count(some);
+    assert_eq!(total, 61);
+    assert_eq!(
+        per.into_iter().collect::<Vec<_>>(),
+        [
+            ("1".to_owned(), 20),
+            ("3".to_owned(), 21),
+            ("4".to_owned(), 20)
+        ]
+    );
+}

@@ -38,6 +38,7 @@ mod error;
 pub mod export_names;
 pub mod field_type;
 pub mod html;
+pub mod import_rules;
 pub mod logic;
 pub mod model;
 pub mod odm;
@@ -59,8 +60,9 @@ pub use model::{
     RepeatingInstrument,
 };
 pub use odm::records::FlatRecord;
-pub use odm::{ProjectXml, read_project_xml, to_project_xml, to_records_odm};
+pub use odm::{ProjectXml, read_clinical_data, read_project_xml, to_project_xml, to_records_odm};
 pub use problem::{Location, Problem, Problems, Severity};
 pub use snapshot::{FORMAT, from_snapshot, to_snapshot};
 pub use validation::Validation;
 pub use write::dictionary_csv::to_dictionary_csv;
+pub use write::json_schema::to_records_json_schema;

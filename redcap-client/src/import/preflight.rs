@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use redcap_schema::import_rules::{self, RepeatColumn, RowPlace};
 use redcap_schema::{Field, FieldType, ProjectSchema};
 
 use crate::Row;
@@ -161,15 +162,21 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
             .get("redcap_repeat_instance")
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        for message in repeat_problems(schema, &record, event, instrument, instance) {
-            let (field, value) = match message.0 {
-                RepeatColumn::Instrument => ("redcap_repeat_instrument", instrument),
-                RepeatColumn::Instance => ("redcap_repeat_instance", instance),
+        let place = RowPlace {
+            record: &record,
+            event,
+            instrument,
+            instance,
+        };
+        for found in import_rules::repeat_problems(schema, &place, false) {
+            let value = match found.column {
+                RepeatColumn::Instrument => instrument,
+                RepeatColumn::Instance => instance,
             };
             out.push(problem(
-                field,
+                found.column.name(),
                 value.unwrap_or(""),
-                message.1,
+                found.message,
                 Severity::Error,
             ));
         }
@@ -236,7 +243,7 @@ pub fn preflight(schema: &ProjectSchema, rows: &[Row], date_format: DateFormat) 
             }
             if let Some(form) = form
                 && let Some(message) =
-                    repeat_form_problem(schema, event, name, form, instrument, instance)
+                    import_rules::repeat_field_problem(schema, &place, name, form)
             {
                 out.push(problem(name, value, message, Severity::Error));
                 continue;
@@ -312,110 +319,6 @@ fn event_of<'a>(
     }
 }
 
-enum RepeatColumn {
-    Instrument,
-    Instance,
-}
-
-/// The event's unique name as the repeating setup names it (`None` in a
-/// classic project).
-fn event_name(event: Option<&redcap_schema::Event>) -> Option<&str> {
-    event.map(|e| e.unique_name.as_str())
-}
-
-fn event_repeats(schema: &ProjectSchema, event: Option<&redcap_schema::Event>) -> bool {
-    event_name(event).is_some_and(|name| schema.repeating.events.iter().any(|r| r.event == name))
-}
-
-fn form_repeats(schema: &ProjectSchema, event: Option<&redcap_schema::Event>, form: &str) -> bool {
-    schema
-        .repeating
-        .instruments
-        .iter()
-        .any(|r| r.form == form && r.event.as_deref() == event_name(event))
-}
-
-/// The problems of a row's repeat columns, in REDCap's words
-/// (`data_import_tool_252`–`286`, `406`).
-fn repeat_problems(
-    schema: &ProjectSchema,
-    record: &str,
-    event: Option<&redcap_schema::Event>,
-    instrument: Option<&str>,
-    instance: Option<&str>,
-) -> Vec<(RepeatColumn, String)> {
-    let mut out = Vec::new();
-    if !schema.has_repeating() && (instrument.is_some() || instance.is_some()) {
-        out.push((RepeatColumn::Instrument, "ERROR: Trying to import repeat instance/instrument fields! The fields 'redcap_repeat_instrument' and 'redcap_repeat_instance' are reserved for when 'Repeating Instruments and Events' have been  enabled in a project. Since this project does not have that feature enabled, you must remove those two fields from your data file in order to import your data.".into()));
-        return out;
-    }
-    let event_label = event_name(event).unwrap_or("");
-    let repeating_event = event_repeats(schema, event);
-    if let Some(instrument) = instrument {
-        if repeating_event {
-            out.push((RepeatColumn::Instrument, format!("(redcap_event_name=\"{event_label}\") redcap_repeat_instrument should not have a value. This is a Repeating Event, which must always have a blank value for the redcap_repeat_instrument field.  Please remove this value from the data import file and try again.")));
-        } else if !form_repeats(schema, event, instrument) {
-            out.push((RepeatColumn::Instrument, "redcap_repeat_instrument must be the unique form name of a Repeating Instrument. It currently does not match the unique form name of any Repeating Instruments.  Please fix this in the data import file and try again.".into()));
-        }
-    }
-    match instance {
-        Some(instance) => {
-            let number = instance.parse::<u64>().ok().filter(|n| *n >= 1);
-            if instance != "new" && number.is_none() {
-                out.push((RepeatColumn::Instance, format!("The record name ({record}) has an invalid value for 'redcap_repeat_instance'. The value must either be a positive integer or the value 'new'. Value provided: {instance}")));
-            } else if number.is_some_and(|n| n > 32767) {
-                let place = if schema.project.longitudinal {
-                    format!("(redcap_event_name=\"{event_label}\")")
-                } else {
-                    format!(
-                        "(redcap_repeat_instrument=\"{}\")",
-                        instrument.unwrap_or("")
-                    )
-                };
-                out.push((RepeatColumn::Instance, format!("{place} redcap_repeat_instance must have a numeric value between '1' and '32767' for any Repeating Event or Repeating Instrument.  Please add a valid numeric value to redcap_repeat_instance in the data import file and try again.")));
-            } else if instrument.is_none() && !repeating_event {
-                if schema.project.longitudinal {
-                    out.push((RepeatColumn::Instance, "redcap_repeat_instance cannot have a value since this instrument or event is not a repeating instrument or repeating event, respectively.  The redcap_repeat_instance field must be left blank for this row of data.".into()));
-                } else {
-                    out.push((RepeatColumn::Instance, format!("The record name ({record}) with redcap_repeat_instance \"{instance}\" cannot be imported. This is because the field 'redcap_repeat_instrument' could not be found in the data import fields or because it has a blank value.  In order to import data for a repeating instrument, the field 'redcap_repeat_instrument' is required in the imported data set.")));
-                }
-            }
-        }
-        None if repeating_event => {
-            out.push((RepeatColumn::Instance, format!("The record name ({record}) with event \"{event_label}\" cannot be imported. This is because this event is a repeating event, but the field 'redcap_repeat_instance' could not be found in the data import fields.  In order to import data for a repeating event, the field 'redcap_repeat_instance' is required in the imported data set.")));
-        }
-        None => {}
-    }
-    out
-}
-
-/// A value on a form that repeats in this event on a row that is not one of
-/// its instances, or a value on another form than the row's repeating
-/// instrument, in REDCap's words (`data_import_tool_260`–`263`).
-fn repeat_form_problem(
-    schema: &ProjectSchema,
-    event: Option<&redcap_schema::Event>,
-    field: &str,
-    form: &str,
-    instrument: Option<&str>,
-    instance: Option<&str>,
-) -> Option<String> {
-    match instrument {
-        Some(instrument) if instrument != form => Some(format!(
-            "This field ('{field}') does not exist on the Repeating Instrument named '{instrument}'. You are not allowed to import data for this field into this Repeating Instrument."
-        )),
-        _ if form_repeats(schema, event, form)
-            && !event_repeats(schema, event)
-            && (instrument.is_none() || instance.is_none()) =>
-        {
-            Some(format!(
-                "This field ('{field}') exists on a Repeating Instrument named '{form}'. However, the fields 'redcap_repeat_instance' and/or 'redcap_repeat_instrument' for this row of data have no value, which are both required for importing data into a Repeating Instrument.  You are not allowed to import data for this field into a non-repeating instrument."
-            ))
-        }
-        _ => None,
-    }
-}
-
 /// Whether `value` is one of the project's missing-data codes that `field` takes.
 fn is_missing_code(schema: &ProjectSchema, field: &Field, value: &str) -> bool {
     schema.takes_missing_codes(field)
@@ -435,13 +338,6 @@ pub(crate) fn ignored_by_redcap(schema: &ProjectSchema, column: &str, value: &st
             || (field.field_type == FieldType::File && !is_missing_code(schema, field, value))
     })
 }
-
-/// REDCap's warning for a value sent for a `calc` field (`data_import_tool_197`).
-const CALC_IGNORED: &str = "(calc) Calculated fields cannot be imported because they will be calculated automatically during the import process.  All calculated fields will simply be ignored during the import.";
-
-/// REDCap's warning for a value sent for a `@CALCTEXT`/`@CALCDATE` field
-/// (`data_import_tool_297`).
-const PSEUDO_CALC_IGNORED: &str = "(calc) Pseudo-calc fields (i.e., fields with the @CALCDATE or @CALCTEXT action tag) cannot be imported because they will be calculated automatically during the import process.  All calculated fields and pseudo-calc fields will simply be ignored during the import.";
 
 /// The problems of one non-blank value.
 fn value_problems(
@@ -475,9 +371,9 @@ fn value_problems(
             if field.is_computed() {
                 // REDCap skips the value and recalculates the field after the import.
                 let message = if field.field_type == FieldType::Calc {
-                    CALC_IGNORED
+                    import_rules::CALC_IGNORED
                 } else {
-                    PSEUDO_CALC_IGNORED
+                    import_rules::PSEUDO_CALC_IGNORED
                 };
                 return vec![(message.into(), Severity::Warning)];
             }

@@ -6,6 +6,8 @@
 //! fill them straight from an export body, one `match` per column name; [`encode_rows`]
 //! writes them back as import rows with the exact text they came from.
 
+#[cfg(feature = "rust_decimal")]
+mod decimal_conversions;
 mod decode;
 mod exact;
 mod flat_json;

@@ -98,8 +98,11 @@ fn missing_components(attributes: &str) -> ApiError {
 /// not read it (answered with [`NOT_IN_FORMAT`]). JSON objects and nested
 /// XML elements given for `forms` and `forms_export` become the CSV text
 /// `form:right,form:right`, so every format is read the same way. XML must
-/// have REDCap's root element for the method (`root`).
-fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
+/// have REDCap's root element for the method (`root`). This is the decoding
+/// step REDCap's importers of users, roles, groups, events and mappings
+/// share (`API/user/import.php`, `API/event/import.php`,
+/// `API/formEventMapping/import.php`).
+pub(crate) fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
     let data = ctx.params.get("data").unwrap_or_default();
     let data = data.trim_start_matches('\u{feff}');
     match ctx.format {
@@ -140,7 +143,12 @@ fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
                 _ => Ok(None),
             }
         }
-        Format::Csv => payload::read_csv(data, ',').map(Some),
+        // Line breaks may come as the entities REDCap's exports of other
+        // tools write; the importers turn them back before parsing.
+        Format::Csv => {
+            let data = data.replace("&#10;", "\n").replace("&#13;", "\r");
+            payload::read_csv(&data, ',').map(Some)
+        }
     }
 }
 

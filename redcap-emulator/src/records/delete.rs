@@ -8,9 +8,16 @@ use crate::records::responses;
 use crate::reply::{ApiError, Reply};
 use crate::store;
 
+/// `api_135`: `API/record/delete.php` asks for API Import besides the
+/// Delete Records right the gate checked.
+const NO_IMPORT_FOR_DELETE: &str = "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Delete Records' privileges in the project in order to utilize this API method.";
+
 /// `content=record&action=delete`.
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let p = ctx.params;
+    if !ctx.user.rights.api_import {
+        return Err(ApiError::bad(NO_IMPORT_FOR_DELETE));
+    }
     if !p.is_array("records") {
         return Err(ApiError::bad(
             "Incorrect format for 'records' parameter. It must be passed as an array, even if it only contains a single record name.",

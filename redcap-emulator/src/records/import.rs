@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 use redcap_schema::FieldType;
 use redcap_schema::export_names::checkbox_column;
+use redcap_schema::import_rules::{self, RepeatColumn, RepeatProblem, RowPlace};
 use serde_json::Value;
 
 use crate::activity::journal;
@@ -167,7 +168,10 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     if data.trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
-    let mut items = payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?;
+    let mut items = match ctx.format {
+        Format::Odm => crate::records::odm::import_items(&layout, data)?,
+        _ => payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?,
+    };
     if eav {
         items = eav_to_flat(&layout, items)?;
     }
@@ -183,9 +187,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             .keys()
             .any(|k| k == "redcap_repeat_instrument" || k == "redcap_repeat_instance")
     {
-        return Err(ApiError::bad(
-            "ERROR: Trying to import repeat instance/instrument fields! The fields 'redcap_repeat_instrument' and 'redcap_repeat_instance' are reserved for when 'Repeating Instruments and Events' have been  enabled in a project. Since this project does not have that feature enabled, you must remove those two fields from your data file in order to import your data.",
-        ));
+        return Err(ApiError::bad(import_rules::NOT_REPEATING));
     }
     let mut unknown: Vec<String> = Vec::new();
     for item in &items {
@@ -376,20 +378,29 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     } else {
         SurveyStatus::load(ctx.conn, ctx.project.id, &layout)?
     };
-    for row in &mut planned {
-        let event = &layout.events[row.event];
-        if let Some(instrument) = &row.instrument
-            && !event.repeating_forms.contains(instrument)
-        {
-            errors.push((row.record.clone(), "redcap_repeat_instrument".into(), instrument.clone(), format!("The value provided for 'redcap_repeat_instrument' is not a repeating instrument in the event '{}'.", event.unique_name)));
+    // REDCap stops at a row whose repeat columns cannot be read at all, and lists
+    // the other repeat problems with the cells' errors.
+    let mut repeat_errors: Vec<Vec<RepeatProblem>> = Vec::with_capacity(planned.len());
+    for row in &planned {
+        let found = import_rules::repeat_problems(schema, &place_of(&layout, row), overwrite);
+        if let Some(fatal) = found.iter().find(|p| p.fatal) {
+            return Err(ApiError::bad(fatal.message.clone()));
         }
-        if let Some(instance) = &row.instance
-            && instance != "new"
-            && !instance
-                .parse::<u32>()
-                .is_ok_and(|n| (1..=32767).contains(&n))
-        {
-            errors.push((row.record.clone(), "redcap_repeat_instance".into(), instance.clone(), "The value provided for 'redcap_repeat_instance' must be an integer between 1 and 32767.".into()));
+        repeat_errors.push(found);
+    }
+    for (row, repeat_errors) in planned.iter_mut().zip(repeat_errors) {
+        let event = &layout.events[row.event];
+        for found in repeat_errors {
+            let value = match found.column {
+                RepeatColumn::Instrument => row.instrument.clone(),
+                RepeatColumn::Instance => row.instance.clone(),
+            };
+            errors.push((
+                row.record.clone(),
+                found.column.name().into(),
+                value.unwrap_or_default(),
+                found.message,
+            ));
         }
         // Normalised values, written back once the row has been read.
         let mut updates: Vec<(usize, String)> = Vec::new();
@@ -437,12 +448,15 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 errors.push((row.record.clone(), key.clone(), value.clone(), format!("This field ('{field_name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", layout.event_label(event))));
                 continue;
             }
-            if !event.repeats_whole
-                && event.repeating_forms.iter().any(|f| f == form)
-                && row.instrument.is_none()
-                && field_name != id
+            if field_name != id
+                && let Some(message) = import_rules::repeat_field_problem(
+                    schema,
+                    &place_of(&layout, row),
+                    field_name,
+                    form,
+                )
             {
-                errors.push((row.record.clone(), key.clone(), value.clone(), "This field is located on a repeating instrument; however, no value has been provided for the field 'redcap_repeat_instrument'  in the data file for this item. Please provide a value for redcap_repeat_instrument, which will be the unique form name of the field's instrument.".into()));
+                errors.push((row.record.clone(), key.clone(), value.clone(), message));
                 continue;
             }
             match column {
@@ -803,4 +817,19 @@ fn write_row(
         }
     }
     Ok(())
+}
+
+/// Where a planned row belongs, for REDCap's repeat rules.
+fn place_of<'a>(layout: &'a Layout<'_>, row: &'a Planned) -> RowPlace<'a> {
+    let unique_name = &layout.events[row.event].unique_name;
+    RowPlace {
+        record: &row.original,
+        event: layout
+            .schema
+            .events
+            .iter()
+            .find(|e| layout.longitudinal() && e.unique_name == *unique_name),
+        instrument: row.instrument.as_deref(),
+        instance: row.instance.as_deref(),
+    }
 }

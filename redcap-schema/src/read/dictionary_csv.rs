@@ -19,8 +19,8 @@ pub fn read_dictionary_csv(text: &str, source_name: &str) -> Result<Vec<Dictiona
     read_dictionary_csv_with_notes(text, source_name).map(|(rows, _)| rows)
 }
 
-/// [`read_dictionary_csv`], with a warning for each header cell that is not
-/// REDCap's.
+/// [`read_dictionary_csv`], with a warning naming the header cells that are
+/// not REDCap's.
 pub fn read_dictionary_csv_with_notes(
     text: &str,
     source_name: &str,
@@ -112,7 +112,7 @@ pub(crate) fn header_matches(cell: &str, column: Column) -> bool {
 
 /// Checks the header row: an error when it is too short or names none of the
 /// first columns (it is then no dictionary header, and REDCap would skip a row
-/// of data), else one warning per cell that is not REDCap's.
+/// of data), else a warning naming the cells that are not REDCap's.
 fn check_header(record: &csv::StringRecord, source_name: &str) -> Result<Vec<Problem>, Error> {
     let broken = |column: usize, found: &str, expected: String| Error::Header {
         source_name: source_name.to_owned(),
@@ -135,28 +135,57 @@ fn check_header(record: &csv::StringRecord, source_name: &str) -> Result<Vec<Pro
         let column = Column::ALL[width];
         return Err(broken(width + 1, "", expected(column)));
     }
-    let mut notes = Vec::new();
+    let mut differing = Vec::new();
     for (i, cell) in record.iter().enumerate() {
         let wanted = match Column::ALL.get(i) {
             Some(&column) if !header_matches(cell, column) => expected(column),
             None if !cell.trim().is_empty() => "nothing (a dictionary has 18 columns)".to_owned(),
             _ => continue,
         };
-        notes.push(Problem {
-            severity: Severity::Warning,
-            code: "dictionary-header",
-            location: Location {
-                row: Some(1),
-                column: Column::ALL.get(i).copied(),
-                ..Location::default()
-            },
-            message: format!(
-                "header cell {} is {cell:?}, not {wanted}; columns are read by position, as REDCap reads them.",
+        differing.push((i, cell, wanted));
+    }
+    let by_position = "columns are read by position, as REDCap reads them.";
+    // One cell gets its own warning; a header that differs in many (another
+    // tool's names, say) gets one warning that lists them, not one per cell.
+    let notes = match differing.as_slice() {
+        [] => Vec::new(),
+        [(i, cell, wanted)] => vec![header_note(
+            Column::ALL.get(*i).copied(),
+            format!(
+                "header cell {} is {cell:?}, not {wanted}; {by_position}",
                 i + 1
             ),
-        });
-    }
+        )],
+        many => {
+            let cells: Vec<String> = many
+                .iter()
+                .map(|(i, cell, _)| format!("{} {cell:?}", i + 1))
+                .collect();
+            vec![header_note(
+                None,
+                format!(
+                    "{} header cells are not REDCap's names for their columns (cell {}); {by_position}",
+                    many.len(),
+                    cells.join(", ")
+                ),
+            )]
+        }
+    };
     Ok(notes)
+}
+
+/// A warning about the header row.
+fn header_note(column: Option<Column>, message: String) -> Problem {
+    Problem {
+        severity: Severity::Warning,
+        code: "dictionary-header",
+        location: Location {
+            row: Some(1),
+            column,
+            ..Location::default()
+        },
+        message,
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +225,20 @@ mod tests {
         assert_eq!(
             notes[0].to_string(),
             "warning[dictionary-header]: row 1, cell A1: header cell 1 is \"Unnamed: 0\", not field_name or Variable / Field Name; columns are read by position, as REDCap reads them."
+        );
+        let renamed = HEADER
+            .replacen("field_name", "Variable", 1)
+            .replacen("form_name", "Form", 1)
+            .replacen("field_type", "Type", 1);
+        let (_, notes) = read_dictionary_csv_with_notes(&format!("{renamed}\n"), "t.csv").unwrap();
+        assert_eq!(
+            notes.len(),
+            1,
+            "one warning for the whole header: {notes:?}"
+        );
+        assert_eq!(
+            notes[0].message,
+            "3 header cells are not REDCap's names for their columns (cell 1 \"Variable\", 2 \"Form\", 4 \"Type\"); columns are read by position, as REDCap reads them."
         );
     }
 

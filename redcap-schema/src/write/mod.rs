@@ -1,3 +1,5 @@
-//! Writers: a data dictionary REDCap accepts, and project XML.
+//! Writers: a data dictionary REDCap accepts, project XML, and the JSON Schema of a
+//! project's records.
 
 pub mod dictionary_csv;
+pub mod json_schema;
