@@ -181,8 +181,8 @@
 //! - Descriptive-field attachments: the schema carries none, so every
 //!   descriptive field answers "does not have an attachment".
 //! - Record export: the record-name hash for de-identified export rights;
-//!   ODM (`format=odm`) record import; in ODM record export, survey
-//!   timestamps and `type=eav`; `rawOrLabelHeaders` only
+//!   in ODM (`format=odm`) record export, survey timestamps and
+//!   `type=eav`; `rawOrLabelHeaders` only
 //!   affects CSV headers as in REDCap, but the label text of a checkbox
 //!   header does not strip every HTML entity; `records` matches exactly
 //!   (REDCap's database collation matches case-insensitively); the "blank

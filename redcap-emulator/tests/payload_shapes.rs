@@ -190,3 +190,144 @@ async fn users_in_json_csv_and_xml() {
         (200, NOT_IN_FORMAT.to_owned())
     );
 }
+
+/// `format=odm` record imports: ClinicalData as REDCap writes it (here, the
+/// emulator's own ODM export) brings back a record with its repeating
+/// instances, read with the project's repeating setup; the record-ID field
+/// comes from `SubjectKey`.
+#[tokio::test]
+async fn records_in_odm() {
+    let emu = start(&[("repeating", support::REPEATING)]).await;
+    let token = emu.token("repeating").unwrap();
+    let call = |form: Vec<(&'static str, String)>| {
+        let url = emu.url().to_owned();
+        async move {
+            let mut all: Vec<(&str, &str)> = vec![("token", token)];
+            all.extend(form.iter().map(|(k, v)| (*k, v.as_str())));
+            let (status, _, body) = post(&url, &all).await;
+            (status, body)
+        }
+    };
+    let csv = |record: &'static str| {
+        call(vec![
+            ("content", "record".to_owned()),
+            ("format", "csv".to_owned()),
+            ("records[0]", record.to_owned()),
+        ])
+    };
+    let (_, before) = csv("1").await;
+    let (status, odm) = call(vec![
+        ("content", "record".to_owned()),
+        ("format", "odm".to_owned()),
+        ("records[0]", "1".to_owned()),
+    ])
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(vec![
+        ("content", "record".to_owned()),
+        ("action", "delete".to_owned()),
+        ("records[0]", "1".to_owned()),
+    ])
+    .await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    let (status, body) = call(vec![
+        ("content", "record".to_owned()),
+        ("format", "odm".to_owned()),
+        ("returnFormat", "json".to_owned()),
+        ("data", odm.clone()),
+    ])
+    .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"count": 1}"#));
+    // Everything but the uploaded files, which record imports skip.
+    assert!(before.contains("[document]"));
+    assert_eq!(csv("1").await.1, before.replace("[document]", ""));
+    // The record-ID item is not needed: SubjectKey names the record.
+    let renamed = odm
+        .replace("SubjectKey=\"1\"", "SubjectKey=\"77\"")
+        .replace("<ItemData ItemOID=\"record_id\" Value=\"1\"/>", "");
+    let (status, body) = call(vec![
+        ("content", "record".to_owned()),
+        ("format", "odm".to_owned()),
+        ("returnFormat", "json".to_owned()),
+        ("data", renamed),
+    ])
+    .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"count": 1}"#));
+    let copy = csv("77").await.1;
+    assert_eq!(copy.lines().count(), before.lines().count(), "{copy}");
+    // Not XML at all: REDCap's format error.
+    let (status, body) = call(vec![
+        ("content", "record".to_owned()),
+        ("format", "odm".to_owned()),
+        ("returnFormat", "json".to_owned()),
+        ("data", "<ODM><ClinicalData>".to_owned()),
+    ])
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not formatted correctly"), "{body}");
+}
+
+/// Each export of groups, user–group assignments, roles and user–role
+/// assignments, in json, csv and xml, is a payload its import reads back
+/// (what a client that copies a project's setup sends): the XML roots
+/// `dags`, `items`, `userRoles` and `items` are the importers' own.
+#[tokio::test]
+async fn access_exports_import_back_in_every_format() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let token = emu.token("simple").unwrap();
+    // A second user in a group and a role, so that every table has rows.
+    for (content, data) in [
+        ("user", r#"[{"username":"ann"}]"#),
+        ("userRole", r#"[{"role_label":"Viewer"}]"#),
+    ] {
+        let (status, _, body) = post(
+            emu.url(),
+            &[
+                ("token", token),
+                ("content", content),
+                ("format", "json"),
+                ("data", data),
+            ],
+        )
+        .await;
+        assert_eq!((status, body.as_str()), (200, "1"), "{content}");
+    }
+    // Not the role CSV: its form-rights cells carry stored values (128 for
+    // no access) and REDCap 15.7.6's doubled `forms_export` pairs, which
+    // the CSV importer's 0–3 check refuses.
+    let cases = ["dag", "userDagMapping", "userRole", "userRoleMapping"]
+        .into_iter()
+        .flat_map(|c| ["json", "csv", "xml"].map(|f| (c, f)))
+        .filter(|case| *case != ("userRole", "csv"));
+    for (content, format) in cases {
+        {
+            let (status, _, exported) = post(
+                emu.url(),
+                &[("token", token), ("content", content), ("format", format)],
+            )
+            .await;
+            assert_eq!(status, 200, "{content} {format}: {exported}");
+            let (_, _, rows) = post(
+                emu.url(),
+                &[("token", token), ("content", content), ("format", "json")],
+            )
+            .await;
+            let rows: Vec<serde_json::Value> = serde_json::from_str(&rows).unwrap();
+            let (status, _, body) = post(
+                emu.url(),
+                &[
+                    ("token", token),
+                    ("content", content),
+                    ("format", format),
+                    ("data", &exported),
+                ],
+            )
+            .await;
+            assert_eq!(
+                (status, body.as_str()),
+                (200, rows.len().to_string().as_str()),
+                "{content} {format}: {exported}"
+            );
+        }
+    }
+}

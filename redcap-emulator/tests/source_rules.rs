@@ -292,3 +292,50 @@ async fn record_delete_needs_api_import_too() {
     .await;
     assert!(ids.contains("\n1\n"), "{ids}");
 }
+
+/// REDCapR's simple project as REDCap answers its EAV export (REDCapR's
+/// recorded `read-eav-oneshot` answers): 103 rows in all, and 61 for
+/// records 1, 3 and 4 (20, 21 and 20 rows: one per stored value, the
+/// record-ID field and each checked checkbox code included).
+#[tokio::test]
+async fn eav_rows_of_redcaprs_simple_project() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let token = emu.token("simple").unwrap();
+    let count = |body: String| {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+        for row in &rows {
+            *per.entry(row["record"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        (rows.len(), per)
+    };
+    let all = call(
+        &emu,
+        token,
+        &[("content", "record"), ("format", "json"), ("type", "eav")],
+    )
+    .await;
+    assert_eq!(count(all).0, 103);
+    let some = call(
+        &emu,
+        token,
+        &[
+            ("content", "record"),
+            ("format", "json"),
+            ("type", "eav"),
+            ("records", "1,3,4"),
+        ],
+    )
+    .await;
+    let (total, per) = count(some);
+    assert_eq!(total, 61);
+    assert_eq!(
+        per.into_iter().collect::<Vec<_>>(),
+        [
+            ("1".to_owned(), 20),
+            ("3".to_owned(), 21),
+            ("4".to_owned(), 20)
+        ]
+    );
+}

@@ -60,7 +60,7 @@ pub use model::{
     RepeatingInstrument,
 };
 pub use odm::records::FlatRecord;
-pub use odm::{ProjectXml, read_project_xml, to_project_xml, to_records_odm};
+pub use odm::{ProjectXml, read_clinical_data, read_project_xml, to_project_xml, to_records_odm};
 pub use problem::{Location, Problem, Problems, Severity};
 pub use snapshot::{FORMAT, from_snapshot, to_snapshot};
 pub use validation::Validation;

@@ -4,7 +4,7 @@ mod read;
 pub mod records;
 mod write;
 
-pub use read::read_project_xml;
+pub use read::{read_clinical_data, read_project_xml};
 pub use write::{to_project_xml, to_records_odm};
 
 use crate::build::Parts;

@@ -14,7 +14,7 @@ use crate::choices::Choice;
 use crate::dictionary::{Column, DictionaryRow};
 use crate::error::{Error, LineCounter, line_col};
 use crate::field_type::FieldType;
-use crate::model::{Arm, Dag, Event, RepeatingEvent, RepeatingInstrument};
+use crate::model::{Arm, Dag, Event, Repeating, RepeatingEvent, RepeatingInstrument};
 use crate::odm::records::{FileValue, FlatRecord};
 use crate::odm::{CLASSIC_EVENT, ProjectXml, dag_unique_name};
 use crate::validation::Validation;
@@ -99,8 +99,38 @@ fn xml_error(text: &str, offset: usize, source_name: &str, message: String) -> E
 
 /// Reads project XML.
 pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Error> {
+    let state = parse(text, source_name, State::default())?;
+    if !state.has_metadata {
+        return Err(Error::Xml {
+            source_name: source_name.to_owned(),
+            line: 1,
+            message: "no <Study>/<MetaDataVersion>: a record export, not project XML".into(),
+        });
+    }
+    Ok(state.finish())
+}
+
+/// Reads the records of CDISC ODM ClinicalData, with or without the Study
+/// REDCap writes before it (a `content=record&format=odm` export has none).
+/// `repeating` is the receiving project's setup: which `FormRepeatKey` and
+/// `StudyEventRepeatKey` make rows of their own, when the document does
+/// not say.
+pub fn read_clinical_data(
+    text: &str,
+    source_name: &str,
+    repeating: &Repeating,
+) -> Result<Vec<FlatRecord>, Error> {
+    let state = State {
+        repeating_events: repeating.events.clone(),
+        repeating_instruments: repeating.instruments.clone(),
+        ..State::default()
+    };
+    Ok(parse(text, source_name, state)?.finish().records)
+}
+
+/// Reads an ODM document into the reader's state.
+fn parse(text: &str, source_name: &str, mut state: State) -> Result<State, Error> {
     let mut reader = Reader::from_str(text);
-    let mut state = State::default();
     let mut lines = LineCounter::new(text);
     loop {
         let offset = reader.buffer_position() as usize;
@@ -167,14 +197,7 @@ pub fn read_project_xml(text: &str, source_name: &str) -> Result<ProjectXml, Err
             format!("the file ends before <{open}> is closed: truncated XML"),
         ));
     }
-    if !state.has_metadata {
-        return Err(Error::Xml {
-            source_name: source_name.to_owned(),
-            line: 1,
-            message: "no <Study>/<MetaDataVersion>: a record export, not project XML".into(),
-        });
-    }
-    Ok(state.finish())
+    Ok(state)
 }
 
 fn tag_name(e: &BytesStart<'_>) -> String {
