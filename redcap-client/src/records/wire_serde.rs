@@ -5,14 +5,14 @@
 //!
 //! ```
 //! # #[cfg(feature = "serde-wire")] {
-//! use redcap_client::records::{FlatRow, Wire};
+//! use redcap_client::records::{RecordId, Wire};
 //! #[derive(redcap_client::Record, Default)]
 //! struct Visit {
-//!     record_id: redcap_client::records::RecordId,
-//!     age: Option<redcap_client::records::Integer>,
+//!     record_id: Option<RecordId>,
+//!     age: Option<i64>,
 //! }
 //! let row: Wire<Visit> = serde_json::from_str(r#"{"record_id": "7", "age": "42"}"#).unwrap();
-//! assert_eq!(row.0.age.as_ref().and_then(|a| a.value()), Some(42));
+//! assert_eq!(row.0.age, Some(42));
 //! assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"record_id":"7","age":"42"}"#);
 //! # }
 //! ```
