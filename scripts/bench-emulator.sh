@@ -107,18 +107,22 @@ args=(--project "bench=$work/dictionary.csv")
 if [ "$store" = "dir" ]; then
     args+=(--data-dir "$work/data")
 fi
-"$bin" "${args[@]}" > "$work/start.json" &
-server=$!
-for _ in $(seq 1 600); do
-    if [ -s "$work/start.json" ]; then break; fi
-    sleep 0.1
-done
-read -r url token < <(python3 -c '
+start_server() {
+    rm -f "$work/start.json"
+    "$bin" "${args[@]}" > "$work/start.json" &
+    server=$!
+    for _ in $(seq 1 600); do
+        if [ -s "$work/start.json" ]; then break; fi
+        sleep 0.1
+    done
+    read -r url token < <(python3 -c '
 import json, sys
 start = json.load(open(sys.argv[1]))
 projects = start["projects"]
 token = projects["bench"] if isinstance(projects, dict) else projects[0]["token"]
 print(start["url"], token if isinstance(token, str) else token["token"])' "$work/start.json")
+}
+start_server
 
 # The server's CPU seconds so far (user + system): less sensitive than wall time to other
 # work on the machine.
@@ -149,6 +153,12 @@ for file in "$work"/batches/*.csv; do
     bytes=$((bytes + $(stat -c %s "$file")))
 done
 line "import csv (batches)" "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')" "$rows" "$bytes"
+if [ "$store" = "dir" ]; then
+    # A fresh server on the same data, so that the exports' peaks are their own.
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+    start_server
+fi
 
 export_step() { # label, extra curl arguments...
     local label="$1"

@@ -86,7 +86,9 @@ fn report(
     let old = redcap_schema::read_path(&args.old)?;
     let new = match &args.new {
         Some(path) => redcap_schema::read_path(path)?,
-        None => crate::live::fetch_schema(&args.remote.client()?, err)?,
+        // A diff reports changes, not REDCap's design advice: the files it reads
+        // print none either.
+        None => crate::live::fetch_schema(&args.remote.client()?, &mut std::io::sink())?,
     };
     let dictionary = [Some(&args.old), args.new.as_ref()]
         .into_iter()

@@ -80,6 +80,14 @@ fn write_json(value: &Value, out: &mut String) {
 
 fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
+    // Most names and values need no escape: copied whole.
+    if s.bytes()
+        .all(|b| (0x20..=0x7e).contains(&b) && !matches!(b, b'"' | b'\\' | b'/'))
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -187,6 +195,14 @@ impl TableWriter {
             None => self.out.push(']'),
         }
         self.out
+    }
+}
+
+/// A cell as text, borrowed where it is a string.
+pub(crate) fn cell_str(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(cell_text(other)),
     }
 }
 

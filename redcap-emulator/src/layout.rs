@@ -3,8 +3,8 @@
 //! form a field belongs to, which forms repeat where, and what each export
 //! column means.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use redcap_schema::{Choice, Field, FieldType, ProjectSchema};
 
@@ -58,10 +58,12 @@ pub(crate) struct Layout<'a> {
 
 impl<'a> Layout<'a> {
     pub(crate) fn new(schema: &'a ProjectSchema) -> Layout<'a> {
-        let mut field_form = HashMap::new();
-        let mut columns = HashMap::new();
-        let mut form_pos = HashMap::new();
-        let mut fields = HashMap::new();
+        // Looked up for every stored value and exported cell: a fast
+        // hasher (names are the project's own, not an attacker's keys).
+        let mut field_form = HashMap::default();
+        let mut columns = HashMap::default();
+        let mut form_pos = HashMap::default();
+        let mut fields = HashMap::default();
         for (i, form) in schema.forms.iter().enumerate() {
             form_pos.insert(form.name.clone(), i);
             for field in &form.fields {

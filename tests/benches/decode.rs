@@ -155,6 +155,14 @@ fn main() {
         child(&args[2], &args[3]);
         return;
     }
+    // `--time-json FILE`: the best of three typed decodes of that body, in seconds, for
+    // scripts/json-loads-ratio.sh to set beside CPython's `json.loads` of the same file.
+    if args.get(1).map(String::as_str) == Some("--time-json") {
+        let bytes = std::fs::read(&args[2]).unwrap();
+        let typed = best(|| decode_json::<wide::Row>(&bytes, DecodeMode::Strict).unwrap());
+        println!("{}", typed.as_secs_f64());
+        return;
+    }
     // `cargo bench` passes `--bench`; any other flag (as from `cargo test`) runs a small size.
     let rows_wanted: usize = std::env::var("BENCH_ROWS")
         .ok()

@@ -46,6 +46,26 @@ struct Failed {
     error: Error,
 }
 
+/// A record list and how many rows listed it.
+type Listed = (Vec<String>, usize);
+
+/// The second answer for the record list, asked for beside the first batches; stopped
+/// when an export ends without it.
+struct Confirmation(tokio::task::JoinHandle<Result<Listed, Error>>);
+
+impl Drop for Confirmation {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How a run over one record list ended.
+enum Outcome {
+    Done(Progress),
+    /// The confirming record list differs: nothing was emitted yet.
+    Disagree(Listed, Listed),
+}
+
 /// Runs an export: `emit` gets each batch's output in record order.
 pub(crate) async fn run<K: BatchKind>(
     client: &Client,
@@ -60,157 +80,279 @@ pub(crate) async fn run<K: BatchKind>(
     if (!fields.is_empty() || !options.forms.is_empty()) && !fields.contains(&record_field) {
         fields.insert(0, record_field.clone());
     }
-    let (records, listed_rows) =
-        confirmed_record_list(client, options, &record_field, &retries).await?;
-    let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
-    if hashed {
-        tracing::warn!(
-            records = records.len(),
-            "record IDs are hashed: this token has de-identified export rights, so records cannot be asked for by name; exporting in one request"
-        );
-    }
-    let plan = Arc::new(Plan {
-        options: options.clone(),
-        record_field,
-        fields,
-        wire: kind.wire(),
-        records,
-        hashed,
-    });
-    let total = plan.records.len();
-    let mut progress = Progress {
-        records_total: total,
-        hashed_record_ids: plan.hashed,
-        ..Progress::default()
+    let list = || {
+        patiently(client, &retries, || {
+            record_list(client, options, &record_field, &retries)
+        })
     };
-    let report = |progress: &mut Progress| {
-        progress.retries = retries.load(Ordering::Relaxed);
-        progress.elapsed = started.elapsed();
-        if let Some(callback) = &options.progress {
-            callback(progress);
-        }
+    // The record list is asked for once before the batches. A list missing records would
+    // make every later check pass on a partial export, so a second answer confirms it: it
+    // is asked for beside the first batches, and nothing is emitted before it agrees.
+    let mut listed = list().await?;
+    let mut confirmation = Some(confirm(client, options, &record_field, &retries));
+    let batches = Batches {
+        client,
+        options,
+        kind: &kind,
+        record_field: &record_field,
+        fields: &fields,
+        retries: &retries,
+        started,
     };
-    report(&mut progress);
-    if total == 0 {
-        return Ok(progress);
-    }
-
-    let full_size = if plan.hashed {
-        total
-    } else {
-        options
-            .batch_size
-            .unwrap_or_else(|| estimate_batch(&plan, listed_rows, options.target_cells))
-    };
-    let mut size = full_size;
-    tracing::info!(records = total, batch = size, "export planned");
-
-    let mut next = 0;
-    let mut requeued: VecDeque<Range<usize>> = VecDeque::new();
-    let mut running: JoinSet<Result<Done<K::Output>, Failed>> = JoinSet::new();
-    let mut finished: BTreeMap<usize, Done<K::Output>> = BTreeMap::new();
-    let mut delivered = 0;
-    let concurrency = options.concurrency.max(1);
-    // Attempts of one-record batches, by position.
-    let mut lone_attempts: std::collections::HashMap<usize, u32> = Default::default();
     loop {
-        while running.len() < concurrency {
-            let range = if let Some(range) = requeued.pop_front() {
-                range
-            } else if next < total && finished.len() < 2 * concurrency {
-                let range = next..(next + size).min(total);
-                next = range.end;
-                range
-            } else {
+        match batches.run(listed, confirmation.take(), &mut emit).await? {
+            Outcome::Done(progress) => return Ok(progress),
+            Outcome::Disagree(first, second) => {
+                tracing::warn!("two record-ID requests disagree; asking a third time");
+                retries.fetch_add(1, Ordering::Relaxed);
+                let third = list().await?;
+                listed = union(vec![first, second, third]);
+            }
+        }
+    }
+}
+
+/// The second record-list request, started on its own task.
+fn confirm(
+    client: &Client,
+    options: &ExportOptions,
+    record_field: &str,
+    retries: &Arc<AtomicU64>,
+) -> Confirmation {
+    let (client, options) = (client.clone(), options.clone());
+    let (record_field, retries) = (record_field.to_string(), retries.clone());
+    Confirmation(tokio::spawn(async move {
+        patiently(&client, &retries, || {
+            record_list(&client, &options, &record_field, &retries)
+        })
+        .await
+    }))
+}
+
+/// The second answer when it differs from `records` (`None` when it agrees, or was
+/// already checked).
+async fn disagreement(
+    confirmation: &mut Option<Confirmation>,
+    records: &[String],
+) -> Result<Option<Listed>, Error> {
+    let Some(mut handle) = confirmation.take() else {
+        return Ok(None);
+    };
+    let second = (&mut handle.0).await.map_err(|error| Error::Request {
+        method: "export_records",
+        message: format!("the record-list task failed: {error}"),
+    })??;
+    Ok((second.0 != records).then_some(second))
+}
+
+/// The union of several record lists, REDCap's order kept from the longest.
+fn union(mut answers: Vec<Listed>) -> Listed {
+    answers.sort_by_key(|(records, _)| std::cmp::Reverse(records.len()));
+    let (mut union, rows) = answers.swap_remove(0);
+    let mut seen: std::collections::HashSet<String> = union.iter().cloned().collect();
+    for (records, _) in answers {
+        for record in records {
+            if seen.insert(record.clone()) {
+                union.push(record);
+            }
+        }
+    }
+    (union, rows)
+}
+
+/// What the batches of every record list share.
+struct Batches<'a, K> {
+    client: &'a Client,
+    options: &'a ExportOptions,
+    kind: &'a Arc<K>,
+    record_field: &'a str,
+    fields: &'a [String],
+    retries: &'a Arc<AtomicU64>,
+    started: Instant,
+}
+
+impl<K: BatchKind> Batches<'_, K> {
+    /// Exports the records of one list in batches.
+    async fn run(
+        &self,
+        (records, listed_rows): Listed,
+        mut confirmation: Option<Confirmation>,
+        emit: &mut impl FnMut(K::Output) -> Result<(), Error>,
+    ) -> Result<Outcome, Error> {
+        let (client, options, kind, retries, started) = (
+            self.client,
+            self.options,
+            self.kind,
+            self.retries,
+            self.started,
+        );
+        let record_field = self.record_field.to_string();
+        let fields = self.fields.to_vec();
+        let hashed = !records.is_empty() && records.iter().all(|record| looks_hashed(record));
+        if hashed {
+            tracing::warn!(
+                records = records.len(),
+                "record IDs are hashed: this token has de-identified export rights, so records cannot be asked for by name; exporting in one request"
+            );
+        }
+        let plan = Arc::new(Plan {
+            options: options.clone(),
+            record_field,
+            fields,
+            wire: kind.wire(),
+            records,
+            hashed,
+        });
+        let total = plan.records.len();
+        let mut progress = Progress {
+            records_total: total,
+            hashed_record_ids: plan.hashed,
+            ..Progress::default()
+        };
+        let report = |progress: &mut Progress| {
+            progress.retries = retries.load(Ordering::Relaxed);
+            progress.elapsed = started.elapsed();
+            if let Some(callback) = &options.progress {
+                callback(progress);
+            }
+        };
+        report(&mut progress);
+        if total == 0 {
+            if let Some(second) = disagreement(&mut confirmation, &plan.records).await? {
+                return Ok(Outcome::Disagree(
+                    (plan.records.clone(), listed_rows),
+                    second,
+                ));
+            }
+            return Ok(Outcome::Done(progress));
+        }
+
+        let full_size = if plan.hashed {
+            total
+        } else {
+            options
+                .batch_size
+                .unwrap_or_else(|| estimate_batch(&plan, listed_rows, options.target_cells))
+        };
+        let mut size = full_size;
+        tracing::info!(records = total, batch = size, "export planned");
+
+        let mut next = 0;
+        let mut requeued: VecDeque<Range<usize>> = VecDeque::new();
+        let mut running: JoinSet<Result<Done<K::Output>, Failed>> = JoinSet::new();
+        let mut finished: BTreeMap<usize, Done<K::Output>> = BTreeMap::new();
+        let mut delivered = 0;
+        let concurrency = options.concurrency.max(1);
+        // Attempts of one-record batches, by position.
+        let mut lone_attempts: std::collections::HashMap<usize, u32> = Default::default();
+        loop {
+            while running.len() < concurrency {
+                let range = if let Some(range) = requeued.pop_front() {
+                    range
+                } else if next < total && finished.len() < 2 * concurrency {
+                    let range = next..(next + size).min(total);
+                    next = range.end;
+                    range
+                } else {
+                    break;
+                };
+                running.spawn(fetch_batch(
+                    client.clone(),
+                    plan.clone(),
+                    kind.clone(),
+                    range,
+                    retries.clone(),
+                ));
+            }
+            let Some(joined) = running.join_next().await else {
                 break;
             };
-            running.spawn(fetch_batch(
-                client.clone(),
-                plan.clone(),
-                kind.clone(),
-                range,
-                retries.clone(),
-            ));
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        let outcome = joined.map_err(|error| Error::Request {
-            method: "export_records",
-            message: format!("a batch task failed: {error}"),
-        })?;
-        match outcome {
-            Ok(done) => {
-                tracing::debug!(
-                    first = done.range.start,
-                    records = done.range.len(),
-                    rows = done.rows,
-                    bytes = done.bytes,
-                    "batch complete"
-                );
-                // Success: grow back towards the planned size.
-                size = (size * 2).min(full_size);
-                finished.insert(done.range.start, done);
-                while let Some(done) = finished.remove(&delivered) {
-                    delivered = done.range.end;
-                    progress.batches += 1;
-                    progress.records_done += done.range.len();
-                    progress.rows += done.rows;
-                    progress.bytes += done.bytes;
-                    emit(done.output)?;
+            let outcome = joined.map_err(|error| Error::Request {
+                method: "export_records",
+                message: format!("a batch task failed: {error}"),
+            })?;
+            match outcome {
+                Ok(done) => {
+                    tracing::debug!(
+                        first = done.range.start,
+                        records = done.range.len(),
+                        rows = done.rows,
+                        bytes = done.bytes,
+                        "batch complete"
+                    );
+                    // Success: grow back towards the planned size.
+                    size = (size * 2).min(full_size);
+                    finished.insert(done.range.start, done);
+                    if finished.contains_key(&delivered)
+                        && let Some(second) = disagreement(&mut confirmation, &plan.records).await?
+                    {
+                        running.abort_all();
+                        return Ok(Outcome::Disagree(
+                            (plan.records.clone(), listed_rows),
+                            second,
+                        ));
+                    }
+                    while let Some(done) = finished.remove(&delivered) {
+                        delivered = done.range.end;
+                        progress.batches += 1;
+                        progress.records_done += done.range.len();
+                        progress.rows += done.rows;
+                        progress.bytes += done.bytes;
+                        emit(done.output)?;
+                        report(&mut progress);
+                    }
+                }
+                Err(Failed { range, error })
+                    if error.is_overload() && range.len() > 1 && !plan.hashed =>
+                {
+                    let half = range.len() / 2;
+                    size = size.min(half).max(1);
+                    tracing::warn!(
+                        first = range.start,
+                        records = range.len(),
+                        error = %error,
+                        "batch failed; splitting it in two"
+                    );
+                    requeued.push_front(range.start + half..range.end);
+                    requeued.push_front(range.start..range.start + half);
+                    progress.splits += 1;
+                    // The batch's records are asked for again, in halves.
+                    retries.fetch_add(1, Ordering::Relaxed);
                     report(&mut progress);
                 }
-            }
-            Err(Failed { range, error })
-                if error.is_overload() && range.len() > 1 && !plan.hashed =>
-            {
-                let half = range.len() / 2;
-                size = size.min(half).max(1);
-                tracing::warn!(
-                    first = range.start,
-                    records = range.len(),
-                    error = %error,
-                    "batch failed; splitting it in two"
-                );
-                requeued.push_front(range.start + half..range.end);
-                requeued.push_front(range.start..range.start + half);
-                progress.splits += 1;
-                // The batch's records are asked for again, in halves.
-                retries.fetch_add(1, Ordering::Relaxed);
-                report(&mut progress);
-            }
-            // A single record that fails for the server's load: sent again a few times,
-            // since it cannot be split further.
-            Err(Failed { range, error })
-                if error.is_overload()
-                    && range.len() == 1
-                    && *lone_attempts.entry(range.start).or_insert(1)
-                        < client.retry_policy().attempts =>
-            {
-                *lone_attempts.entry(range.start).or_insert(1) += 1;
-                tracing::warn!(first = range.start, error = %error, "one-record batch failed; sending it again");
-                retries.fetch_add(1, Ordering::Relaxed);
-                requeued.push_front(range);
-                report(&mut progress);
-            }
-            Err(Failed { error, .. }) => {
-                running.abort_all();
-                return Err(error);
+                // A single record that fails for the server's load: sent again a few times,
+                // since it cannot be split further.
+                Err(Failed { range, error })
+                    if error.is_overload()
+                        && range.len() == 1
+                        && *lone_attempts.entry(range.start).or_insert(1)
+                            < client.retry_policy().attempts =>
+                {
+                    *lone_attempts.entry(range.start).or_insert(1) += 1;
+                    tracing::warn!(first = range.start, error = %error, "one-record batch failed; sending it again");
+                    retries.fetch_add(1, Ordering::Relaxed);
+                    requeued.push_front(range);
+                    report(&mut progress);
+                }
+                Err(Failed { error, .. }) => {
+                    running.abort_all();
+                    return Err(error);
+                }
             }
         }
+        progress.retries = retries.load(Ordering::Relaxed);
+        progress.elapsed = started.elapsed();
+        tracing::info!(
+            records = progress.records_done,
+            rows = progress.rows,
+            batches = progress.batches,
+            retries = progress.retries,
+            bytes = progress.bytes,
+            seconds = progress.elapsed.as_secs_f64(),
+            "export complete"
+        );
+        Ok(Outcome::Done(progress))
     }
-    progress.retries = retries.load(Ordering::Relaxed);
-    progress.elapsed = started.elapsed();
-    tracing::info!(
-        records = progress.records_done,
-        rows = progress.rows,
-        batches = progress.batches,
-        retries = progress.retries,
-        bytes = progress.bytes,
-        seconds = progress.elapsed.as_secs_f64(),
-        "export complete"
-    );
-    Ok(progress)
 }
 
 /// Fetches and checks one batch, asking once more for records that did not come back.
@@ -416,41 +558,6 @@ async fn record_list(
         .filter_map(|key| seen.insert(key.record.clone()).then_some(key.record))
         .collect();
     Ok((records, rows))
-}
-
-/// The record list, asked for twice, since a list missing records would make every later
-/// check pass on a partial export: the union of two answers, or of three when the first two
-/// differ (REDCap's order kept, from the longest answer).
-async fn confirmed_record_list(
-    client: &Client,
-    options: &ExportOptions,
-    record_field: &str,
-    retries: &AtomicU64,
-) -> Result<(Vec<String>, usize), Error> {
-    let list = || {
-        patiently(client, retries, || {
-            record_list(client, options, record_field, retries)
-        })
-    };
-    // Both at once: a REDCap with several PHP workers answers them side by side.
-    let (first, second) = tokio::join!(list(), list());
-    let mut answers = vec![first?, second?];
-    if answers[0].0 != answers[1].0 {
-        tracing::warn!("two record-ID requests disagree; asking a third time");
-        retries.fetch_add(1, Ordering::Relaxed);
-        answers.push(list().await?);
-    }
-    answers.sort_by_key(|(records, _)| std::cmp::Reverse(records.len()));
-    let (mut union, rows) = answers.swap_remove(0);
-    let mut seen: std::collections::HashSet<String> = union.iter().cloned().collect();
-    for (records, _) in answers {
-        for record in records {
-            if seen.insert(record.clone()) {
-                union.push(record);
-            }
-        }
-    }
-    Ok((union, rows))
 }
 
 /// Records per batch for about `target_cells` cells: the columns are the fields asked for

@@ -80,19 +80,6 @@ fn minutes_seconds(raw: &[u8]) -> Option<u16> {
     (minutes < 60 && seconds < 60).then(|| (minutes * 60 + seconds) as u16)
 }
 
-/// `[-+]?[0-9]+`, REDCap's integer regex (`/^[-+]?\b\d+\b$/`), as an `i64` when in range.
-fn integer(raw: &[u8]) -> Option<Option<i64>> {
-    let digits = raw
-        .strip_prefix(b"-")
-        .or(raw.strip_prefix(b"+"))
-        .unwrap_or(raw);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    // Every byte is ASCII, so this is valid UTF-8.
-    Some(std::str::from_utf8(raw).ok()?.parse::<i64>().ok())
-}
-
 macro_rules! exact_type {
     (
         $(#[$doc:meta])*
@@ -105,8 +92,9 @@ macro_rules! exact_type {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name {
             value: $value,
-            /// The text as stored, when it differs from the value's canonical text.
-            text: Option<Box<str>>,
+            /// The text as stored, when it differs from the value's canonical text (boxed
+            /// once more so that the common case costs one pointer, not two words).
+            text: Option<Box<String>>,
         }
 
         impl $name {
@@ -124,7 +112,7 @@ macro_rules! exact_type {
                 let canonical: fn(&[u8]) -> bool = $canonical;
                 let bytes = text.as_bytes();
                 let plain = canonical(bytes) && !bytes.ends_with(b"\n");
-                let text = (!plain).then(|| Box::from(text));
+                let text = (!plain).then(|| Box::new(text.to_string()));
                 Ok(Self { value, text })
             }
 
@@ -234,62 +222,119 @@ impl MinutesSeconds {
 /// `+70` and `-0` pass REDCap's check and come back unchanged, and so does a number of any
 /// length.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Integer {
-    /// `None` when the number is beyond `i64`.
-    value: Option<i64>,
-    /// The text as stored, when it is not the canonical text of `value`.
-    text: Option<Box<str>>,
+pub struct Integer(IntegerRepr);
+
+/// An integer's value, or its text when the text is not the value's canonical form. Two
+/// words, so that `Option<Integer>` is as small as an `i64` with a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IntegerRepr {
+    Value(i64),
+    /// `070`, `+70`, `-0`, a final line break, or a number beyond `i64`.
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the value small"
+    )]
+    Text(Box<String>),
+}
+
+/// How one pass over an integer's text ends.
+enum Scanned {
+    /// Canonical text of this value.
+    Canonical(i64),
+    /// Valid, but not canonical (or beyond `i64`).
+    Other,
+    /// Not an integer.
+    Invalid,
+}
+
+/// Reads `[-+]?[0-9]+` (REDCap's `/^[-+]?\b\d+\b$/`, with PCRE's final line break) in
+/// one pass: the value and whether the text is how it prints.
+fn scan_integer(raw: &[u8]) -> Scanned {
+    let (negative, signed, digits) = match raw.first() {
+        Some(b'-') => (true, true, &raw[1..]),
+        Some(b'+') => (false, true, &raw[1..]),
+        _ => (false, false, raw),
+    };
+    let (digits, line_break) = match digits.strip_suffix(b"\n") {
+        Some(digits) => (digits, true),
+        None => (digits, false),
+    };
+    if digits.is_empty() {
+        return Scanned::Invalid;
+    }
+    // Accumulated negatively so that `i64::MIN` fits.
+    let mut value: i64 = 0;
+    let mut overflow = false;
+    for &byte in digits {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return Scanned::Invalid;
+        }
+        if !overflow {
+            match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_sub(i64::from(digit)))
+            {
+                Some(v) => value = v,
+                None => overflow = true,
+            }
+        }
+    }
+    let value = if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    };
+    let leading_zero = digits.len() > 1 && digits[0] == b'0';
+    let plus = signed && !negative;
+    match value {
+        Some(value)
+            if !(overflow || leading_zero || plus || line_break || (negative && value == 0)) =>
+        {
+            Scanned::Canonical(value)
+        }
+        _ => Scanned::Other,
+    }
 }
 
 impl Integer {
     /// Reads `text` as REDCap's integer validation accepts it.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
-        let value =
-            integer(body(text.as_bytes())).ok_or_else(|| ValueError::expected("an integer"))?;
-        let canonical = value.is_some_and(|value| is_canonical(value, text));
-        Ok(Self {
-            value,
-            text: (!canonical).then(|| Box::from(text)),
-        })
+        match scan_integer(text.as_bytes()) {
+            Scanned::Canonical(value) => Ok(Self(IntegerRepr::Value(value))),
+            Scanned::Other => Ok(Self(IntegerRepr::Text(Box::new(text.to_string())))),
+            Scanned::Invalid => Err(ValueError::expected("an integer")),
+        }
     }
 
     /// The number, or `None` when it is beyond the range of `i64`.
     pub fn value(&self) -> Option<i64> {
-        self.value
+        match &self.0 {
+            IntegerRepr::Value(value) => Some(*value),
+            IntegerRepr::Text(text) => {
+                let text = text.strip_suffix('\n').unwrap_or(text);
+                text.strip_prefix('+').unwrap_or(text).parse().ok()
+            }
+        }
     }
 
     /// The exact text, as REDCap stores it.
     pub fn text(&self) -> Cow<'_, str> {
-        match (&self.text, self.value) {
-            (Some(text), _) => Cow::Borrowed(text),
-            (None, Some(value)) => Cow::Owned(value.to_string()),
-            // Unreachable by construction: a value beyond i64 always keeps its text.
-            (None, None) => Cow::Borrowed(""),
+        match &self.0 {
+            IntegerRepr::Value(value) => Cow::Owned(value.to_string()),
+            IntegerRepr::Text(text) => Cow::Borrowed(text),
         }
     }
 
     /// Whether the text is the number's canonical form: no sign but `-`, no leading zero.
     pub fn is_canonical(&self) -> bool {
-        self.text.is_none()
+        matches!(self.0, IntegerRepr::Value(_))
     }
-}
-
-/// Whether `text` is how `value` prints, without formatting it.
-fn is_canonical(value: i64, text: &str) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let first = digits.as_bytes().first().copied();
-    // Digits only (a `+` or line break is not canonical), no leading zero, no `-0`.
-    digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits.len() == 1 || first != Some(b'0'))
-        && !(value == 0 && text.starts_with('-'))
 }
 
 impl From<i64> for Integer {
     fn from(value: i64) -> Self {
-        Self {
-            value: Some(value),
-            text: None,
-        }
+        Self(IntegerRepr::Value(value))
     }
 }
 
@@ -305,5 +350,41 @@ impl WireValue for Integer {
     }
     fn encode(&self) -> Cow<'_, str> {
         self.text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_read_in_one_pass_and_kept_as_written() {
+        for (text, value, canonical) in [
+            ("0", Some(0), true),
+            ("-42", Some(-42), true),
+            ("9223372036854775807", Some(i64::MAX), true),
+            ("-9223372036854775808", Some(i64::MIN), true),
+            ("070", Some(70), false),
+            ("+70", Some(70), false),
+            ("-0", Some(0), false),
+            ("7\n", Some(7), false),
+            ("9223372036854775808", None, false),
+            ("-99999999999999999999", None, false),
+        ] {
+            let integer = Integer::parse(text).unwrap();
+            assert_eq!(integer.value(), value, "{text:?}");
+            assert_eq!(integer.is_canonical(), canonical, "{text:?}");
+            assert_eq!(integer.text(), text, "{text:?}");
+        }
+        for bad in ["", "-", "+", "1.0", " 1", "1 ", "\n", "1\n\n", "--1", "0x1"] {
+            assert!(Integer::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn exact_values_stay_small() {
+        // An optional cell costs two words, however it was written.
+        assert_eq!(std::mem::size_of::<Option<Integer>>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Date>>(), 16);
     }
 }

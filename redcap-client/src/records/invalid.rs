@@ -175,11 +175,31 @@ pub(super) struct Collector {
     cells: Vec<InvalidCell>,
     /// Cells of the current row: column, value, what was expected.
     pending: Vec<(String, String, String)>,
-    record: Option<String>,
-    event: Option<String>,
-    repeat_instrument: Option<String>,
-    repeat_instance: Option<String>,
+    record: Slot,
+    event: Slot,
+    repeat_instrument: Slot,
+    repeat_instance: Slot,
     started: bool,
+}
+
+/// A key cell of the current row, its buffer reused from row to row so that a clean row
+/// costs no allocation.
+#[derive(Debug, Default)]
+struct Slot {
+    text: String,
+    set: bool,
+}
+
+impl Slot {
+    fn put(&mut self, raw: &str) {
+        self.text.clear();
+        self.text.push_str(raw);
+        self.set = true;
+    }
+
+    fn get(&self) -> Option<String> {
+        self.set.then(|| self.text.clone())
+    }
 }
 
 impl Collector {
@@ -188,7 +208,7 @@ impl Collector {
     pub(super) fn note(&mut self, column: &str, raw: &str) {
         if !self.started {
             self.started = true;
-            self.record = Some(raw.to_string());
+            self.record.put(raw);
         } else if column.starts_with("redcap_") && !raw.is_empty() {
             let slot = match column {
                 "redcap_event_name" => &mut self.event,
@@ -196,7 +216,7 @@ impl Collector {
                 "redcap_repeat_instance" => &mut self.repeat_instance,
                 _ => return,
             };
-            *slot = Some(raw.to_string());
+            slot.put(raw);
         }
     }
 
@@ -218,10 +238,10 @@ impl Collector {
             for (column, value, expected) in self.pending.drain(..) {
                 self.cells.push(InvalidCell {
                     row: number,
-                    record: self.record.clone(),
-                    event: self.event.clone(),
-                    repeat_instrument: self.repeat_instrument.clone(),
-                    repeat_instance: self.repeat_instance.clone(),
+                    record: self.record.get(),
+                    event: self.event.get(),
+                    repeat_instrument: self.repeat_instrument.get(),
+                    repeat_instance: self.repeat_instance.get(),
                     column,
                     value,
                     expected,
@@ -235,10 +255,10 @@ impl Collector {
             }
         };
         self.started = false;
-        self.record = None;
-        self.event = None;
-        self.repeat_instrument = None;
-        self.repeat_instance = None;
+        self.record.set = false;
+        self.event.set = false;
+        self.repeat_instrument.set = false;
+        self.repeat_instance.set = false;
         outcome
     }
 

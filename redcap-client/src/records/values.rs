@@ -355,38 +355,68 @@ impl<T: WireValue, M: Choice> WireValue for MaybeMissing<T, M> {
 ///
 /// Each column keeps its exact state: checked (`1`), unchecked (`0`) or blank (on rows
 /// where the field's instrument does not apply).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Checkboxes<C> {
-    /// Columns that are not blank, in the order they were set.
-    states: Vec<(C, bool)>,
+    /// Bit `i`: the column of `C::ALL[i]` is not blank (the first 64 choices).
+    present: u64,
+    /// Bit `i`: the column of `C::ALL[i]` is checked.
+    checked: u64,
+    /// Columns past the 64th choice, and codes the dictionary does not list (lenient
+    /// decoding), that are not blank, in the order they were set.
+    more: Vec<(C, bool)>,
 }
+
+/// Choices held in the bit sets.
+const BITS: usize = 64;
 
 impl<C> Default for Checkboxes<C> {
     fn default() -> Self {
-        Self { states: Vec::new() }
+        Self {
+            present: 0,
+            checked: 0,
+            more: Vec::new(),
+        }
     }
 }
 
 /// Equal when the same columns hold the same states, whatever order they were set in.
 impl<C: PartialEq> PartialEq for Checkboxes<C> {
     fn eq(&self, other: &Self) -> bool {
-        self.states.len() == other.states.len()
-            && self.states.iter().all(|state| other.states.contains(state))
+        self.present == other.present
+            && self.checked == other.checked
+            && self.more.len() == other.more.len()
+            && self.more.iter().all(|state| other.more.contains(state))
+    }
+}
+
+impl<C: Choice + fmt::Debug> fmt::Debug for Checkboxes<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.states()).finish()
     }
 }
 
 impl<C: Choice> Checkboxes<C> {
     /// Whether `choice` is checked.
     pub fn is_checked(&self, choice: &C) -> bool {
-        self.states.iter().any(|(c, state)| c == choice && *state)
+        match Self::position(choice) {
+            Some(i) => self.checked & (1 << i) != 0,
+            None => self.more.iter().any(|(c, state)| c == choice && *state),
+        }
     }
 
-    /// The checked choices, in dictionary order.
+    /// The checked choices, in dictionary order (codes the dictionary does not list last).
     pub fn checked(&self) -> impl Iterator<Item = &C> {
-        self.states
-            .iter()
+        self.states()
             .filter(|(_, state)| *state)
             .map(|(choice, _)| choice)
+    }
+
+    /// The columns that are not blank, with their states, in dictionary order.
+    fn states(&self) -> impl Iterator<Item = (&C, bool)> {
+        let bits = C::ALL.iter().take(BITS).enumerate();
+        bits.filter(|(i, _)| self.present & (1 << i) != 0)
+            .map(|(i, choice)| (choice, self.checked & (1 << i) != 0))
+            .chain(self.more.iter().map(|(choice, state)| (choice, *state)))
     }
 
     /// Checks or unchecks `choice` (its column becomes `1` or `0`).
@@ -396,17 +426,46 @@ impl<C: Choice> Checkboxes<C> {
 
     /// Makes the column of `choice` blank.
     pub fn clear(&mut self, choice: &C) {
-        self.states.retain(|(c, _)| c != choice);
+        match Self::position(choice) {
+            Some(i) => self.set_bits(i, None),
+            None => self.more.retain(|(c, _)| c != choice),
+        }
+    }
+
+    /// The position of `choice` in `C::ALL`, when it is held in the bit sets.
+    fn position(choice: &C) -> Option<usize> {
+        C::ALL.iter().take(BITS).position(|c| c == choice)
+    }
+
+    fn set_bits(&mut self, position: usize, state: Option<bool>) {
+        let bit = 1u64 << position;
+        match state {
+            Some(checked) => {
+                self.present |= bit;
+                if checked {
+                    self.checked |= bit;
+                } else {
+                    self.checked &= !bit;
+                }
+            }
+            None => {
+                self.present &= !bit;
+                self.checked &= !bit;
+            }
+        }
     }
 
     fn set_state(&mut self, choice: C, state: Option<bool>) {
-        let slot = self.states.iter().position(|(c, _)| *c == choice);
+        if let Some(i) = Self::position(&choice) {
+            return self.set_bits(i, state);
+        }
+        let slot = self.more.iter().position(|(c, _)| *c == choice);
         match (slot, state) {
-            (Some(index), Some(state)) => self.states[index].1 = state,
+            (Some(index), Some(state)) => self.more[index].1 = state,
             (Some(index), None) => {
-                self.states.remove(index);
+                self.more.remove(index);
             }
-            (None, Some(state)) => self.states.push((choice, state)),
+            (None, Some(state)) => self.more.push((choice, state)),
             (None, None) => {}
         }
     }
@@ -414,6 +473,10 @@ impl<C: Choice> Checkboxes<C> {
     /// Sets the column of the choice at `position` in `C::ALL` from its text.
     pub(crate) fn set_column_at(&mut self, position: usize, raw: &str) -> Result<(), ValueError> {
         let state = checkbox_state(raw)?;
+        if position < BITS.min(C::ALL.len()) {
+            self.set_bits(position, state);
+            return Ok(());
+        }
         let Some(choice) = C::ALL.get(position) else {
             return Err(ValueError::expected("a column of this checkbox field"));
         };
@@ -423,12 +486,30 @@ impl<C: Choice> Checkboxes<C> {
 
     /// The text of the column of the choice at `position` in `C::ALL`.
     pub(crate) fn column_text_at(&self, position: usize) -> &'static str {
+        if position < BITS.min(C::ALL.len()) {
+            return Self::bits_text(self.present, self.checked, position);
+        }
         match C::ALL.get(position) {
-            Some(choice) => match self.states.iter().find(|(c, _)| c == choice) {
-                Some((_, true)) => "1",
-                Some((_, false)) => "0",
-                None => "",
-            },
+            Some(choice) => self.more_text(|c| c == choice),
+            None => "",
+        }
+    }
+
+    fn bits_text(present: u64, checked: u64, position: usize) -> &'static str {
+        match (
+            present & (1 << position) != 0,
+            checked & (1 << position) != 0,
+        ) {
+            (false, _) => "",
+            (true, true) => "1",
+            (true, false) => "0",
+        }
+    }
+
+    fn more_text(&self, matches: impl Fn(&C) -> bool) -> &'static str {
+        match self.more.iter().find(|(c, _)| matches(c)) {
+            Some((_, true)) => "1",
+            Some((_, false)) => "0",
             None => "",
         }
     }
@@ -448,10 +529,9 @@ impl<C: Choice> Checkboxes<C> {
 
     /// The text of the column of `code`.
     pub fn column_text(&self, code: &str) -> &'static str {
-        match self.states.iter().find(|(c, _)| c.code() == code) {
-            Some((_, true)) => "1",
-            Some((_, false)) => "0",
-            None => "",
+        match C::ALL.iter().take(BITS).position(|c| c.code() == code) {
+            Some(i) => Self::bits_text(self.present, self.checked, i),
+            None => self.more_text(|c| c.code() == code),
         }
     }
 }
@@ -485,6 +565,64 @@ mod tests {
             "2020-02-29"
         );
         assert_eq!(round_trip::<i64>("-42").unwrap(), "-42");
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Day {
+        Mon,
+        Tue,
+        Other(String),
+    }
+
+    impl Choice for Day {
+        const ALL: &'static [Self] = &[Self::Mon, Self::Tue];
+        fn code(&self) -> &str {
+            match self {
+                Self::Mon => "1",
+                Self::Tue => "2",
+                Self::Other(code) => code,
+            }
+        }
+        fn label(&self) -> &str {
+            self.code()
+        }
+        fn from_code(code: &str) -> Option<Self> {
+            Self::ALL.iter().find(|c| c.code() == code).cloned()
+        }
+        fn unknown(code: &str) -> Self {
+            Self::Other(code.to_string())
+        }
+    }
+
+    #[test]
+    fn checkbox_columns_keep_checked_unchecked_and_blank() {
+        let mut days = Checkboxes::<Day>::default();
+        days.set_column_at(1, "1").unwrap();
+        days.set_column("1", "0", DecodeMode::Strict).unwrap();
+        days.set_column("9", "1", DecodeMode::Lenient).unwrap();
+        assert!(days.set_column("9", "1", DecodeMode::Strict).is_err());
+        assert!(days.set_column_at(0, "yes").is_err());
+        assert_eq!(
+            [
+                days.column_text("1"),
+                days.column_text("2"),
+                days.column_text("9")
+            ],
+            ["0", "1", "1"]
+        );
+        assert_eq!(
+            days.checked().collect::<Vec<_>>(),
+            [&Day::Tue, &Day::Other("9".into())]
+        );
+        days.clear(&Day::Mon);
+        assert_eq!(days.column_text_at(0), "");
+        let mut same = Checkboxes::default();
+        same.set(Day::Other("9".into()), true);
+        same.set(Day::Tue, true);
+        assert_eq!(days, same);
+        same.set(Day::Tue, false);
+        assert!(!same.is_checked(&Day::Tue));
+        assert_ne!(days, same);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `MANAGE`, `DATA_EXPORT`, `OTHER`), object type, key, event and the
 //! `field = 'value'` details REDCap stores in `data_values`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use redcap_schema::FieldType;
@@ -132,12 +133,17 @@ fn detail_lines(
     before: Option<&HashMap<String, Vec<String>>>,
     after: Option<&HashMap<String, Vec<String>>>,
 ) -> Vec<String> {
-    let empty: Vec<String> = Vec::new();
-    let get = |side: Option<&HashMap<String, Vec<String>>>, f: &str| -> Vec<String> {
-        let mut v = side.and_then(|m| m.get(f)).unwrap_or(&empty).clone();
-        v.sort();
-        v
-    };
+    // Sorted, so that checkbox codes compare as sets; copied only then.
+    fn get<'m>(side: Option<&'m HashMap<String, Vec<String>>>, f: &str) -> Cow<'m, [String]> {
+        let v = side.and_then(|m| m.get(f)).map_or(&[][..], Vec::as_slice);
+        if v.len() > 1 {
+            let mut v = v.to_vec();
+            v.sort();
+            Cow::Owned(v)
+        } else {
+            Cow::Borrowed(v)
+        }
+    }
     let mut lines = Vec::new();
     for (field, checkbox) in order {
         let old = get(before, field);

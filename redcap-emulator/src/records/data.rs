@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use rusqlite::Connection;
 
 use crate::layout::{Layout, Slot, natural_cmp};
@@ -20,8 +22,8 @@ pub(crate) struct Row {
     pub(crate) event: usize,
     pub(crate) slot: Slot,
     /// Stored values by field name; a checkbox has one entry per checked
-    /// code.
-    pub(crate) values: HashMap<String, Vec<String>>,
+    /// code. Hashed fast: it is filled and read once per value.
+    pub(crate) values: FxHashMap<String, Vec<String>>,
 }
 
 impl Row {
@@ -115,7 +117,7 @@ impl RecordData {
                             record: name.clone(),
                             event: event_idx,
                             slot,
-                            values: HashMap::new(),
+                            values: FxHashMap::default(),
                         });
                         rows.len() - 1
                     }

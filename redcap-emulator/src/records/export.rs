@@ -8,7 +8,9 @@ use redcap_schema::{FieldType, validation::DataType};
 use serde_json::Value;
 
 use crate::context::Ctx;
-use crate::format::{Format, Table, TableWriter, cell_text, csv_line, table_json, table_xml};
+use crate::format::{
+    Format, Table, TableWriter, cell_str, cell_text, csv_line, table_json, table_xml,
+};
 use crate::layout::{Column, Layout, Slot, natural_cmp};
 use crate::logic::{self, Env};
 use crate::records::data::{RecordData, Row};
@@ -923,8 +925,8 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                 ),
                 FlatBody::Csv(out) => {
                     if !self.header.is_empty() {
-                        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-                        csv_line(texts.iter().map(String::as_str), opts.delimiter, out);
+                        let texts: Vec<_> = cells.iter().map(cell_str).collect();
+                        csv_line(texts.iter().map(|t| t.as_ref()), opts.delimiter, out);
                     }
                 }
             }

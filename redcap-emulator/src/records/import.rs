@@ -402,23 +402,27 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 found.message,
             ));
         }
-        let keys: Vec<String> = row.item.keys().cloned().collect();
-        for key in keys {
-            let value = row.item[&key].clone();
-            if key == id || PSEUDO.contains(&key.as_str()) {
+        // Normalised values, written back once the row has been read.
+        let mut updates: Vec<(usize, String)> = Vec::new();
+        for (index, (key, value)) in row.item.iter().enumerate() {
+            if *key == id || PSEUDO.contains(&key.as_str()) {
                 continue;
             }
             // A survey response's form status; an invalid category is
             // reported instead (REDCap's later message for the cell wins).
-            if let Some(form) = layout.schema.forms.iter().find(|f| f.complete_field == key)
+            if let Some(form) = layout
+                .schema
+                .forms
+                .iter()
+                .find(|f| f.complete_field == *key)
                 && (value.is_empty() || ["0", "1", "2"].contains(&value.as_str()))
                 && survey_status.refuses(
                     &row.record,
                     &event.unique_name,
                     &form.name,
-                    &key,
+                    key,
                     row.instance.as_deref(),
-                    &value,
+                    value,
                     overwrite,
                 )
             {
@@ -433,14 +437,14 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             if value.is_empty() {
                 continue;
             }
-            let Some(column) = layout.column(&key).cloned() else {
+            let Some(column) = layout.column(key) else {
                 continue;
             };
-            let field_name = match &column {
-                Column::Field(f) | Column::Checkbox(f, _) => f.clone(),
+            let field_name = match column {
+                Column::Field(f) | Column::Checkbox(f, _) => f.as_str(),
             };
-            let form = layout.form_of(&field_name).unwrap_or_default().to_owned();
-            if layout.longitudinal() && !event.forms.contains(&form) {
+            let form = layout.form_of(field_name).unwrap_or_default();
+            if layout.longitudinal() && !event.forms.iter().any(|f| f == form) {
                 errors.push((row.record.clone(), key.clone(), value.clone(), format!("This field ('{field_name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", layout.event_label(event))));
                 continue;
             }
@@ -448,8 +452,8 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 && let Some(message) = import_rules::repeat_field_problem(
                     schema,
                     &place_of(&layout, row),
-                    &field_name,
-                    &form,
+                    field_name,
+                    form,
                 )
             {
                 errors.push((row.record.clone(), key.clone(), value.clone(), message));
@@ -465,7 +469,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     if missing.contains(&value.as_str()) {
                         continue;
                     }
-                    if layout.is_status(&f) {
+                    if layout.is_status(f) {
                         if !["0", "1", "2"].contains(&value.as_str()) {
                             errors.push((
                                 row.record.clone(),
@@ -476,21 +480,28 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                         }
                         continue;
                     }
-                    let Some(field) = layout.field(&f) else {
+                    let Some(field) = layout.field(f) else {
                         continue;
                     };
                     if field.is_computed() || field.field_type == FieldType::File || seeding {
                         continue;
                     }
-                    match redcap_schema::values::check(field, &value, date_format) {
+                    match redcap_schema::values::check(field, value, date_format) {
                         Ok(normalised) => {
-                            row.item.insert(key.clone(), normalised);
+                            if normalised != *value {
+                                updates.push((index, normalised));
+                            }
                         }
                         Err(message) => {
                             errors.push((row.record.clone(), key.clone(), value.clone(), message))
                         }
                     }
                 }
+            }
+        }
+        for (index, normalised) in updates {
+            if let Some((_, value)) = row.item.get_index_mut(index) {
+                *value = normalised;
             }
         }
     }
@@ -530,11 +541,13 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 }
             }
         }
+        let fresh = !exists && rows.len() == 1;
         for row in rows {
             write_row(
                 ctx,
                 &layout,
                 row,
+                fresh,
                 overwrite,
                 seeding,
                 &mut max_instance,
@@ -606,11 +619,14 @@ fn ids_reply(format: Format, ids: Vec<String>, pairs: Option<&[(String, String)]
     }
 }
 
-/// Writes one planned row.
+/// Writes one planned row. `fresh`: the record had no stored values and
+/// this is its only row, so nothing needs replacing.
+#[allow(clippy::too_many_arguments)]
 fn write_row(
     ctx: &Ctx<'_>,
     layout: &Layout<'_>,
     row: &Planned,
+    fresh: bool,
     overwrite: bool,
     seeding: bool,
     max_instance: &mut HashMap<(String, usize, String), i64>,
@@ -654,7 +670,7 @@ fn write_row(
             value,
         }
     };
-    let mut touched_forms: Vec<String> = Vec::new();
+    let mut touched_forms: Vec<&str> = Vec::new();
     for (key, value) in &row.item {
         if PSEUDO.contains(&key.as_str()) || *key == layout.id_field() {
             if key == "redcap_data_access_group" {
@@ -693,19 +709,27 @@ fn write_row(
                 let v = value_at(field, code.clone());
                 match value.as_str() {
                     "1" => {
-                        store::delete_code(ctx.conn, pid, &v)?;
+                        if !fresh {
+                            store::delete_code(ctx.conn, pid, &v)?;
+                        }
                         store::insert_value(ctx.conn, pid, &v)?;
                     }
                     "0" => {
-                        store::delete_code(ctx.conn, pid, &v)?;
+                        if !fresh {
+                            store::delete_code(ctx.conn, pid, &v)?;
+                        }
                     }
                     _ if overwrite => {
-                        store::delete_code(ctx.conn, pid, &v)?;
+                        if !fresh {
+                            store::delete_code(ctx.conn, pid, &v)?;
+                        }
                     }
                     _ => continue,
                 }
-                if let Some(form) = layout.form_of(field) {
-                    touched_forms.push(form.to_owned());
+                if let Some(form) = layout.form_of(field)
+                    && !touched_forms.contains(&form)
+                {
+                    touched_forms.push(form);
                 }
             }
             Column::Field(field) => {
@@ -721,18 +745,23 @@ fn write_row(
                 }
                 let v = value_at(field, value.clone());
                 if value.is_empty() {
-                    if overwrite {
+                    if overwrite && !fresh {
                         store::delete_value(
                             ctx.conn, pid, &v.event, &v.record, &v.field, v.instance,
                         )?;
                     }
                     continue;
                 }
-                store::set_value(ctx.conn, pid, &v)?;
+                if fresh {
+                    store::insert_value(ctx.conn, pid, &v)?;
+                } else {
+                    store::set_value(ctx.conn, pid, &v)?;
+                }
                 if !layout.is_status(field)
                     && let Some(form) = layout.form_of(field)
+                    && !touched_forms.contains(&form)
                 {
-                    touched_forms.push(form.to_owned());
+                    touched_forms.push(form);
                 }
             }
         }
@@ -759,15 +788,14 @@ fn write_row(
         if touched_forms.is_empty()
             && let Some(first) = event.forms.first()
         {
-            touched_forms.push(first.clone());
+            touched_forms.push(first);
         }
     }
-    touched_forms.dedup();
     for form in touched_forms {
-        let Some(f) = layout.schema.form(&form) else {
+        let Some(f) = layout.schema.form(form) else {
             continue;
         };
-        if !event.forms.contains(&form)
+        if !event.forms.iter().any(|f| f == form)
             || row
                 .item
                 .get(&f.complete_field)
