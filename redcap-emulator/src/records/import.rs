@@ -483,7 +483,19 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     let Some(field) = layout.field(f) else {
                         continue;
                     };
-                    if field.is_computed() || field.field_type == FieldType::File || seeding {
+                    if field.is_computed() || field.field_type == FieldType::File {
+                        continue;
+                    }
+                    // A project's own records skip validation, but REDCap still
+                    // stores their values as an import would: a project XML's
+                    // `2015-12-22T00:00` is saved as `2015-12-22 00:00`.
+                    if seeding {
+                        if let Ok(normalised) =
+                            redcap_schema::values::check(field, value, date_format)
+                            && normalised != *value
+                        {
+                            updates.push((index, normalised));
+                        }
                         continue;
                     }
                     match redcap_schema::values::check(field, value, date_format) {
