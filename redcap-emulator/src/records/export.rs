@@ -447,10 +447,10 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
     }
     // A flat export goes a slice of records at a time (each record whole,
     // since filterLogic reads across a record's rows), so memory follows
-    // the slice and the body, not the project. Only the exported fields'
-    // values are read unless filterLogic or a gray form status needs the
-    // others.
-    let only_exported = logic.is_none() && !opts.blank_gray_status;
+    // the slice and the body, not the project. When fields or forms are
+    // asked for, only their values are read, unless filterLogic or a gray
+    // form status needs the others.
+    let only_exported = asked && logic.is_none() && !opts.blank_gray_status;
     let header_surveys = load_surveys(&[])?;
     let mut out = FlatWriter::new(
         ctx.format,
