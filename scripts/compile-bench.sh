@@ -23,8 +23,11 @@ work="$root/target/compile-bench"
 export CARGO_INCREMENTAL=0
 
 rm -rf "$work/generated" "$work/serde"
+mkdir -p "$work"
+# The dictionary's design warnings are not this script's business; errors are.
 cargo run -q -p cargo-redcap -- redcap gen "$fixture" --crate "$work/generated" \
-    --name compile-bench-generated --client-path "$root/redcap-client" >/dev/null 2>&1
+    --name compile-bench-generated --client-path "$root/redcap-client" \
+    >/dev/null 2>"$work/gen.log" || { cat "$work/gen.log" >&2; exit 1; }
 # The two crates build in a target folder of their own, apart from the workspace's.
 export CARGO_TARGET_DIR="$work/target"
 trap 'rm -rf "$CARGO_TARGET_DIR/release"' EXIT

@@ -64,12 +64,10 @@ pub fn run(args: &TidyArgs, err: &mut dyn Write) -> Result<ExitCode, Error> {
         source,
     })?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let (summary, _) =
-        redcap_tidy::write_csv(&schema, reader, &args.out, args.to.tidy()).map_err(|error| {
-            Error::Tidy {
-                input: args.export.display().to_string(),
-                error,
-            }
+    let (summary, _) = redcap_tidy::write_tables(&schema, reader, &args.out, args.to.tidy())
+        .map_err(|error| Error::Tidy {
+            input: args.export.display().to_string(),
+            error,
         })?;
     writeln!(err, "{}", summary_line(&summary, &args.out))?;
     Ok(ExitCode::SUCCESS)
@@ -172,7 +170,7 @@ pub(crate) fn export_to_tables<T>(
                 current: Vec::new(),
                 at: 0,
             };
-            redcap_tidy::write_csv(schema, reader, dir, format.tidy())
+            redcap_tidy::write_tables(schema, reader, dir, format.tidy())
         });
         let mut writer = std::io::BufWriter::with_capacity(1 << 20, ChunkWriter { sender });
         let exported = export(&mut writer);

@@ -20,12 +20,19 @@
 //!
 //! # Emulated methods
 //!
-//! Records: export (flat and eav; json, csv, xml), import (flat and eav;
-//! json, csv, xml), delete (whole records or by arm, event, instrument,
-//! instance), rename, generate next record name. Metadata export/import,
-//! field names, instruments, project info export/import, arms, events,
-//! form–event mappings and repeating setup (export, import, delete),
-//! project XML export, version, and `content=project` with the super token.
+//! Records: export (flat and eav; json, csv, xml; flat as CDISC ODM with
+//! `format=odm`), import (flat and eav; json, csv, xml, odm), delete (whole
+//! records or by arm, event, instrument, instance), rename, generate next
+//! record name. Metadata export/import, field names, instruments, project
+//! info export/import, arms, events, form–event mappings and repeating
+//! setup (export, import, delete), project XML export (with uploaded files
+//! under `exportFiles`), version, and `content=project` with the super
+//! token. Each method is one row of the method table (`src/methods.rs`):
+//! its handler, the rights REDCap's gate checks and the row it logs.
+//!
+//! HTTPS with [`Config::tls`] (`--tls`): a self-signed certificate made at
+//! start, written as PEM for clients to trust
+//! ([`Emulator::tls_certificate_pem`], [`Emulator::tls_certificate_path`]).
 //!
 //! Files of File Upload fields (export, import, delete, file info; bytes
 //! kept in SQLite, files inside a loaded project XML included), the File

@@ -339,3 +339,26 @@ async fn eav_rows_of_redcaprs_simple_project() {
         ]
     );
 }
+
+/// `records[]` sent with no names: REDCap's message for an empty array.
+#[tokio::test]
+async fn record_delete_of_an_empty_array() {
+    let emu = start(&[("simple", SIMPLE)]).await;
+    let token = emu.token("simple").unwrap();
+    let (status, _, body) = post(
+        emu.url(),
+        &[
+            ("token", token),
+            ("content", "record"),
+            ("action", "delete"),
+            ("records[]", ""),
+            ("format", "csv"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        "ERROR: The 'records' parameter is an empty array. The parameter must be an array containing one or more record names to delete."
+    );
+}

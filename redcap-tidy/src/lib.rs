@@ -103,7 +103,7 @@ impl TableSink for Collect {
 
 /// Reads a flat CSV export (as REDCap writes it: raw codes, one header row) and returns
 /// one [`RecordBatch`] per instrument, in memory. For large exports, stream with
-/// [`write_csv`] or a [`Converter`] and a [`TableSink`] of your own.
+/// [`write_tables`] or a [`Converter`] and a [`TableSink`] of your own.
 pub fn tables_from_csv<R: Read>(schema: &ProjectSchema, export: R) -> Result<Tables, Error> {
     let mut reader = csv_reader(export);
     let header = reader.headers()?.clone();
@@ -138,7 +138,7 @@ pub fn tables_from_csv<R: Read>(schema: &ProjectSchema, export: R) -> Result<Tab
 /// Reads a flat CSV export and writes every instrument's table and the dictionary into
 /// `dir`, batch by batch: memory stays bounded by a batch per table, whatever the
 /// export's size. Returns what was converted and the files written.
-pub fn write_csv<R: Read>(
+pub fn write_tables<R: Read>(
     schema: &ProjectSchema,
     export: R,
     dir: &Path,

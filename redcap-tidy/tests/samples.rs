@@ -314,7 +314,7 @@ fn batches_stream_and_files_come_back_whole() {
     ] {
         let out = dir.join(format.extension());
         let (summary, files) =
-            redcap_tidy::write_csv(&schema, export.as_bytes(), &out, format).unwrap();
+            redcap_tidy::write_tables(&schema, export.as_bytes(), &out, format).unwrap();
         assert_eq!(files.len(), schema.forms.len() + 1);
         assert!(files.iter().all(|f| f.exists()));
         assert_eq!(summary.export_rows, 18);

@@ -15,6 +15,8 @@ mod invalid;
 pub(crate) mod machinery;
 pub(crate) mod pseudo;
 pub(crate) mod values;
+#[cfg(feature = "serde-wire")]
+mod wire_serde;
 
 use std::borrow::Cow;
 
@@ -28,6 +30,8 @@ pub use pseudo::SurveyColumns;
 pub use values::{
     Checkboxes, Choice, Decimal, FormStatus, MaybeMissing, RecordId, ValueError, WireValue,
 };
+#[cfg(feature = "serde-wire")]
+pub use wire_serde::{Wire, WireRecords, WireRef};
 
 /// Rows that cannot be grouped into the project's records.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

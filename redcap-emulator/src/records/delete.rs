@@ -26,7 +26,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let records = p.list("records");
     if records.is_empty() {
         return Err(ApiError::bad(
-            "The 'records' parameter is an empty array. It must contain at least one record name.",
+            "The 'records' parameter is an empty array. The parameter must be an array containing one or more record names to delete.",
         ));
     }
     let layout = Layout::new(&ctx.project.schema);
