@@ -1,7 +1,7 @@
 //! Stored values grouped into the rows of a flat export: one per record ×
 //! event × (repeating instrument, instance), in REDCap's order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 
@@ -69,6 +69,19 @@ impl RecordData {
         layout: &Layout<'_>,
         records: Option<&[String]>,
     ) -> rusqlite::Result<RecordData> {
+        RecordData::load_fields(conn, project_id, layout, records, None)
+    }
+
+    /// Loads the data of some (or all) records, holding the values of the
+    /// `only` fields (all when `None`): the rows are the same, but a value
+    /// nobody reads is never copied out of storage.
+    pub(crate) fn load_fields(
+        conn: &Connection,
+        project_id: i64,
+        layout: &Layout<'_>,
+        records: Option<&[String]>,
+        only: Option<&HashSet<&str>>,
+    ) -> rusqlite::Result<RecordData> {
         let mut names = match records {
             Some(records) => records.to_vec(),
             None => store::record_names_sorted(conn, project_id)?,
@@ -122,6 +135,9 @@ impl RecordData {
                         rows.len() - 1
                     }
                 };
+                if only.is_some_and(|only| !only.contains(field)) {
+                    continue;
+                }
                 let value: String = stored.get(3)?;
                 match rows[at].values.get_mut(field) {
                     Some(values) => values.push(value),

@@ -447,7 +447,10 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
     }
     // A flat export goes a slice of records at a time (each record whole,
     // since filterLogic reads across a record's rows), so memory follows
-    // the slice and the body, not the project.
+    // the slice and the body, not the project. When fields or forms are
+    // asked for, only their values are read, unless filterLogic or a gray
+    // form status needs the others.
+    let only_exported = asked && logic.is_none() && !opts.blank_gray_status;
     let header_surveys = load_surveys(&[])?;
     let mut out = FlatWriter::new(
         ctx.format,
@@ -459,7 +462,13 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         &opts,
     );
     for chunk in names.chunks(RECORDS_PER_SLICE) {
-        let data = RecordData::load(ctx.conn, ctx.project.id, &layout, Some(chunk))?;
+        let data = RecordData::load_fields(
+            ctx.conn,
+            ctx.project.id,
+            &layout,
+            Some(chunk),
+            only_exported.then_some(&field_set),
+        )?;
         let selected = selection.rows(&data)?;
         let surveys = match header_surveys {
             Some(_) => load_surveys(&selected)?,
@@ -529,7 +538,9 @@ impl Selection<'_, '_> {
                 self.field_set.contains(k.as_str())
                     && (k != layout.id_field() || id_exported)
                     && v.iter().any(|x| !x.is_empty())
-            }) || (id_exported && !row.values.is_empty());
+                // A row exists only where something is stored, whether or not
+                // its values were loaded.
+            }) || id_exported;
             if !has_value && !self.eav {
                 continue;
             }
