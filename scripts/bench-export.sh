@@ -15,5 +15,7 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check PyCap pandas
 
 cargo build --quiet --release -p cargo-redcap
-CARGO_REDCAP="$(realpath "$target/release/cargo-redcap")" PYCAP_PYTHON="$(realpath "$venv/bin/python")" \
+# `-s`: the venv's python is a symlink to the system interpreter; resolving it would
+# leave the venv, and PyCap with it, behind.
+CARGO_REDCAP="$(realpath "$target/release/cargo-redcap")" PYCAP_PYTHON="$(realpath -s "$venv/bin/python")" \
     cargo bench --quiet -p redcap-tests --bench bulk_export
