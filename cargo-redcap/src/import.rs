@@ -50,7 +50,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub force_auto_number: bool,
     /// The format of the file's dates.
-    #[arg(long, value_enum, default_value_t = DateOrder::Ymd)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = DateOrder::Ymd)]
     pub date_format: DateOrder,
     /// Refuse to import when the preflight finds warnings too.
     #[arg(long)]

@@ -244,3 +244,23 @@ fn an_import_killed_midway_resumes_and_imports_every_record_once() {
         );
     }
 }
+
+/// `--date-format` takes REDCap's names in any case (`MDY`, `mdy`).
+#[test]
+fn the_date_format_is_read_in_any_case() {
+    for spelling in ["MDY", "mdy", "Mdy"] {
+        let parsed = Cli::try_parse_from([
+            "cargo",
+            "redcap",
+            "import",
+            "f.csv",
+            "--date-format",
+            spelling,
+        ]);
+        assert!(parsed.is_ok(), "{spelling}: {:?}", parsed.err());
+    }
+    assert!(
+        Cli::try_parse_from(["cargo", "redcap", "import", "f.csv", "--date-format", "ISO"])
+            .is_err()
+    );
+}
