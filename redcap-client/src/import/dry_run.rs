@@ -6,16 +6,9 @@ use std::fmt;
 use redcap_schema::ProjectSchema;
 
 use super::preflight::{Preflight, ignored_by_redcap, preflight, stored_value};
-use super::{ImportOptions, plan};
+use super::{ImportOptions, ROW_KEY_COLUMNS, plan};
 use crate::bulk::{ExportOptions, RawFormat};
 use crate::{Client, Error, Row};
-
-/// Columns that locate a row rather than hold a value.
-const KEY_COLUMNS: &[&str] = &[
-    "redcap_event_name",
-    "redcap_repeat_instrument",
-    "redcap_repeat_instance",
-];
 
 /// One value an import would change or erase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +112,7 @@ impl Client {
             let old_row = by_key.get(&key);
             for (column, value) in row.iter() {
                 if column == id
-                    || KEY_COLUMNS.contains(&column)
+                    || ROW_KEY_COLUMNS.contains(&column)
                     || ignored_by_redcap(schema, column, value)
                 {
                     continue;

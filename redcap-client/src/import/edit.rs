@@ -12,17 +12,9 @@
 
 use redcap_schema::{FieldType, ProjectSchema};
 
+use super::ROW_KEY_COLUMNS;
 use crate::records::FlatRow;
 use crate::{Error, Row};
-
-/// Columns that place a row (record, event, repeat instance) rather than hold a
-/// value. They are sent even when blank: a blank repeat instrument is how REDCap
-/// writes a non-repeating row, and it erases nothing.
-const PLACE_COLUMNS: &[&str] = &[
-    "redcap_event_name",
-    "redcap_repeat_instrument",
-    "redcap_repeat_instance",
-];
 
 /// The Data Access Group column: blank keeps the record's group, clearing it
 /// takes the record out of its group.
@@ -149,7 +141,7 @@ pub(crate) fn edit_rows<'a, T: FlatRow + 'a>(
                 continue;
             }
             let text = typed.column_text(column_index);
-            if !text.is_empty() || *column == id || PLACE_COLUMNS.contains(column) {
+            if !text.is_empty() || *column == id || ROW_KEY_COLUMNS.contains(column) {
                 row.insert(*column, text.into_owned());
             }
         }
@@ -177,7 +169,7 @@ fn clear_value(
             Err("the row type has no Data Access Group column".into())
         };
     }
-    if PLACE_COLUMNS.contains(&name) {
+    if ROW_KEY_COLUMNS.contains(&name) {
         return Err("it places the row and holds no value".into());
     }
     if !columns.iter().any(|c| column_of_field(c, name)) {

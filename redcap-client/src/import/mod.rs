@@ -41,6 +41,15 @@ pub use preflight::{Preflight, Problem, Severity, preflight};
 /// The schema every import is checked against (from `redcap-schema`).
 pub use redcap_schema::ProjectSchema;
 
+/// Columns that place a row (its event, repeat instrument and instance) rather
+/// than hold a value. Blank in them erases nothing: a blank repeat instrument is how
+/// REDCap writes a non-repeating row.
+const ROW_KEY_COLUMNS: &[&str] = &[
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+];
+
 /// How far an import is, after each batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportProgress {
