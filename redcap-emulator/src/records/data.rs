@@ -2,6 +2,7 @@
 //! event × (repeating instrument, instance), in REDCap's order.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -14,6 +15,51 @@ use crate::store;
 /// as in REDCap's `redcap_data`.
 pub(crate) const GROUP_FIELD: &str = "__GROUPID__";
 
+/// The field names of one load of record data, numbered, shared by its
+/// rows: a row keeps numbers, not a copy of each name.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Hashed fast: looked up for every stored value and exported cell
+    /// (the names are the project's own).
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    /// Every field of the project (status fields included), so that any
+    /// stored value that is exported has a number.
+    fn of(layout: &Layout<'_>) -> Names {
+        let mut names = Names::default();
+        for form in &layout.schema.forms {
+            for field in &form.fields {
+                names.add(&field.name);
+            }
+            names.add(&form.complete_field);
+        }
+        names
+    }
+
+    fn add(&mut self, name: &str) {
+        if !self.ids.contains_key(name) {
+            let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+            self.ids.insert(name.to_owned(), id);
+            self.names.push(name.to_owned());
+        }
+    }
+
+    fn id(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+}
+
+/// One stored value of a row: its field's number and where its text is.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    name: u32,
+    start: u32,
+    end: u32,
+}
+
 /// One row of a record.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -21,23 +67,86 @@ pub(crate) struct Row {
     /// Index into [`Layout::events`].
     pub(crate) event: usize,
     pub(crate) slot: Slot,
-    /// Stored values by field name; a checkbox has one entry per checked
-    /// code. Hashed fast: it is filled and read once per value.
-    pub(crate) values: FxHashMap<String, Vec<String>>,
+    names: Arc<Names>,
+    /// The row's stored values, one after the other.
+    text: String,
+    /// By field number, then in stored order (a checkbox has one entry
+    /// per checked code), once the row is complete.
+    entries: Vec<Entry>,
 }
 
 impl Row {
-    /// The stored value of a field, if any.
-    pub(crate) fn get(&self, field: &str) -> Option<&str> {
-        self.values
-            .get(field)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+    fn new(record: String, event: usize, slot: Slot, names: &Arc<Names>) -> Row {
+        Row {
+            record,
+            event,
+            slot,
+            names: Arc::clone(names),
+            text: String::new(),
+            entries: Vec::new(),
+        }
     }
 
-    /// The stored codes of a checkbox.
-    pub(crate) fn codes(&self, field: &str) -> &[String] {
-        self.values.get(field).map(Vec::as_slice).unwrap_or(&[])
+    fn push(&mut self, name: u32, value: &str) {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(value);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.entries.push(Entry { name, start, end });
+    }
+
+    /// Orders the entries by field number, keeping the stored order of a
+    /// field's values.
+    fn complete(&mut self) {
+        self.entries.sort_by_key(|e| e.name);
+    }
+
+    fn text_of(&self, e: &Entry) -> &str {
+        &self.text[e.start as usize..e.end as usize]
+    }
+
+    /// The entries of one field.
+    fn entries_of(&self, field: &str) -> &[Entry] {
+        let Some(id) = self.names.id(field) else {
+            return &[];
+        };
+        let from = self.entries.partition_point(|e| e.name < id);
+        let to = from + self.entries[from..].partition_point(|e| e.name == id);
+        &self.entries[from..to]
+    }
+
+    /// The stored value of a field, if any.
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
+        self.entries_of(field).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored values of a field (a checkbox's checked codes), in
+    /// stored order.
+    pub(crate) fn codes(&self, field: &str) -> impl Iterator<Item = &str> + '_ {
+        self.entries_of(field).iter().map(|e| self.text_of(e))
+    }
+
+    /// Whether a field has a stored value in this row.
+    pub(crate) fn has(&self, field: &str) -> bool {
+        !self.entries_of(field).is_empty()
+    }
+
+    /// Every loaded (field, value), a field's values together.
+    pub(crate) fn cells(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.entries
+            .iter()
+            .map(|e| (self.names.names[e.name as usize].as_str(), self.text_of(e)))
+    }
+
+    /// The fields with a loaded value, each once.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut last = None;
+        self.entries.iter().filter_map(move |e| {
+            if last == Some(e.name) {
+                return None;
+            }
+            last = Some(e.name);
+            Some(self.names.names[e.name as usize].as_str())
+        })
     }
 
     /// The instance number of a repeating row.
@@ -92,6 +201,7 @@ impl RecordData {
             "SELECT event, field, instance, value FROM data
              WHERE project_id = ?1 AND record = ?2 ORDER BY rowid",
         )?;
+        let names_table = Arc::new(Names::of(layout));
         let mut data = RecordData::default();
         let mut rows: Vec<Row> = Vec::new();
         for name in names {
@@ -108,13 +218,15 @@ impl RecordData {
                 else {
                     continue;
                 };
-                if layout.form_of(field).is_none() {
-                    // A field deleted from the dictionary keeps its data in
-                    // REDCap too, but is never exported.
+                // A field deleted from the dictionary keeps its data in
+                // REDCap too, but is never exported.
+                let Some(id) = names_table.id(field) else {
                     continue;
-                }
+                };
                 let info = &layout.events[event_idx];
-                let slot = if field == layout.id_field() && !info.repeats_whole {
+                let slot = if (field == layout.id_field() && !info.repeats_whole)
+                    || !layout.repeats_in(info, field)
+                {
                     Slot::Base
                 } else {
                     layout.slot(info, field, instance)
@@ -126,25 +238,14 @@ impl RecordData {
                 {
                     Some(at) => at,
                     None => {
-                        rows.push(Row {
-                            record: name.clone(),
-                            event: event_idx,
-                            slot,
-                            values: FxHashMap::default(),
-                        });
+                        rows.push(Row::new(name.clone(), event_idx, slot, &names_table));
                         rows.len() - 1
                     }
                 };
                 if only.is_some_and(|only| !only.contains(field)) {
                     continue;
                 }
-                let value: String = stored.get(3)?;
-                match rows[at].values.get_mut(field) {
-                    Some(values) => values.push(value),
-                    None => {
-                        rows[at].values.insert(field.to_owned(), vec![value]);
-                    }
-                }
+                rows[at].push(id, stored.get_ref(3)?.as_str()?);
             }
             if rows.is_empty() {
                 continue;
@@ -153,6 +254,9 @@ impl RecordData {
                 Slot::Base => (false, row.event, 0, 0),
                 Slot::Repeat(form, n) => (true, row.event, layout.form_pos(form), *n),
             });
+            for row in &mut rows {
+                row.complete();
+            }
             data.rows.append(&mut rows);
             data.records.push(name);
         }
