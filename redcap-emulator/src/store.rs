@@ -346,7 +346,11 @@ pub(crate) struct Writer<'c> {
     insert: rusqlite::Statement<'c>,
     delete: rusqlite::Statement<'c>,
     delete_code: rusqlite::Statement<'c>,
+    delete_field: rusqlite::Statement<'c>,
     exists: rusqlite::Statement<'c>,
+    /// While a new record is written: its rows as (event, field,
+    /// instance, value), kept as the table has them.
+    captured: Option<Vec<(String, String, i64, String)>>,
 }
 
 impl<'c> Writer<'c> {
@@ -363,10 +367,32 @@ impl<'c> Writer<'c> {
             delete_code: conn.prepare(
                 "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5 AND value = ?6",
             )?,
+            delete_field: conn.prepare(
+                "DELETE FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3",
+            )?,
             exists: conn.prepare(
                 "SELECT 1 FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 AND event = ?4 AND instance = ?5 LIMIT 1",
             )?,
+            captured: None,
         })
+    }
+
+    /// Starts keeping a copy of what is written, for a record that has no
+    /// stored rows: the copy is then its rows, without reading them back.
+    pub(crate) fn capture(&mut self) {
+        self.captured = Some(Vec::new());
+    }
+
+    /// The copy kept since [`Writer::capture`], which stops keeping it.
+    pub(crate) fn captured(&mut self) -> Vec<(String, String, i64, String)> {
+        self.captured.take().unwrap_or_default()
+    }
+
+    /// Drops the kept rows that a delete removed.
+    fn forget(&mut self, removed: impl Fn(&(String, String, i64, String)) -> bool) {
+        if let Some(captured) = &mut self.captured {
+            captured.retain(|row| !removed(row));
+        }
     }
 
     /// Inserts one value row.
@@ -379,6 +405,14 @@ impl<'c> Writer<'c> {
             v.instance,
             v.value
         ])?;
+        if let Some(captured) = &mut self.captured {
+            captured.push((
+                v.event.to_owned(),
+                v.field.to_owned(),
+                v.instance,
+                v.value.to_owned(),
+            ));
+        }
         Ok(())
     }
 
@@ -390,6 +424,7 @@ impl<'c> Writer<'c> {
 
     /// Deletes every row of the cell's field in its event and instance.
     pub(crate) fn delete(&mut self, v: Cell<'_>) -> rusqlite::Result<usize> {
+        self.forget(|(e, f, i, _)| e == v.event && f == v.field && *i == v.instance);
         self.delete.execute(params![
             self.project_id,
             v.event,
@@ -399,8 +434,18 @@ impl<'c> Writer<'c> {
         ])
     }
 
+    /// Deletes every row of a field of a record, in any event and instance.
+    pub(crate) fn delete_field(&mut self, record: &str, field: &str) -> rusqlite::Result<usize> {
+        self.forget(|(_, f, _, _)| f == field);
+        self.delete_field
+            .execute(params![self.project_id, record, field])
+    }
+
     /// Deletes one checkbox code (the cell's value).
     pub(crate) fn delete_code(&mut self, v: Cell<'_>) -> rusqlite::Result<usize> {
+        self.forget(|(e, f, i, x)| {
+            e == v.event && f == v.field && *i == v.instance && x == v.value
+        });
         self.delete_code.execute(params![
             self.project_id,
             v.event,

@@ -197,14 +197,25 @@ impl RecordData {
         };
         names.sort_by(|a, b| natural_cmp(a, b));
         names.dedup();
+        // Field by field, each field's values in stored order: the order of
+        // the value index, so no sort is needed. (Rows are put in order
+        // below, and a row keeps its values by field.)
         let mut stmt = conn.prepare_cached(
             "SELECT event, field, instance, value FROM data
-             WHERE project_id = ?1 AND record = ?2 ORDER BY rowid",
+             WHERE project_id = ?1 AND record = ?2 ORDER BY field, rowid",
         )?;
         let names_table = Arc::new(Names::of(layout));
         let mut data = RecordData::default();
         let mut rows: Vec<Row> = Vec::new();
+        let by_field = FieldReader::new(layout, only);
         for name in names {
+            if let Some(reader) = &by_field
+                && let Some(row) = reader.read(conn, project_id, &name, &names_table, &mut data)?
+            {
+                data.rows.push(row);
+                data.records.push(name);
+                continue;
+            }
             let mut query = stmt.query(rusqlite::params![project_id, name])?;
             while let Some(stored) = query.next()? {
                 let event = stored.get_ref(0)?.as_str()?;
@@ -268,5 +279,99 @@ impl RecordData {
         self.rows
             .iter()
             .find(|r| r.record == record && r.event == event && r.slot == Slot::Base)
+    }
+}
+
+/// A few fields of a classic record without repeating instruments, read
+/// field by field through the value index instead of reading every stored
+/// value of the record (an export of the record-ID field alone is how a
+/// bulk export starts).
+struct FieldReader<'l> {
+    event: &'l str,
+    id_field: &'l str,
+    /// The loaded fields, in a fixed order.
+    fields: Vec<&'l str>,
+}
+
+/// At most this many fields are read one by one; more cost more than one
+/// pass over the record.
+const FIELDS_READ_ONE_BY_ONE: usize = 8;
+
+impl<'l> FieldReader<'l> {
+    /// A reader when it applies: only some fields are loaded, and the
+    /// project has one event, in which nothing repeats (so a record has
+    /// at most one row).
+    fn new(layout: &'l Layout<'_>, only: Option<&HashSet<&'l str>>) -> Option<FieldReader<'l>> {
+        let only = only?;
+        let [event] = layout.events.as_slice() else {
+            return None;
+        };
+        if only.len() > FIELDS_READ_ONE_BY_ONE
+            || event.repeats_whole
+            || !event.repeating_forms.is_empty()
+        {
+            return None;
+        }
+        let mut fields: Vec<&str> = only.iter().copied().collect();
+        fields.sort_unstable();
+        Some(FieldReader {
+            event: &event.unique_name,
+            id_field: layout.id_field(),
+            fields,
+        })
+    }
+
+    /// The record's row, or `None` when its record-ID value is not stored
+    /// in the event (its rows are then found the long way, by reading every
+    /// value). A record's group is noted in `data` as the full read does.
+    fn read(
+        &self,
+        conn: &Connection,
+        project_id: i64,
+        record: &str,
+        names: &Arc<Names>,
+        data: &mut RecordData,
+    ) -> rusqlite::Result<Option<Row>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT event, value FROM data
+             WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY rowid",
+        )?;
+        // Any stored value of a dictionary field in the event makes the row;
+        // the record-ID value, which every save writes, is looked for first.
+        let mut id_rows = stmt.query(rusqlite::params![project_id, record, self.id_field])?;
+        let mut found = false;
+        while let Some(stored) = id_rows.next()? {
+            if stored.get_ref(0)?.as_str()? == self.event {
+                found = true;
+                break;
+            }
+        }
+        drop(id_rows);
+        if !found {
+            return Ok(None);
+        }
+        let mut group: Option<String> = None;
+        let mut groups = stmt.query(rusqlite::params![project_id, record, GROUP_FIELD])?;
+        while let Some(stored) = groups.next()? {
+            group = Some(stored.get(1)?);
+        }
+        drop(groups);
+        let mut row = Row::new(record.to_owned(), 0, Slot::Base, names);
+        for field in &self.fields {
+            let Some(id) = names.id(field) else {
+                continue;
+            };
+            let mut values = stmt.query(rusqlite::params![project_id, record, field])?;
+            while let Some(stored) = values.next()? {
+                if stored.get_ref(0)?.as_str()? == self.event {
+                    row.push(id, stored.get_ref(1)?.as_str()?);
+                }
+            }
+        }
+        row.complete();
+        if let Some(group) = group {
+            data.groups.insert(record.to_owned(), group);
+        }
+        Ok(Some(row))
     }
 }

@@ -579,9 +579,13 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             }
         }
         let fresh = !exists && rows.len() == 1;
+        if !exists {
+            // A new record's rows are what is written now: kept as they
+            // are written, they need not be read back for its log entry.
+            writer.capture();
+        }
         for row in rows {
             write_row(
-                ctx,
                 &mut writer,
                 &layout,
                 row,
@@ -604,7 +608,12 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 })?;
             }
         }
-        journal::record_changes(ctx, &layout, &before, one, &created)?;
+        if exists {
+            journal::record_changes(ctx, &layout, &before, one, &created)?;
+        } else {
+            let after = journal::Snapshot::of_record(&record, writer.captured());
+            journal::record_changes_to(ctx, &layout, &before, &after, one, &created)?;
+        }
     }
 
     // REDCap answers an import in `returnFormat` (which falls back to `format`).
@@ -657,7 +666,6 @@ fn ids_reply(format: Format, ids: Vec<String>, pairs: Option<&[(String, String)]
 /// this is its only row, so nothing needs replacing.
 #[allow(clippy::too_many_arguments)]
 fn write_row<'a>(
-    ctx: &Ctx<'_>,
     writer: &mut store::Writer<'_>,
     layout: &'a Layout<'_>,
     row: &'a Planned,
@@ -667,7 +675,6 @@ fn write_row<'a>(
     max_instance: &mut HashMap<(String, usize, String), i64>,
     missing: &[&str],
 ) -> Result<(), ApiError> {
-    let pid = ctx.project.id;
     let event = &layout.events[row.event];
     let repeat_key = if event.repeats_whole {
         Some(String::new())
@@ -710,20 +717,10 @@ fn write_row<'a>(
             if key == "redcap_data_access_group" {
                 if value.is_empty() {
                     if overwrite {
-                        store::delete_where(
-                            ctx.conn,
-                            pid,
-                            "record = ?2 AND field = ?3",
-                            &[&row.record, &GROUP_FIELD],
-                        )?;
+                        writer.delete_field(&row.record, GROUP_FIELD)?;
                     }
                 } else {
-                    store::delete_where(
-                        ctx.conn,
-                        pid,
-                        "record = ?2 AND field = ?3",
-                        &[&row.record, &GROUP_FIELD],
-                    )?;
+                    writer.delete_field(&row.record, GROUP_FIELD)?;
                     writer.insert(store::Cell {
                         event: &layout.events[0].unique_name,
                         record: &row.record,

@@ -541,4 +541,55 @@ mod tests {
         assert_eq!(rows[0]["b"], "1.50");
         assert!(read_json("[{").is_err());
     }
+
+    /// Compact rows hold exactly what the maps of [`read`] hold.
+    fn same(data: &str, format: Format) {
+        let items = read(data, format, ',');
+        let rows = read_rows(data, format, ',');
+        match (items, rows) {
+            (Ok(items), Ok(rows)) => {
+                assert_eq!(items.len(), rows.len(), "{data}");
+                for (item, row) in items.iter().zip(&rows) {
+                    let pairs: Vec<(&str, &str)> =
+                        item.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    assert_eq!(pairs, row.iter().collect::<Vec<_>>(), "{data}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.message, b.message, "{data}"),
+            (a, b) => panic!("{data}: {:?} against {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn compact_rows_match_maps() {
+        same(
+            "\u{feff}id,,b, b ,a\n1,x,y,z,w\n,,,,\n2\n3,q,r,s,t,u\n",
+            Format::Csv,
+        );
+        same("id,a\n1,\"x\ny\"\n", Format::Csv);
+        same("", Format::Csv);
+        same("id\n", Format::Csv);
+        same("id,a\n1,\"x", Format::Csv);
+        same(
+            r#"[{"id": 1, "a": "x", "a": "y", "b": null, "c": true, "d": false, "e": 1.50, "f": [1, {"g": 2}]}, {"id": "2"}, {"id": "3"}]"#,
+            Format::Json,
+        );
+        same(r#"{"id": "1", "x": "é/\u00e9"}"#, Format::Json);
+        same("[]", Format::Json);
+        same("\u{feff}[{\"id\": \"1\"}]  ", Format::Json);
+        for bad in ["[{", "[1]", "\"x\"", "[{\"a\": 1}] x", "[[]]", "{}{}"] {
+            same(bad, Format::Json);
+        }
+        same(
+            "<records><item><id>1</id><a><![CDATA[x]]></a></item><item><id>2</id></item></records>",
+            Format::Xml,
+        );
+        let mut row = read_rows("id,a,b\n1,x,y\n", Format::Csv, ',')
+            .unwrap()
+            .remove(0);
+        row.replace(&[(2, "z".to_owned())]);
+        assert_eq!(row.get("b"), Some("z"));
+        assert_eq!(row.get("a"), Some("x"));
+        assert!(row.contains_key("id") && !row.contains_key("c"));
+    }
 }
