@@ -27,8 +27,9 @@ pub(crate) struct Names {
 
 impl Names {
     /// Every field of the project (status fields included), so that any
-    /// stored value that is exported has a number.
-    fn of(layout: &Layout<'_>) -> Names {
+    /// stored value that is exported has a number. The numbers depend on
+    /// the layout alone: every load of one export numbers alike.
+    pub(crate) fn of(layout: &Layout<'_>) -> Names {
         let mut names = Names::default();
         for form in &layout.schema.forms {
             for field in &form.fields {
@@ -47,7 +48,8 @@ impl Names {
         }
     }
 
-    fn id(&self, name: &str) -> Option<u32> {
+    /// The number of a field.
+    pub(crate) fn id(&self, name: &str) -> Option<u32> {
         self.ids.get(name).copied()
     }
 }
@@ -106,9 +108,14 @@ impl Row {
 
     /// The entries of one field.
     fn entries_of(&self, field: &str) -> &[Entry] {
-        let Some(id) = self.names.id(field) else {
-            return &[];
-        };
+        match self.names.id(field) {
+            Some(id) => self.entries_by(id),
+            None => &[],
+        }
+    }
+
+    /// The entries of a field by its number in [`Names::of`].
+    fn entries_by(&self, id: u32) -> &[Entry] {
         let from = self.entries.partition_point(|e| e.name < id);
         let to = from + self.entries[from..].partition_point(|e| e.name == id);
         &self.entries[from..to]
@@ -117,6 +124,16 @@ impl Row {
     /// The stored value of a field, if any.
     pub(crate) fn get(&self, field: &str) -> Option<&str> {
         self.entries_of(field).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored value of a field given by its number in [`Names::of`].
+    pub(crate) fn get_by(&self, id: u32) -> Option<&str> {
+        self.entries_by(id).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored values of a field given by its number in [`Names::of`].
+    pub(crate) fn codes_by(&self, id: u32) -> impl Iterator<Item = &str> + '_ {
+        self.entries_by(id).iter().map(|e| self.text_of(e))
     }
 
     /// The stored values of a field (a checkbox's checked codes), in

@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::format::{Cell, Format, Table, TableWriter, cell_text, csv_line, table_json, table_xml};
 use crate::layout::{Column, Layout, Slot, natural_cmp};
 use crate::logic::{self, Env};
-use crate::records::data::{RecordData, Row};
+use crate::records::data::{Names, RecordData, Row};
 use crate::records::survey_fields::{self, SurveyFields};
 use crate::reply::{ApiError, Reply};
 
@@ -268,11 +268,11 @@ struct FieldKind {
 fn field_value<'r>(
     layout: &Layout<'_>,
     row: &'r Row,
+    stored: &'r str,
     field: &str,
     kind: FieldKind,
     opts: &Options,
 ) -> Cow<'r, str> {
-    let stored = row.get(field).unwrap_or("");
     if kind.status {
         if !kind.applies {
             return Cow::Borrowed("");
@@ -333,6 +333,8 @@ enum Plan {
     },
     /// A plain field or form status; `form` is its form's position.
     Value {
+        /// The field's number in [`Names::of`].
+        id: Option<u32>,
         field: String,
         form: usize,
         status: bool,
@@ -341,6 +343,8 @@ enum Plan {
     },
     /// One checkbox choice.
     Checkbox {
+        /// The field's number in [`Names::of`].
+        id: Option<u32>,
         field: String,
         code: String,
         form: usize,
@@ -908,6 +912,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
     fn plans(&self) -> Vec<Plan> {
         let layout = self.layout;
         let id = layout.id_field();
+        let names = Names::of(layout);
         self.header
             .iter()
             .zip(&self.columns)
@@ -926,6 +931,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                         Plan::Combined { field: f.clone() }
                     } else {
                         Plan::Value {
+                            id: names.id(f),
                             field: f.clone(),
                             form: layout.form_pos(layout.form_of(f).unwrap_or_default()),
                             status: layout.is_status(f),
@@ -945,6 +951,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                     }
                 }
                 Some(Column::Checkbox(f, code)) => Plan::Checkbox {
+                    id: names.id(f),
                     field: f.clone(),
                     code: code.clone(),
                     form: layout.form_pos(layout.form_of(f).unwrap_or_default()),
@@ -1025,6 +1032,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                         Out::Text(Cow::Owned(parts.join(",")))
                     }
                     Plan::Value {
+                        id,
                         field,
                         form,
                         status,
@@ -1033,6 +1041,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                     } => Out::Text(field_value(
                         layout,
                         row,
+                        id.and_then(|id| row.get_by(id)).unwrap_or(""),
                         field,
                         FieldKind {
                             applies: applies_to(*form),
@@ -1042,10 +1051,15 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                         },
                         opts,
                     )),
-                    Plan::Checkbox { field, code, form } => Out::Text(if !applies_to(*form) {
+                    Plan::Checkbox {
+                        id,
+                        field,
+                        code,
+                        form,
+                    } => Out::Text(if !applies_to(*form) {
                         Cow::Borrowed("")
                     } else {
-                        let checked = row.codes(field).any(|c| c == code);
+                        let checked = id.is_some_and(|id| row.codes_by(id).any(|c| c == code));
                         match (opts.labels, opts.checkbox_label, checked) {
                             (false, _, true) => Cow::Borrowed("1"),
                             (false, _, false) => Cow::Borrowed("0"),
