@@ -17,9 +17,13 @@
 //!   `number_Ndp`, else 15), booleans for yes/no, true/false and each checkbox choice,
 //!   choice fields as dictionary-encoded codes with a `<field>_label` column beside,
 //!   `<form>_complete` likewise, text otherwise.
+//! - **Checkboxes** have both forms: one boolean column per choice (`<field>___<code>`,
+//!   as REDCap exports them) and, before them, a list column named after the field
+//!   (`List<Utf8>`) holding the ticked codes in the dictionary's order.
 //! - **Missing-data codes** go to a `<field>_missing` column and leave the value null, so
 //!   `UNK` never reads as a blank or a zero; a checkbox's missing-data codes are its own
-//!   boolean columns.
+//!   boolean columns, never entries of its list, which is null when a code is ticked
+//!   and no choice is.
 //! - **Metadata**: every column carries its field's label, note, type, validation,
 //!   range, choices and annotation (keys in [`meta`]); the [`dictionary_batch`] table
 //!   lists every field.
@@ -47,6 +51,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod checkbox;
 mod column;
 mod convert;
 mod dictionary;

@@ -56,7 +56,11 @@ fn assert_every_cell_lands_once(schema: &ProjectSchema, export: &str, tables: &T
         let schema = table.batch.schema();
         for (field, column) in schema.fields().iter().zip(table.batch.columns()) {
             let role = field.metadata().get(meta::ROLE).map(String::as_str);
-            if matches!(role, Some("key" | "label" | "status_label")) {
+            // Labels and checkbox lists are derived from cells counted in other columns.
+            if matches!(
+                role,
+                Some("key" | "label" | "status_label" | "checkbox_list")
+            ) {
                 continue;
             }
             landed += column.len() - column.null_count();
@@ -244,6 +248,95 @@ fn missing_data_codes_stay_apart_from_values() {
     );
     // A calculation takes no missing-data codes: no `bmi_missing` column.
     assert!(visit.column_by_name("bmi_missing").is_none());
+}
+
+/// The ticked codes of a checkbox list column, `None` for a null list.
+fn ticked(batch: &RecordBatch, column: &str, row: usize) -> Option<Vec<String>> {
+    let list = batch.column_by_name(column).unwrap().as_list::<i32>();
+    list.is_valid(row).then(|| {
+        list.value(row)
+            .as_string::<i32>()
+            .iter()
+            .map(|code| code.unwrap().to_owned())
+            .collect()
+    })
+}
+
+#[test]
+fn a_checkbox_has_a_list_of_its_ticked_codes_beside_its_boxes() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let export = export(&format!("{MISSING}/data.csv"));
+    let tables = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+    let visit = table(&tables, "visit");
+    let visit_schema = visit.schema();
+    let names: Vec<&str> = visit_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    let at = names.iter().position(|n| *n == "symptoms").unwrap();
+    assert_eq!(
+        names[at..at + 7],
+        [
+            "symptoms",
+            "symptoms___1",
+            "symptoms___2",
+            "symptoms___3",
+            "symptoms___unk",
+            "symptoms___na",
+            "symptoms___asku"
+        ]
+    );
+    let list = visit_schema.field_with_name("symptoms").unwrap();
+    let DataType::List(item) = list.data_type() else {
+        panic!("{}", list.data_type());
+    };
+    assert_eq!(item.data_type(), &DataType::Utf8);
+    assert_eq!(list.metadata()[meta::ROLE], "checkbox_list");
+    let field = schema.field("symptoms").unwrap();
+    assert_eq!(list.metadata()[meta::LABEL], field.label);
+    // The field's own choices; the missing-data codes are not values.
+    assert_eq!(
+        list.metadata()[meta::CHOICES],
+        redcap_schema::choices::format_choices(&field.choices)
+    );
+    // Record 1 ticks 1 and 3; record 2 has `UNK`, so its value is unknown, not empty;
+    // record 3 ticks nothing.
+    assert_eq!(
+        ticked(visit, "symptoms", 0),
+        Some(vec!["1".to_owned(), "3".to_owned()])
+    );
+    assert_eq!(ticked(visit, "symptoms", 1), None);
+    assert!(
+        visit
+            .column_by_name("symptoms___unk")
+            .unwrap()
+            .as_boolean()
+            .value(1)
+    );
+    assert_eq!(ticked(visit, "symptoms", 2), Some(Vec::new()));
+}
+
+#[test]
+fn a_checkbox_list_needs_every_choice_of_its_field() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let export = export(&format!("{MISSING}/data.csv"));
+    // Drop the `symptoms___2` column from the header and every row.
+    let cut: String = export
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let mut kept = cells[..6].to_vec();
+            kept.extend(&cells[7..]);
+            kept.join(",") + "\n"
+        })
+        .collect();
+    assert!(!cut.contains("symptoms___2"));
+    let error = redcap_tidy::tables_from_csv(&schema, cut.as_bytes()).unwrap_err();
+    assert!(
+        matches!(error, Error::Header(_)) && error.to_string().contains("`symptoms___2`"),
+        "{error}"
+    );
 }
 
 #[test]
