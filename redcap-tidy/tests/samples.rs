@@ -434,3 +434,80 @@ fn batches_stream_and_files_come_back_whole() {
     assert_eq!(batches[0].schema(), table(&tables, "demographics").schema());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A flat CSV export as REDCap's flat JSON export of the same rows.
+fn as_json(export: &str) -> String {
+    let mut reader = csv::Reader::from_reader(export.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = reader
+        .records()
+        .map(|row| {
+            header
+                .iter()
+                .zip(row.unwrap().iter())
+                .map(|(name, cell)| (name.to_owned(), cell.into()))
+                .collect()
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).unwrap()
+}
+
+#[test]
+fn a_json_export_gives_the_same_tables_as_the_csv_export() {
+    for (schema_path, export_path) in [
+        (
+            format!("{REDCAPR}/longitudinal/project.xml"),
+            format!("{REDCAPR}/longitudinal/data.csv"),
+        ),
+        (
+            format!("{MISSING}/schema.json"),
+            format!("{MISSING}/data.csv"),
+        ),
+    ] {
+        let schema = schema(&schema_path);
+        let export = export(&export_path);
+        let json = as_json(&export);
+        assert_eq!(
+            redcap_tidy::ExportFormat::sniff(json.as_bytes()),
+            redcap_tidy::ExportFormat::Json
+        );
+        assert_eq!(
+            redcap_tidy::ExportFormat::sniff(export.as_bytes()),
+            redcap_tidy::ExportFormat::Csv
+        );
+        let from_csv = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+        let from_json =
+            redcap_tidy::tables_from(&schema, json.as_bytes(), redcap_tidy::ExportFormat::Json)
+                .unwrap();
+        assert_eq!(from_csv.instruments.len(), from_json.instruments.len());
+        for (csv, json) in from_csv.instruments.iter().zip(&from_json.instruments) {
+            assert_eq!(csv.name, json.name);
+            assert_eq!(csv.batch, json.batch, "{export_path}: table `{}`", csv.name);
+        }
+    }
+}
+
+#[test]
+fn an_empty_json_export_gives_empty_tables_of_every_column() {
+    let schema = schema(&format!("{REDCAPR}/longitudinal/project.xml"));
+    let export = export(&format!("{REDCAPR}/longitudinal/data.csv"));
+    let full = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+    let empty =
+        redcap_tidy::tables_from(&schema, &b"[]"[..], redcap_tidy::ExportFormat::Json).unwrap();
+    for (full, empty) in full.instruments.iter().zip(&empty.instruments) {
+        assert_eq!(empty.batch.num_rows(), 0);
+        assert_eq!(full.batch.schema(), empty.batch.schema(), "{}", full.name);
+    }
+}
+
+#[test]
+fn a_json_value_that_does_not_fit_names_its_cell() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let json = as_json(&export(&format!("{MISSING}/data.csv"))).replace("\"54\"", "\"old\"");
+    let error = redcap_tidy::tables_from(&schema, json.as_bytes(), redcap_tidy::ExportFormat::Json)
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Value { field, value, .. } if field == "age" && value == "old"),
+        "{error}"
+    );
+}
