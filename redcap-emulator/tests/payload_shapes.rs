@@ -292,13 +292,9 @@ async fn access_exports_import_back_in_every_format() {
         .await;
         assert_eq!((status, body.as_str()), (200, "1"), "{content}");
     }
-    // Not the role CSV: its form-rights cells carry stored values (128 for
-    // no access) and REDCap 15.7.6's doubled `forms_export` pairs, which
-    // the CSV importer's 0–3 check refuses.
     let cases = ["dag", "userDagMapping", "userRole", "userRoleMapping"]
         .into_iter()
-        .flat_map(|c| ["json", "csv", "xml"].map(|f| (c, f)))
-        .filter(|case| *case != ("userRole", "csv"));
+        .flat_map(|c| ["json", "csv", "xml"].map(|f| (c, f)));
     for (content, format) in cases {
         {
             let (status, _, exported) = post(
@@ -740,4 +736,90 @@ async fn records_flat_and_eav_in_json_csv_and_xml() {
         .await;
         assert_eq!(body, r#"[{"name_first":"A & B"}]"#, "{kind} {format}");
     }
+}
+
+/// User roles exported as CSV import back as the same roles. REDCap
+/// 15.7.6's CSV export (`API/userRole/export.php`) writes the stored form
+/// codes (`128` no access, `130` view and edit, …) and builds
+/// `forms_export` on top of the `forms` pairs, so each form appears twice
+/// there; its importer (`API/userRole/import.php`) reads the pairs into an
+/// array keyed by form, where the later, export right wins.
+#[tokio::test]
+async fn user_roles_round_trip_through_csv() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let roles = r#"[
+ {"role_label":"Entry","design":"1","forms":{"demographics":"1","health":"2","race_and_ethnicity":"0"},"forms_export":{"demographics":"1","health":"2","race_and_ethnicity":"3"}},
+ {"role_label":"Reader","data_export":"2","forms":{"demographics":"2","health":"0","race_and_ethnicity":"3"},"forms_export":{"demographics":"3","health":"0","race_and_ethnicity":"1"}},
+ {"role_label":"Coded","forms":{"demographics":"130","health":"128","race_and_ethnicity":"129"},"forms_export":{"demographics":"2","health":"0","race_and_ethnicity":"1"}}
+]"#;
+    assert_eq!(
+        on(
+            &emu,
+            "simple",
+            &[("content", "userRole"), ("format", "json"), ("data", roles)]
+        )
+        .await,
+        (200, "3".to_owned())
+    );
+    let (_, original) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    let (_, csv) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "csv")],
+    )
+    .await;
+    assert!(csv.contains("demographics:130"), "{csv}");
+    assert!(csv.contains("health:128"), "{csv}");
+    // Every role is changed, then the CSV brings them back.
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&original).unwrap();
+    let changed: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "unique_role_name": r["unique_role_name"],
+                "role_label": "Changed",
+                "forms": {"demographics": "0", "health": "0", "race_and_ethnicity": "0"},
+                "forms_export": {"demographics": "0", "health": "0", "race_and_ethnicity": "0"},
+            })
+        })
+        .collect();
+    let changed = serde_json::to_string(&changed).unwrap();
+    on(
+        &emu,
+        "simple",
+        &[
+            ("content", "userRole"),
+            ("format", "json"),
+            ("data", &changed),
+        ],
+    )
+    .await;
+    let (_, now) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    assert_ne!(now, original);
+    assert_eq!(
+        on(
+            &emu,
+            "simple",
+            &[("content", "userRole"), ("format", "csv"), ("data", &csv)]
+        )
+        .await,
+        (200, listed.len().to_string())
+    );
+    let (_, back) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    assert_eq!(back, original);
 }

@@ -206,8 +206,12 @@ fn first_row_has(rows: &[Item], columns: &[&str]) -> bool {
         .is_some_and(|row| columns.iter().all(|c| row.contains_key(*c)))
 }
 
-/// `form:right,form:right` as pairs; a pair without `:` has an empty right.
-fn form_pairs(text: &str) -> Vec<(String, String)> {
+/// `form:right,form:right` as form → right; a pair without `:` has an
+/// empty right. A form named twice keeps its place and takes the later
+/// right, as the importers' PHP arrays do: that is how REDCap reads back
+/// its own CSV role export, whose `forms_export` repeats the `forms` pairs
+/// before the export rights.
+fn form_pairs(text: &str) -> indexmap::IndexMap<String, String> {
     text.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| match pair.split_once(':') {
