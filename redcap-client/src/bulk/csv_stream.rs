@@ -222,8 +222,11 @@ impl CsvStream {
 mod tests {
     use super::*;
 
-    /// Rows of `body` fed in chunks of `size` bytes: (number, cells, span).
-    fn rows(body: &[u8], size: usize) -> Result<Vec<(usize, Vec<String>, Range<usize>)>, String> {
+    /// A row as the tests see it: number, cells, span.
+    type Seen = (usize, Vec<String>, Range<usize>);
+
+    /// Rows of `body` fed in chunks of `size` bytes.
+    fn rows(body: &[u8], size: usize) -> Result<Vec<Seen>, String> {
         let mut stream = CsvStream::default();
         let mut rows = Vec::new();
         let mut on_row = |row: CsvRow<'_>| {

@@ -21,6 +21,10 @@ use crate::{Client, method_info};
 /// Batches never hold more records than this, however narrow the rows.
 const MAX_BATCH_RECORDS: usize = 10_000;
 
+/// Batches per concurrency slot that a default-sized export aims at (see
+/// `estimate_batch`).
+const BATCHES_PER_SLOT: usize = 4;
+
 /// What every batch request shares.
 struct Plan {
     options: ExportOptions,
@@ -231,9 +235,14 @@ impl<K: BatchKind> Batches<'_, K> {
         let full_size = if plan.hashed {
             total
         } else {
-            options
-                .batch_size
-                .unwrap_or_else(|| estimate_batch(&plan, listed_rows, options.target_cells))
+            options.batch_size.unwrap_or_else(|| {
+                estimate_batch(
+                    &plan,
+                    listed_rows,
+                    options.target_cells,
+                    options.concurrency,
+                )
+            })
         };
         let mut size = full_size;
         tracing::info!(records = total, batch = size, "export planned");
@@ -557,17 +566,29 @@ async fn record_list(
     Ok((records, rows))
 }
 
-/// Records per batch for about `target_cells` cells: the columns are the fields asked for
-/// (or all the project's export columns), the rows per record as the record list showed.
-fn estimate_batch(plan: &Plan, listed_rows: usize, target_cells: usize) -> usize {
+/// Records per batch: about `target_cells` cells (the columns are the fields asked for, or
+/// all the project's export columns; the rows per record as the record list showed), and
+/// small enough that the export has [`BATCHES_PER_SLOT`] batches for each of the
+/// `concurrency` slots: with fewer, the last batches run alone while the other slots
+/// idle, and the first rows come later. Never below an eighth of the target, so a small
+/// project is not cut into many tiny requests.
+fn estimate_batch(
+    plan: &Plan,
+    listed_rows: usize,
+    target_cells: usize,
+    concurrency: usize,
+) -> usize {
     let columns = if plan.fields.is_empty() && plan.options.forms.is_empty() {
         // Unknown until the first batch: assume a wide project.
         200
     } else {
         plan.fields.len().max(1) + 20 * plan.options.forms.len()
     };
-    let rows_per_record = listed_rows.div_ceil(plan.records.len().max(1)).max(1);
-    (target_cells / (columns * rows_per_record)).clamp(1, MAX_BATCH_RECORDS)
+    let records = plan.records.len().max(1);
+    let rows_per_record = listed_rows.div_ceil(records).max(1);
+    let by_cells = (target_cells / (columns * rows_per_record)).clamp(1, MAX_BATCH_RECORDS);
+    let spread = records.div_ceil(BATCHES_PER_SLOT * concurrency.max(1));
+    by_cells.min(spread.max(by_cells / 8)).min(records)
 }
 
 /// Whether a record ID is one of REDCap's hashes for de-identified exports (32 lowercase
@@ -582,6 +603,28 @@ fn looks_hashed(record: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_batches_keep_every_slot_busy_without_tiny_requests() {
+        let plan = |records: usize| Plan {
+            options: ExportOptions::new(),
+            record_field: "id".into(),
+            fields: Vec::new(),
+            wire: Wire::Csv,
+            records: (0..records).map(|n| n.to_string()).collect(),
+            hashed: false,
+        };
+        let target = crate::bulk::DEFAULT_TARGET_CELLS;
+        // 400,000 cells of 200 columns: 2,000 records at most.
+        assert_eq!(estimate_batch(&plan(50_000), 50_000, target, 2), 2_000);
+        // 5,000 records: 8 batches for 2 slots.
+        assert_eq!(estimate_batch(&plan(5_000), 5_000, target, 2), 625);
+        // Two rows a record: half the records.
+        assert_eq!(estimate_batch(&plan(50_000), 100_000, target, 2), 1_000);
+        // A small project: no batch under an eighth of the target.
+        assert_eq!(estimate_batch(&plan(600), 600, target, 2), 250);
+        assert_eq!(estimate_batch(&plan(1), 1, target, 2), 1);
+    }
 
     #[test]
     fn hashed_ids_are_recognised() {
