@@ -1,7 +1,9 @@
 """Reads every table `cargo redcap export --tidy` / `cargo redcap tidy` wrote back with
 pyarrow and DuckDB, and checks it against the flat export it came from: row counts, key
 uniqueness, column types from the data dictionary, labels, and every value — putting
-the tables back together must give exactly the flat export's non-blank cells. Where a
+the tables back together must give exactly the flat export's non-blank cells. A
+checkbox field's list column must agree with its boolean columns, in pyarrow and in
+DuckDB's own list functions. Where a
 case has them, also validates the flat JSON export against the project's records JSON
 Schema (`cargo redcap schema --to json-schema`) with the `jsonschema` package.
 
@@ -40,6 +42,8 @@ PSEUDO = {
 }
 DATA_ROLES = {"value", "missing", "checkbox", "checkbox_missing", "status", "timestamp"}
 CODES = pa.dictionary(pa.int32(), pa.string())
+# A checkbox field's list form: its ticked codes.
+TICKED = pa.list_(pa.field("item", pa.string(), nullable=False))
 
 checks = 0
 
@@ -193,6 +197,15 @@ def check_case(case):
                     check(field.type == pa.bool_(), f"{label}: `{field.name}` is {field.type}")
                     check(meta(field, "redcap.label") == by_field[source]["field_label"],
                           f"{label}: `{field.name}` label")
+                elif role == "checkbox_list":
+                    entry = by_field[source]
+                    check(field.name == source and entry["field_type"] == "checkbox",
+                          f"{label}: list column `{field.name}` of `{source}`")
+                    check(field.type == TICKED, f"{label}: `{field.name}` is {field.type}")
+                    check(meta(field, "redcap.label") == entry["field_label"],
+                          f"{label}: `{field.name}` label")
+                    check(meta(field, "redcap.choices") == entry["choices"],
+                          f"{label}: `{field.name}` choices")
                 elif role in ("missing", "label", "status", "status_label"):
                     check(field.type == CODES, f"{label}: `{field.name}` is {field.type}")
             # Keys unique, counted by DuckDB.
@@ -216,7 +229,10 @@ def check_case(case):
                 for code, text in zip(codes, labels):
                     check((code is None and text is None) or choices.get(code) == text,
                           f"{label}: `{field.name}` {code!r} labelled {text!r}")
-            # Every value, back in REDCap's text.
+            check_lists(label, schema, table.to_pylist())
+            check_lists_in_duckdb(label, schema, table)
+            # Every value, back in REDCap's text (list columns left out: they repeat the
+            # boolean columns, checked against them above).
             actual_cells.update(table_cells(table, form, record_id, by_field))
         missing = {k: v for k, v in expected_cells.items() if k not in actual_cells}
         extra = {k: v for k, v in actual_cells.items() if k not in expected_cells}
@@ -258,6 +274,59 @@ def table_cells(table, form, record_id, by_field, rows=None):
     return cells
 
 
+def checkbox_lists(schema):
+    """{list column: (codes in dictionary order, {code: boolean column}, [missing-code columns])}."""
+    lists = {}
+    for field in schema:
+        if meta(field, "redcap.role") != "checkbox_list":
+            continue
+        codes = [item.split(", ", 1)[0] for item in meta(field, "redcap.choices").split(" | ")]
+        boxes, missing = {}, []
+        for other in schema:
+            if meta(other, "redcap.field") != field.name:
+                continue
+            role = meta(other, "redcap.role")
+            if role == "checkbox":
+                boxes[meta(other, "redcap.choice_code")] = other.name
+            elif role == "checkbox_missing":
+                missing.append(other.name)
+        lists[field.name] = (codes, boxes, missing)
+    return lists
+
+
+def check_lists(label, schema, rows):
+    """Each list holds exactly the ticked boxes' codes in the dictionary's order; it is
+    null when every box is blank, or when a missing-data code is ticked and no choice is."""
+    for column, (codes, boxes, missing) in checkbox_lists(schema).items():
+        check(set(boxes) == set(codes), f"{label}: `{column}` has boxes {sorted(boxes)}")
+        for row in rows:
+            ticked = [code for code in codes if row[boxes[code]] is True]
+            answered = any(row[c] is not None for c in list(boxes.values()) + missing)
+            unknown = any(row[c] is True for c in missing)
+            expected = ticked if ticked or (answered and not unknown) else None
+            actual = row[column]
+            check((list(actual) if actual is not None else None) == expected,
+                  f"{label}: `{column}` is {actual!r}, its boxes say {expected!r}")
+
+
+def check_lists_in_duckdb(label, schema, arrow_table):
+    """DuckDB's list functions agree with the boolean columns, box by box."""
+    for column, (codes, boxes, _) in checkbox_lists(schema).items():
+        for code in codes:
+            box = boxes[code]
+            disagree = duckdb.sql(
+                f'SELECT count(*) FROM arrow_table WHERE "{column}" IS NOT NULL '
+                f'AND list_contains("{column}", $code) IS DISTINCT FROM coalesce("{box}", false)',
+                params={"code": code},
+            ).fetchall()[0][0]
+            check(disagree == 0, f"{label}: DuckDB: `{column}` and `{box}` disagree on {disagree} rows")
+        counted = " + ".join(f'coalesce("{boxes[c]}", false)::INTEGER' for c in codes)
+        wrong = duckdb.sql(
+            f'SELECT count(*) FROM arrow_table WHERE len("{column}") <> {counted}'
+        ).fetchall()[0][0]
+        check(wrong == 0, f"{label}: DuckDB: `{column}` lengths differ from ticked boxes on {wrong} rows")
+
+
 def check_duckdb_parquet(name, directory, forms, expected_rows, expected_cells, record_id, by_field):
     """DuckDB reads the Parquet files on its own: counts, SQL types, every value."""
     duck_types = {
@@ -268,6 +337,7 @@ def check_duckdb_parquet(name, directory, forms, expected_rows, expected_cells, 
         "BIGINT": pa.types.is_int64,
         "INTEGER": pa.types.is_int32,
         "VARCHAR": lambda t: pa.types.is_string(t) or pa.types.is_dictionary(t),
+        "VARCHAR[]": lambda t: t == TICKED,
     }
     cells = {}
     for form in forms:
@@ -286,6 +356,7 @@ def check_duckdb_parquet(name, directory, forms, expected_rows, expected_cells, 
                 check(duck_types.get(sql_type, lambda t: False)(arrow_type),
                       f"{name}/{form}: {column} is {sql_type} in DuckDB, {arrow_type} in Arrow")
         rows = [dict(zip(relation.columns, values)) for values in relation.fetchall()]
+        check_lists(f"{name}/{form} (DuckDB)", schema, rows)
         cells.update(table_cells(pa.Table.from_pylist([], schema=schema), form, record_id, by_field, rows))
     check(set(cells) == set(expected_cells), f"{name}: DuckDB's cells differ from the export's")
     for key, text in expected_cells.items():
@@ -336,6 +407,8 @@ def check_json_schema(name, export_path, schema_path, row_count):
 def csv_text(value, arrow_type):
     if value is None:
         return ""
+    if pa.types.is_list(arrow_type):
+        return "|".join(value)
     if pa.types.is_boolean(arrow_type):
         return "true" if value else "false"
     if pa.types.is_decimal(arrow_type):

@@ -5,7 +5,7 @@
 //! second thread reads it as it arrives and writes each instrument's batches, so memory
 //! stays bounded by a few batches whatever the project's size.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -36,13 +36,26 @@ impl TableFormat {
     }
 }
 
+/// Formats of a flat record export on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFileFormat {
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of row objects.
+    Json,
+}
+
 /// Arguments of `cargo redcap tidy`.
 #[derive(Debug, clap::Args)]
 pub struct TidyArgs {
-    /// A flat CSV record export (raw codes, as `cargo redcap export` or REDCap's API
-    /// writes it).
+    /// A flat record export, CSV or JSON (raw codes, as `cargo redcap export` or
+    /// REDCap's API writes it).
     #[arg(value_name = "EXPORT_FILE")]
     pub export: PathBuf,
+    /// The export's format; by default from its extension (`.csv`, `.json`), else from
+    /// its first bytes (JSON starts with `[`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFileFormat>,
     /// The project's schema: `redcap/schema.json`, project XML, or a data dictionary
     /// (repeat the flag to add the API's JSON exports, e.g. project info for
     /// missing-data codes).
@@ -63,14 +76,39 @@ pub fn run(args: &TidyArgs, err: &mut dyn Write) -> Result<ExitCode, Error> {
         path: args.export.clone(),
         source,
     })?;
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let (summary, _) = redcap_tidy::write_tables(&schema, reader, &args.out, args.to.tidy())
-        .map_err(|error| Error::Tidy {
-            input: args.export.display().to_string(),
-            error,
-        })?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let format = export_format(args.format, &args.export, &mut reader)?;
+    let (summary, _) =
+        redcap_tidy::write_tables_from(&schema, reader, format, &args.out, args.to.tidy())
+            .map_err(|error| Error::Tidy {
+                input: args.export.display().to_string(),
+                error,
+            })?;
     writeln!(err, "{}", summary_line(&summary, &args.out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The export file's format: as given, else from the file's extension, else from its
+/// first bytes.
+fn export_format(
+    given: Option<ExportFileFormat>,
+    path: &Path,
+    reader: &mut impl BufRead,
+) -> Result<redcap_tidy::ExportFormat, Error> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    Ok(match (given, extension.as_deref()) {
+        (Some(ExportFileFormat::Csv), _) | (None, Some("csv")) => redcap_tidy::ExportFormat::Csv,
+        (Some(ExportFileFormat::Json), _) | (None, Some("json")) => redcap_tidy::ExportFormat::Json,
+        (None, _) => {
+            redcap_tidy::ExportFormat::sniff(reader.fill_buf().map_err(|source| Error::File {
+                path: path.to_owned(),
+                source,
+            })?)
+        }
+    })
 }
 
 /// One line: export rows in, rows per table out.

@@ -1,9 +1,10 @@
 //! `cargo redcap export --tidy` over real HTTP against redcap-emulator serving the bundled
 //! longitudinal sample (two arms, a repeating instrument), and `cargo redcap tidy` on the
-//! flat export of the same project: both must write the same tables.
+//! flat export of the same project (CSV or JSON): all must write the same tables.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod support;
 use support::cargo_redcap;
@@ -23,7 +24,13 @@ impl Server {
             .enable_all()
             .build()
             .unwrap();
-        let dir = std::env::temp_dir().join(format!("cargo-redcap-tidy-{}", std::process::id()));
+        // One folder per server: tests run at the same time.
+        static SERVERS: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "cargo-redcap-tidy-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let config = redcap_emulator::Config::default().project("long", Path::new(SAMPLE));
@@ -138,4 +145,64 @@ fn tidy_refuses_an_export_of_another_project() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tidy_reads_a_json_export_as_it_reads_the_csv_export() {
+    let server = Server::start();
+    let flat_csv = server.dir.join("flat.csv");
+    let flat_json = server.dir.join("flat.json");
+    let (code, _, err) = server.live(&["export", "--out", flat_csv.to_str().unwrap()]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = server.live(&[
+        "export",
+        "--format",
+        "json",
+        "--out",
+        flat_json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    // The same JSON without an extension is recognised by its first bytes; under a
+    // misleading one, `--format` says what it is.
+    let bare = server.dir.join("flat");
+    std::fs::copy(&flat_json, &bare).unwrap();
+    let misnamed = server.dir.join("flat.txt");
+    std::fs::copy(&flat_json, &misnamed).unwrap();
+
+    let tidy = |export: &Path, out: &str, extra: &[&str]| {
+        let out = server.dir.join(out);
+        let mut args = vec![
+            "tidy",
+            export.to_str().unwrap(),
+            "--schema",
+            SAMPLE,
+            "--out",
+            out.to_str().unwrap(),
+            "--to",
+            "csv",
+        ];
+        args.extend(extra);
+        let (code, _, err) = cargo_redcap(&args);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        assert!(err.contains("13 export rows"), "{err}");
+        files(&out)
+    };
+    let from_csv = tidy(&flat_csv, "from-csv", &[]);
+    assert_eq!(tidy(&flat_json, "from-json", &[]), from_csv);
+    assert_eq!(tidy(&bare, "from-bare", &[]), from_csv);
+    assert_eq!(tidy(&misnamed, "from-txt", &["--format", "json"]), from_csv);
+
+    // A CSV export read as JSON is refused, naming the file.
+    let (code, _, err) = cargo_redcap(&[
+        "tidy",
+        flat_csv.to_str().unwrap(),
+        "--format",
+        "json",
+        "--schema",
+        SAMPLE,
+        "--out",
+        server.dir.join("wrong").to_str().unwrap(),
+    ]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("flat.csv") && err.contains("JSON"), "{err}");
 }

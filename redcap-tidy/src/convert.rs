@@ -262,6 +262,10 @@ impl Converter {
                     });
                 }
             }
+            // After the boolean columns, which have checked every checkbox cell.
+            for (_, list) in &mut table.layout.lists {
+                list.push(cells);
+            }
             table.record.append_value(record);
             if let Some((key, arm)) = event {
                 table.event.append_value(key);
@@ -338,7 +342,12 @@ impl Table {
         {
             columns.push(Arc::new(self.survey.finish()));
         }
-        for slot in &mut self.layout.slots {
+        let mut lists = self.layout.lists.iter_mut().peekable();
+        for (index, slot) in self.layout.slots.iter_mut().enumerate() {
+            // A checkbox field's list column comes before its first boolean column.
+            while let Some((_, list)) = lists.next_if(|(before, _)| *before == index) {
+                columns.push(list.finish());
+            }
             slot.finish(&mut columns)?;
         }
         self.total += self.rows as u64;

@@ -68,6 +68,10 @@ pub enum Error {
     /// The export is not readable CSV.
     #[error("reading the export: {0}")]
     Csv(#[from] csv::Error),
+    /// The export is not a flat JSON export: not JSON, not an array of objects, rows
+    /// whose columns differ, or a value that is not text.
+    #[error("reading the JSON export: {0}")]
+    Json(#[from] serde_json::Error),
     /// Arrow refused a batch (a bug if it happens: the columns are built to fit).
     #[error("building a table: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field, Schema};
 use redcap_schema::{FieldType, Form, ProjectSchema, Validation};
 
+use crate::checkbox::{CheckboxList, list_type};
 use crate::column::{Codes, OPEN_DECIMAL_SCALE, Slot, ValueKind, dictionary_type};
 use crate::error::Error;
 use crate::parse::TimeForm;
@@ -42,6 +43,9 @@ pub(crate) struct TableLayout {
     pub(crate) schema: Arc<Schema>,
     pub(crate) repeats: bool,
     pub(crate) slots: Vec<Slot>,
+    /// Each checkbox field's list column, with the index of the slot its column comes
+    /// before.
+    pub(crate) lists: Vec<(usize, CheckboxList)>,
 }
 
 /// Everything decided before the first row.
@@ -61,8 +65,10 @@ pub(crate) struct Layout {
 pub mod meta {
     /// What the column is: `key`, `value`, `label` (a choice's label), `missing` (a
     /// missing-data code in place of the value), `checkbox` (one choice of a checkbox
-    /// field), `checkbox_missing` (a missing-data code of a checkbox field), `status`,
-    /// `status_label` (`<form>_complete`), `timestamp` (a survey's completion time).
+    /// field), `checkbox_missing` (a missing-data code of a checkbox field),
+    /// `checkbox_list` (the ticked choices of a checkbox field, as a list of codes),
+    /// `status`, `status_label` (`<form>_complete`), `timestamp` (a survey's completion
+    /// time).
     pub const ROLE: &str = "redcap.role";
     /// The REDCap field the column comes from.
     pub const FIELD: &str = "redcap.field";
@@ -186,7 +192,9 @@ fn field_metadata(field: &redcap_schema::Field, role: &str) -> HashMap<String, S
 /// Where an export column goes.
 enum Target<'a> {
     Value(&'a redcap_schema::Field),
-    Checkbox(&'a redcap_schema::Field, &'a redcap_schema::Choice, bool),
+    /// A checkbox column: the field, the choice, and the choice's place among the
+    /// field's choices then the missing-data codes.
+    Checkbox(&'a redcap_schema::Field, &'a redcap_schema::Choice, usize),
     Complete,
     Timestamp,
 }
@@ -196,10 +204,38 @@ struct TableDraft<'a> {
     form: &'a Form,
     fields: Vec<Field>,
     slots: Vec<Slot>,
+    lists: Vec<(usize, CheckboxList)>,
+    /// Checkbox field name → its entry in `lists`.
+    list_of: HashMap<String, usize>,
     names: HashSet<String>,
 }
 
 impl TableDraft<'_> {
+    /// Adds a checkbox field's list column, before its boolean columns, and returns its
+    /// index in `lists`. Every choice's column must be in the export, or the list would
+    /// leave out boxes it cannot see.
+    fn list_column(
+        &mut self,
+        field: &redcap_schema::Field,
+        header: &[&str],
+    ) -> Result<usize, Error> {
+        let own = &field.export_names[..field.choices.len().min(field.export_names.len())];
+        if let Some(absent) = own.iter().find(|name| !header.contains(&name.as_str())) {
+            return Err(Error::Header(format!(
+                "no column `{absent}`: REDCap exports every choice of the checkbox field `{}`, and its other choices are here",
+                field.name
+            )));
+        }
+        self.column(
+            Field::new(field.name.clone(), list_type(), true)
+                .with_metadata(field_metadata(field, "checkbox_list")),
+        )?;
+        self.lists.push((self.slots.len(), CheckboxList::new()));
+        self.list_of
+            .insert(field.name.clone(), self.lists.len() - 1);
+        Ok(self.lists.len() - 1)
+    }
+
     fn column(&mut self, field: Field) -> Result<(), Error> {
         if !self.names.insert(field.name().clone()) {
             return Err(Error::Layout(format!(
@@ -244,11 +280,7 @@ impl Layout {
                 if field.field_type == FieldType::Checkbox {
                     let choices = schema.checkbox_choices(field);
                     for (i, (name, choice)) in field.export_names.iter().zip(choices).enumerate() {
-                        let is_missing = i >= field.choices.len();
-                        targets.insert(
-                            name,
-                            (form_index, Target::Checkbox(field, choice, is_missing)),
-                        );
+                        targets.insert(name, (form_index, Target::Checkbox(field, choice, i)));
                     }
                 } else {
                     for name in &field.export_names {
@@ -276,6 +308,8 @@ impl Layout {
                 form,
                 fields: Vec::new(),
                 slots: Vec::new(),
+                lists: Vec::new(),
+                list_of: HashMap::new(),
                 names: HashSet::new(),
             })
             .collect();
@@ -332,8 +366,19 @@ impl Layout {
                         .slots
                         .push(Slot::new(index, (*name).to_owned(), kind, missing));
                 }
-                Target::Checkbox(field, choice, is_missing) => {
-                    let role = if *is_missing {
+                Target::Checkbox(field, choice, order) => {
+                    let is_missing = *order >= field.choices.len();
+                    let list = match draft.list_of.get(&field.name) {
+                        Some(&list) => list,
+                        None => draft.list_column(field, header)?,
+                    };
+                    let list = &mut draft.lists[list].1;
+                    if is_missing {
+                        list.missing_code(index);
+                    } else {
+                        list.choice(*order, index, &choice.code);
+                    }
+                    let role = if is_missing {
                         "checkbox_missing"
                     } else {
                         "checkbox"
@@ -436,6 +481,7 @@ impl Layout {
                 schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
                 repeats,
                 slots: draft.slots,
+                lists: draft.lists,
             });
         }
         Ok(Layout {

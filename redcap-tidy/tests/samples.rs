@@ -56,7 +56,11 @@ fn assert_every_cell_lands_once(schema: &ProjectSchema, export: &str, tables: &T
         let schema = table.batch.schema();
         for (field, column) in schema.fields().iter().zip(table.batch.columns()) {
             let role = field.metadata().get(meta::ROLE).map(String::as_str);
-            if matches!(role, Some("key" | "label" | "status_label")) {
+            // Labels and checkbox lists are derived from cells counted in other columns.
+            if matches!(
+                role,
+                Some("key" | "label" | "status_label" | "checkbox_list")
+            ) {
                 continue;
             }
             landed += column.len() - column.null_count();
@@ -246,6 +250,95 @@ fn missing_data_codes_stay_apart_from_values() {
     assert!(visit.column_by_name("bmi_missing").is_none());
 }
 
+/// The ticked codes of a checkbox list column, `None` for a null list.
+fn ticked(batch: &RecordBatch, column: &str, row: usize) -> Option<Vec<String>> {
+    let list = batch.column_by_name(column).unwrap().as_list::<i32>();
+    list.is_valid(row).then(|| {
+        list.value(row)
+            .as_string::<i32>()
+            .iter()
+            .map(|code| code.unwrap().to_owned())
+            .collect()
+    })
+}
+
+#[test]
+fn a_checkbox_has_a_list_of_its_ticked_codes_beside_its_boxes() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let export = export(&format!("{MISSING}/data.csv"));
+    let tables = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+    let visit = table(&tables, "visit");
+    let visit_schema = visit.schema();
+    let names: Vec<&str> = visit_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    let at = names.iter().position(|n| *n == "symptoms").unwrap();
+    assert_eq!(
+        names[at..at + 7],
+        [
+            "symptoms",
+            "symptoms___1",
+            "symptoms___2",
+            "symptoms___3",
+            "symptoms___unk",
+            "symptoms___na",
+            "symptoms___asku"
+        ]
+    );
+    let list = visit_schema.field_with_name("symptoms").unwrap();
+    let DataType::List(item) = list.data_type() else {
+        panic!("{}", list.data_type());
+    };
+    assert_eq!(item.data_type(), &DataType::Utf8);
+    assert_eq!(list.metadata()[meta::ROLE], "checkbox_list");
+    let field = schema.field("symptoms").unwrap();
+    assert_eq!(list.metadata()[meta::LABEL], field.label);
+    // The field's own choices; the missing-data codes are not values.
+    assert_eq!(
+        list.metadata()[meta::CHOICES],
+        redcap_schema::choices::format_choices(&field.choices)
+    );
+    // Record 1 ticks 1 and 3; record 2 has `UNK`, so its value is unknown, not empty;
+    // record 3 ticks nothing.
+    assert_eq!(
+        ticked(visit, "symptoms", 0),
+        Some(vec!["1".to_owned(), "3".to_owned()])
+    );
+    assert_eq!(ticked(visit, "symptoms", 1), None);
+    assert!(
+        visit
+            .column_by_name("symptoms___unk")
+            .unwrap()
+            .as_boolean()
+            .value(1)
+    );
+    assert_eq!(ticked(visit, "symptoms", 2), Some(Vec::new()));
+}
+
+#[test]
+fn a_checkbox_list_needs_every_choice_of_its_field() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let export = export(&format!("{MISSING}/data.csv"));
+    // Drop the `symptoms___2` column from the header and every row.
+    let cut: String = export
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let mut kept = cells[..6].to_vec();
+            kept.extend(&cells[7..]);
+            kept.join(",") + "\n"
+        })
+        .collect();
+    assert!(!cut.contains("symptoms___2"));
+    let error = redcap_tidy::tables_from_csv(&schema, cut.as_bytes()).unwrap_err();
+    assert!(
+        matches!(error, Error::Header(_)) && error.to_string().contains("`symptoms___2`"),
+        "{error}"
+    );
+}
+
 #[test]
 fn a_value_that_does_not_fit_names_its_cell() {
     let schema = schema(&format!("{MISSING}/schema.json"));
@@ -340,4 +433,81 @@ fn batches_stream_and_files_come_back_whole() {
     assert_eq!(rows, table(&tables, "demographics").num_rows());
     assert_eq!(batches[0].schema(), table(&tables, "demographics").schema());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A flat CSV export as REDCap's flat JSON export of the same rows.
+fn as_json(export: &str) -> String {
+    let mut reader = csv::Reader::from_reader(export.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = reader
+        .records()
+        .map(|row| {
+            header
+                .iter()
+                .zip(row.unwrap().iter())
+                .map(|(name, cell)| (name.to_owned(), cell.into()))
+                .collect()
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).unwrap()
+}
+
+#[test]
+fn a_json_export_gives_the_same_tables_as_the_csv_export() {
+    for (schema_path, export_path) in [
+        (
+            format!("{REDCAPR}/longitudinal/project.xml"),
+            format!("{REDCAPR}/longitudinal/data.csv"),
+        ),
+        (
+            format!("{MISSING}/schema.json"),
+            format!("{MISSING}/data.csv"),
+        ),
+    ] {
+        let schema = schema(&schema_path);
+        let export = export(&export_path);
+        let json = as_json(&export);
+        assert_eq!(
+            redcap_tidy::ExportFormat::sniff(json.as_bytes()),
+            redcap_tidy::ExportFormat::Json
+        );
+        assert_eq!(
+            redcap_tidy::ExportFormat::sniff(export.as_bytes()),
+            redcap_tidy::ExportFormat::Csv
+        );
+        let from_csv = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+        let from_json =
+            redcap_tidy::tables_from(&schema, json.as_bytes(), redcap_tidy::ExportFormat::Json)
+                .unwrap();
+        assert_eq!(from_csv.instruments.len(), from_json.instruments.len());
+        for (csv, json) in from_csv.instruments.iter().zip(&from_json.instruments) {
+            assert_eq!(csv.name, json.name);
+            assert_eq!(csv.batch, json.batch, "{export_path}: table `{}`", csv.name);
+        }
+    }
+}
+
+#[test]
+fn an_empty_json_export_gives_empty_tables_of_every_column() {
+    let schema = schema(&format!("{REDCAPR}/longitudinal/project.xml"));
+    let export = export(&format!("{REDCAPR}/longitudinal/data.csv"));
+    let full = redcap_tidy::tables_from_csv(&schema, export.as_bytes()).unwrap();
+    let empty =
+        redcap_tidy::tables_from(&schema, &b"[]"[..], redcap_tidy::ExportFormat::Json).unwrap();
+    for (full, empty) in full.instruments.iter().zip(&empty.instruments) {
+        assert_eq!(empty.batch.num_rows(), 0);
+        assert_eq!(full.batch.schema(), empty.batch.schema(), "{}", full.name);
+    }
+}
+
+#[test]
+fn a_json_value_that_does_not_fit_names_its_cell() {
+    let schema = schema(&format!("{MISSING}/schema.json"));
+    let json = as_json(&export(&format!("{MISSING}/data.csv"))).replace("\"54\"", "\"old\"");
+    let error = redcap_tidy::tables_from(&schema, json.as_bytes(), redcap_tidy::ExportFormat::Json)
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Value { field, value, .. } if field == "age" && value == "old"),
+        "{error}"
+    );
 }

@@ -1,5 +1,9 @@
 //! CSV files: one header row, then each batch's rows, every value written as text a
 //! spreadsheet or `read_csv` reads back to the same value.
+//!
+//! A checkbox field's list column, which CSV cannot hold as a list, is written as its
+//! codes joined by [`LIST_SEPARATOR`] (`1|3`). An empty list and a null list are both a
+//! blank cell there; the field's boolean columns, beside it, tell which.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -14,6 +18,9 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, SchemaRef};
 
 use crate::error::Error;
+
+/// Between the codes of a checkbox field's list column in a CSV cell: `1|3`.
+pub const LIST_SEPARATOR: char = '|';
 
 /// One CSV file being written.
 pub(super) struct CsvFile {
@@ -114,6 +121,17 @@ fn format_cell(column: &dyn Array, row: usize, out: &mut String) -> Result<(), S
             let key = dictionary.keys().value(row);
             out.push_str(dictionary.values().as_string::<i32>().value(key as usize));
         }
+        DataType::List(_) => {
+            // A checkbox field's ticked codes. No code contains `|`, REDCap's own
+            // separator between choices, so the joined codes split back unambiguously.
+            let codes = column.as_list::<i32>().value(row);
+            for (i, code) in codes.as_string::<i32>().iter().enumerate() {
+                if i > 0 {
+                    out.push(LIST_SEPARATOR);
+                }
+                out.push_str(code.unwrap_or_default());
+            }
+        }
         other => return Err(format!("no CSV form for a column of type {other}")),
     }
     Ok(())
@@ -130,7 +148,30 @@ fn trim_decimal(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::trim_decimal;
+    use std::sync::Arc;
+
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+
+    use super::{format_cell, trim_decimal};
+
+    #[test]
+    fn a_checkbox_list_joins_its_codes() {
+        let mut builder = ListBuilder::new(StringBuilder::new());
+        builder.values().append_value("1");
+        builder.values().append_value("3");
+        builder.append(true);
+        builder.append(true);
+        builder.append(false);
+        let column = Arc::new(builder.finish());
+        let cell = |row| {
+            let mut out = String::new();
+            format_cell(column.as_ref(), row, &mut out).unwrap();
+            out
+        };
+        assert_eq!(cell(0), "1|3");
+        assert_eq!(cell(1), "");
+        assert_eq!(cell(2), "");
+    }
 
     #[test]
     fn decimals_lose_only_trailing_zeros() {

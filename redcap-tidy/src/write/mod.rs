@@ -8,6 +8,8 @@ mod csv;
 #[cfg(feature = "parquet")]
 mod parquet;
 
+pub use csv::LIST_SEPARATOR;
+
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -27,7 +29,10 @@ pub enum Format {
     Parquet,
     /// Arrow IPC file format (Feather v2).
     Arrow,
-    /// CSV with a header row; choices as their codes and labels in two columns.
+    /// CSV with a header row; choices as their codes and labels in two columns, a
+    /// checkbox field's list of ticked codes joined by [`LIST_SEPARATOR`] (`1|3`; blank
+    /// both when none is ticked and when the list is null — the field's boolean columns
+    /// tell which).
     Csv,
 }
 
