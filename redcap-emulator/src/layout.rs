@@ -226,9 +226,10 @@ impl<'a> Layout<'a> {
     /// [`Layout::slot`] says, without building the slot.
     pub(crate) fn repeats_in(&self, event: &EventInfo, field: &str) -> bool {
         event.repeats_whole
-            || self
-                .form_of(field)
-                .is_some_and(|form| event.repeating_forms.iter().any(|f| f == form))
+            || (!event.repeating_forms.is_empty()
+                && self
+                    .form_of(field)
+                    .is_some_and(|form| event.repeating_forms.iter().any(|f| f == form)))
     }
 
     /// Whether a form's columns apply to a row of `event` in `slot`: the

@@ -278,6 +278,34 @@ pub(crate) fn values(
     }
 }
 
+/// The stored values of some records, record by record, each record's
+/// values by field and then in stored order: the order of the value index,
+/// read without sorting (for callers that group values by field).
+pub(crate) fn values_by_field(
+    conn: &Connection,
+    project_id: i64,
+    records: &[String],
+) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT event, field, instance, value FROM data
+         WHERE project_id = ?1 AND record = ?2 ORDER BY field, rowid",
+    )?;
+    let mut out = Vec::new();
+    for record in records {
+        let mut rows = stmt.query(params![project_id, record])?;
+        while let Some(row) = rows.next()? {
+            out.push(Value {
+                event: row.get(0)?,
+                record: record.clone(),
+                field: row.get(1)?,
+                instance: row.get(2)?,
+                value: row.get(3)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The distinct record names of a project.
 pub(crate) fn record_names(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<String>> {
     let mut stmt =

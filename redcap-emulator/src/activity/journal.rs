@@ -119,7 +119,8 @@ impl Snapshot {
         if records.is_empty() {
             return Ok(snapshot);
         }
-        for v in store::values(ctx.conn, ctx.project.id, Some(records))? {
+        // Values group by field, so the index's order (by field) serves.
+        for v in store::values_by_field(ctx.conn, ctx.project.id, records)? {
             snapshot
                 .cells
                 .entry(v.record)

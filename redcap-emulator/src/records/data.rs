@@ -126,14 +126,38 @@ impl Row {
         self.entries_of(field).first().map(|e| self.text_of(e))
     }
 
-    /// The stored value of a field given by its number in [`Names::of`].
-    pub(crate) fn get_by(&self, id: u32) -> Option<&str> {
-        self.entries_by(id).first().map(|e| self.text_of(e))
+    /// The entries of a field by its number, looked for from `at` on:
+    /// columns mostly come in field-number order, so the search walks on
+    /// from the previous column's place (and starts over when a column
+    /// goes back). `at` is left at the start of the field's entries.
+    fn entries_from(&self, id: u32, at: &mut usize) -> &[Entry] {
+        let entries = &self.entries;
+        let mut from = (*at).min(entries.len());
+        if from > 0 && entries[from - 1].name >= id {
+            from = entries.partition_point(|e| e.name < id);
+        } else {
+            while from < entries.len() && entries[from].name < id {
+                from += 1;
+            }
+        }
+        let mut to = from;
+        while to < entries.len() && entries[to].name == id {
+            to += 1;
+        }
+        *at = from;
+        &entries[from..to]
     }
 
-    /// The stored values of a field given by its number in [`Names::of`].
-    pub(crate) fn codes_by(&self, id: u32) -> impl Iterator<Item = &str> + '_ {
-        self.entries_by(id).iter().map(|e| self.text_of(e))
+    /// The stored value of a field given by its number in [`Names::of`],
+    /// looked for from `at` on (see [`Row::entries_from`]).
+    pub(crate) fn get_from(&self, id: u32, at: &mut usize) -> Option<&str> {
+        self.entries_from(id, at).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored values of a field given by its number in [`Names::of`],
+    /// looked for from `at` on (see [`Row::entries_from`]).
+    pub(crate) fn codes_from(&self, id: u32, at: &mut usize) -> impl Iterator<Item = &str> + '_ {
+        self.entries_from(id, at).iter().map(|e| self.text_of(e))
     }
 
     /// The stored values of a field (a checkbox's checked codes), in
@@ -225,6 +249,8 @@ impl RecordData {
         let mut data = RecordData::default();
         let mut rows: Vec<Row> = Vec::new();
         let by_field = FieldReader::new(layout, only);
+        // The size of the last record's first row.
+        let mut room = (0, 0);
         for name in names {
             if let Some(reader) = &by_field
                 && let Some(row) = reader.read(conn, project_id, &name, &names_table, &mut data)?
@@ -235,14 +261,18 @@ impl RecordData {
             }
             let mut query = stmt.query(rusqlite::params![project_id, name])?;
             while let Some(stored) = query.next()? {
-                let event = stored.get_ref(0)?.as_str()?;
+                // Compared, never kept: its bytes serve.
+                let event = stored.get_ref(0)?.as_bytes()?;
                 let field = stored.get_ref(1)?.as_str()?;
                 let instance: i64 = stored.get(2)?;
                 if field == GROUP_FIELD {
                     data.groups.insert(name.clone(), stored.get(3)?);
                     continue;
                 }
-                let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == event)
+                let Some(event_idx) = layout
+                    .events
+                    .iter()
+                    .position(|e| e.unique_name.as_bytes() == event)
                 else {
                     continue;
                 };
@@ -266,7 +296,11 @@ impl RecordData {
                 {
                     Some(at) => at,
                     None => {
-                        rows.push(Row::new(name.clone(), event_idx, slot, &names_table));
+                        let mut row = Row::new(name.clone(), event_idx, slot, &names_table);
+                        // Records are mostly alike: room for what the last one held.
+                        row.text.reserve(room.0);
+                        row.entries.reserve(room.1);
+                        rows.push(row);
                         rows.len() - 1
                     }
                 };
@@ -285,6 +319,7 @@ impl RecordData {
             for row in &mut rows {
                 row.complete();
             }
+            room = (rows[0].text.len(), rows[0].entries.len());
             data.rows.append(&mut rows);
             data.records.push(name);
         }

@@ -980,6 +980,8 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                     .map(|f| layout.form_applies(event, &row.slot, &f.name)),
             );
             let applies_to = |form: usize| applies.get(form).copied().unwrap_or(false);
+            // Where the previous column's values were found in the row.
+            let mut at = 0;
             cells.clear();
             for plan in plans {
                 let value = match plan {
@@ -1041,7 +1043,7 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                     } => Out::Text(field_value(
                         layout,
                         row,
-                        id.and_then(|id| row.get_by(id)).unwrap_or(""),
+                        id.and_then(|id| row.get_from(id, &mut at)).unwrap_or(""),
                         field,
                         FieldKind {
                             applies: applies_to(*form),
@@ -1059,7 +1061,8 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
                     } => Out::Text(if !applies_to(*form) {
                         Cow::Borrowed("")
                     } else {
-                        let checked = id.is_some_and(|id| row.codes_by(id).any(|c| c == code));
+                        let checked =
+                            id.is_some_and(|id| row.codes_from(id, &mut at).any(|c| c == code));
                         match (opts.labels, opts.checkbox_label, checked) {
                             (false, _, true) => Cow::Borrowed("1"),
                             (false, _, false) => Cow::Borrowed("0"),

@@ -568,7 +568,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         };
         let mut max_instance: HashMap<(String, usize, String), i64> = HashMap::new();
         if exists && schema.has_repeating() {
-            for v in store::values(ctx.conn, ctx.project.id, Some(one))? {
+            for v in store::values_by_field(ctx.conn, ctx.project.id, one)? {
                 if let Some(event_idx) = layout.events.iter().position(|e| e.unique_name == v.event)
                     && let Slot::Repeat(form, n) =
                         layout.slot(&layout.events[event_idx], &v.field, v.instance)

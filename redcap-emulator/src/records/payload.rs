@@ -258,12 +258,16 @@ impl Row {
         if updates.is_empty() {
             return;
         }
-        let mut builder = RowBuilder::with_capacity(self.text.len());
-        for (i, _) in self.columns.names.iter().enumerate() {
-            match updates.iter().rev().find(|(at, _)| *at == i) {
-                Some((_, value)) => builder.push(value),
-                None => builder.push(self.value(i)),
+        // The last update of a place wins.
+        let mut new: Vec<Option<&str>> = vec![None; self.ends.len()];
+        for (at, value) in updates {
+            if let Some(slot) = new.get_mut(*at) {
+                *slot = Some(value);
             }
+        }
+        let mut builder = RowBuilder::with_capacity(self.text.len());
+        for (i, update) in new.iter().enumerate() {
+            builder.push(update.unwrap_or_else(|| self.value(i)));
         }
         let Row { text, ends, .. } = builder.finish(Arc::clone(&self.columns));
         self.text = text;
@@ -374,13 +378,15 @@ fn read_csv_rows(data: &str, delimiter: char) -> Result<Vec<Row>, ApiError> {
     // the CSV columns of name `i` (the last one given wins).
     let mut names: Vec<String> = Vec::new();
     let mut sources: Vec<Vec<usize>> = Vec::new();
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, name) in header.iter().enumerate() {
         if name.is_empty() {
             continue;
         }
-        match names.iter().position(|n| n == name) {
-            Some(at) => sources[at].push(i),
+        match seen.get(name.as_str()) {
+            Some(&at) => sources[at].push(i),
             None => {
+                seen.insert(name, names.len());
                 names.push(name.clone());
                 sources.push(vec![i]);
             }
@@ -423,7 +429,9 @@ fn read_json_rows(data: &str) -> Result<Vec<Row>, ApiError> {
     struct Sink {
         rows: Vec<Row>,
         shared: Option<Arc<Columns>>,
-        pairs: Vec<(String, String)>,
+        /// The object being read (a key given twice keeps its first place
+        /// and its last value), kept between objects for its room.
+        pairs: IndexMap<String, String, rustc_hash::FxBuildHasher>,
     }
 
     impl Sink {
@@ -431,11 +439,7 @@ fn read_json_rows(data: &str) -> Result<Vec<Row>, ApiError> {
             self.pairs.clear();
             while let Some(key) = map.next_key::<String>()? {
                 let value: serde_json::Value = map.next_value()?;
-                let text = json_text(&value);
-                match self.pairs.iter_mut().find(|(k, _)| *k == key) {
-                    Some(pair) => pair.1 = text,
-                    None => self.pairs.push((key, text)),
-                }
+                self.pairs.insert(key, json_text(&value));
             }
             let columns = columns_for(self.pairs.iter().map(|(k, _)| k.as_str()), &mut self.shared);
             let mut builder =
