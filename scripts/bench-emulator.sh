@@ -21,14 +21,14 @@
 # Measured on a shared 2-core machine, 50,000 records in one import request, data
 # directory (BENCH_BATCH=50000 scripts/bench-emulator.sh). The server's CPU seconds compare;
 # wall times depend on the other work on the machine. "original" is the first emulator
-# measured (load average 7 to 14); "before" and "after" ran back to back on the same quiet
-# machine (load average about 1.2), before and after the compact import rows, prepared
-# write statements, the single data index and the numbered row values:
+# measured (load average 7 to 14); "before" ran at load average 1.2 and "after" at 3.7 to 4
+# (other builds on the machine), before and after the compact import rows, prepared write
+# statements, the single data index and the numbered row values:
 #
 #   step                     original: CPU s  peak MiB   before: CPU s  peak MiB   after: CPU s  peak MiB
-#   import (one request)           138.5       4617           39.4       1466           22.3       278
-#   export json (all)               19.3       5561            7.6        403            4.5       392
-#   export csv (all)                20.4       6612            7.2        242            4.5       229
+#   import (one request)           138.5       4617           39.4       1466           22.9       278
+#   export json (all)               19.3       5561            7.6        403            4.0       392
+#   export csv (all)                20.4       6612            7.2        242            3.9       231
 #   export csv (record_id)          12.0       3210            2.7         94            0.7        84
 #   export json (100 records)          -          -            0.03        94            0.01       84
 #
