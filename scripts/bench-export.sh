@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Whole-project export of a wide project (50 000 records x about 200 columns by default;
-# BENCH_ROWS changes it) through the emulator: the typed bulk export and
+# BENCH_ROWS changes it, BENCH_REPEAT runs each export that many times and keeps the
+# fastest) through the emulator, which runs as its own process: the typed bulk export and
 # `cargo redcap export` against PyCap's export_records(format_type="df"), all release
-# builds on the same emulator. Prints wall times, the ratios, and the peak memory of
-# `cargo redcap export`. Needs python3 with venv and pip.
+# builds on the same emulator. Prints, for each, the wall time, the client's CPU time and
+# the server's CPU time (so that a busy machine shows as wall time above CPU time), the
+# ratios, and the peak memory of `cargo redcap export`. Needs python3 with venv and pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -45,10 +45,22 @@ struct Inner {
 /// What REDCap answers, with HTTP 429, to every request from a banned IP address.
 const BAN_TEXT: &str = "has been banned due to suspected abuse";
 
+/// Takes a success body as it arrives, so that it is read while the rest is on the wire.
+pub(crate) trait BodySink: Send {
+    /// An attempt's body starts: whatever an earlier attempt fed is void.
+    fn restart(&mut self);
+    /// The next bytes of the body. An error ends the request, without a retry.
+    fn feed(&mut self, chunk: bytes::Bytes) -> Result<(), Error>;
+}
+
+/// Bytes of a success body that tell whether it is data or one of REDCap's failure
+/// answers (see [`looks_like_failure`]).
+const FAILURE_HEAD: usize = 16;
+
 /// Whether a 200 body is one of REDCap's failure answers, which may echo the request.
 fn looks_like_failure(body: &[u8]) -> bool {
     let start = body.trim_ascii_start();
-    let head = &start[..start.len().min(16)];
+    let head = &start[..start.len().min(FAILURE_HEAD)];
     head.starts_with(b"ERROR") || head.starts_with(b"<") || head.starts_with(b"{\"error")
 }
 
@@ -130,6 +142,18 @@ impl Client {
         request: Request,
         on_retry: &mut (dyn FnMut(&Error) + Send),
     ) -> Result<RawResponse, Error> {
+        self.execute_streamed(request, on_retry, None).await
+    }
+
+    /// [`Client::execute_observed`], a success body going to `sink` as it arrives (the
+    /// response's own body is then empty). A 200 that is one of REDCap's failure answers
+    /// reaches `sink` whole, its token redacted.
+    pub(crate) async fn execute_streamed(
+        &self,
+        request: Request,
+        on_retry: &mut (dyn FnMut(&Error) + Send),
+        mut sink: Option<&mut dyn BodySink>,
+    ) -> Result<RawResponse, Error> {
         request.check()?;
         let policy = self.inner.retry;
         let mut attempt = 1;
@@ -137,7 +161,7 @@ impl Client {
         loop {
             self.inner.limiter.acquire().await;
             self.inner.budget.count_request();
-            let (error, retry_after) = match self.attempt(&request).await {
+            let (error, retry_after) = match self.attempt(&request, sink.as_deref_mut()).await {
                 Ok(response) => return Ok(response),
                 Err(failed) => failed,
             };
@@ -184,7 +208,11 @@ impl Client {
     }
 
     /// One attempt: the error, and the `Retry-After` the server asked for, on failure.
-    async fn attempt(&self, request: &Request) -> Result<RawResponse, (Error, Option<Duration>)> {
+    async fn attempt(
+        &self,
+        request: &Request,
+        sink: Option<&mut (dyn BodySink + '_)>,
+    ) -> Result<RawResponse, (Error, Option<Duration>)> {
         let method = request.method;
         let plain = |error: Error| (error, None);
         let fields = request.form_fields(self.inner.token.expose_secret());
@@ -236,9 +264,16 @@ impl Client {
         let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|value| value.trim().parse::<u64>().ok().map(Duration::from_secs));
         let expected = response.content_length();
-        let mut body = bytes::BytesMut::with_capacity(
-            expected.unwrap_or(0).min(64 << 20).try_into().unwrap_or(0),
-        );
+        // Only a success body is streamed; the sink sees it once its first bytes show it
+        // is not a failure answer.
+        let mut sink = sink.filter(|_| status.is_success());
+        let mut streaming = false;
+        let mut received = 0u64;
+        let mut body = bytes::BytesMut::with_capacity(if sink.is_some() {
+            0
+        } else {
+            expected.unwrap_or(0).min(64 << 20).try_into().unwrap_or(0)
+        });
         loop {
             let chunk = tokio::time::timeout(timeouts.stall, response.chunk())
                 .await
@@ -249,30 +284,53 @@ impl Client {
                     })
                 })?;
             match chunk {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(Some(chunk)) => {
+                    received += chunk.len() as u64;
+                    match sink.as_deref_mut() {
+                        Some(sink) if streaming => sink.feed(chunk).map_err(plain)?,
+                        Some(sink) => {
+                            body.extend_from_slice(&chunk);
+                            if body.trim_ascii_start().len() >= FAILURE_HEAD
+                                && !looks_like_failure(&body)
+                            {
+                                streaming = true;
+                                sink.restart();
+                                sink.feed(body.split().freeze()).map_err(plain)?;
+                            }
+                        }
+                        None => body.extend_from_slice(&chunk),
+                    }
+                }
                 Ok(None) => break,
                 Err(source) if source.is_timeout() => return Err(plain(transport(source))),
                 Err(_) => {
                     return Err(plain(Error::Truncated {
                         method: method.name,
-                        received: body.len() as u64,
+                        received,
                         expected,
                     }));
                 }
             }
         }
         if let Some(expected) = expected
-            && (body.len() as u64) < expected
+            && received < expected
         {
             return Err(plain(Error::Truncated {
                 method: method.name,
-                received: body.len() as u64,
+                received,
                 expected: Some(expected),
             }));
         }
         let mut body = body.freeze();
         if !status.is_success() || looks_like_failure(&body) {
             body = redact(body, self.inner.token.expose_secret());
+        }
+        if let Some(sink) = sink
+            && !streaming
+        {
+            // A short body, or a failure answer: the sink reads it whole.
+            sink.restart();
+            sink.feed(std::mem::take(&mut body)).map_err(plain)?;
         }
         if status.is_redirection() {
             return Err(plain(Error::Redirect {

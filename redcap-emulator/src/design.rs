@@ -59,12 +59,17 @@ fn require_design_import(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn payload_items(ctx: &Ctx<'_>) -> Result<Vec<payload::Item>, ApiError> {
+/// `data` as a design importer of REDCap 15.7.6 decodes it: JSON, CSV
+/// (with `&#10;`/`&#13;` turned back into line breaks) or XML under the
+/// handler's own root element, `root` (`records` for the dictionary,
+/// `arms`, `repeatingFormsEvents`, `items` for project settings); `None`
+/// when REDCap's decoder gives up, which each handler answers its own way.
+fn payload_items(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<payload::Item>>, ApiError> {
     let data = ctx.params.get("data").unwrap_or_default();
     if data.trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
-    payload::read(data, ctx.format, ',')
+    crate::access::read_rows(ctx, root)
 }
 
 fn save(ctx: &Ctx<'_>, project: &store::Project) -> Result<(), ApiError> {
@@ -135,8 +140,10 @@ pub(crate) fn export_metadata(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// REDCap maps them.
 fn dictionary_from_payload(
     ctx: &Ctx<'_>,
-) -> Result<Vec<redcap_schema::dictionary::DictionaryRow>, ApiError> {
-    let items = payload_items(ctx)?;
+) -> Result<Option<Vec<redcap_schema::dictionary::DictionaryRow>>, ApiError> {
+    let Some(items) = payload_items(ctx, "records")? else {
+        return Ok(None);
+    };
     let mut rows = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let mut row = redcap_schema::dictionary::DictionaryRow {
@@ -149,14 +156,18 @@ fn dictionary_from_payload(
         }
         rows.push(row);
     }
-    Ok(rows)
+    Ok(Some(rows))
 }
 
 /// `content=metadata` import: REDCap's dictionary checks, then the new
 /// dictionary replaces the old one; events keep the forms that still exist.
 pub(crate) fn import_metadata(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
-    let rows = dictionary_from_payload(ctx)?;
+    // `API/metadata/import.php` answers undecodable data with a language
+    // string it never imported into its function: an empty 200.
+    let Some(rows) = dictionary_from_payload(ctx)? else {
+        return Ok(Reply::empty(ctx.format));
+    };
     let count = rows.len();
     let old = &ctx.project.schema;
     let forms: Vec<String> = {
@@ -476,47 +487,59 @@ pub(crate) fn export_project_info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
 }
 
-/// `content=project_settings` import: the attributes REDCap lets the API
-/// change. Answers the number of values set.
+/// `content=project_settings` import, as `API/project_settings/import.php`
+/// reads it: one JSON object, the first CSV row, or the children of an
+/// `<items>` root; the attributes REDCap lets the API change are stored
+/// and the answer counts every key sent. A JSON array is counted by its
+/// elements and stores nothing (the handler looks for the attributes at
+/// its top level). Data that does not decode is a 400 whose message is
+/// empty: the handler reads `data_import_tool_200` from a language table
+/// it never imported into its function.
 pub(crate) fn import_project_info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     if !ctx.user.rights.design {
         return Err(ApiError::bad(DESIGN_IMPORT));
     }
-    let items = payload_items(ctx)?;
+    let undecoded = || ApiError::bad("");
+    if ctx.format == crate::format::Format::Json {
+        let data = ctx.params.get("data").unwrap_or_default();
+        if let Ok(serde_json::Value::Array(items)) =
+            serde_json::from_str::<serde_json::Value>(data.trim_start_matches('\u{feff}'))
+        {
+            return Ok(Reply::count(ctx.format, items.len()));
+        }
+    }
+    let item = payload_items(ctx, "items")?
+        .and_then(|items| items.into_iter().next())
+        .ok_or_else(undecoded)?;
+    let count = item.len();
     let mut project = ctx.project.clone();
-    let mut count = 0;
-    for item in items {
-        for (key, value) in item {
-            let p = &mut project.schema.project;
-            let truthy = value == "1";
-            match key.as_str() {
-                "project_title" => p.title = Some(value),
-                "is_longitudinal" => p.longitudinal = truthy && !project.schema.events.is_empty(),
-                "surveys_enabled" => p.surveys_enabled = truthy,
-                "record_autonumbering_enabled" => p.record_autonumbering = Some(truthy),
-                "custom_record_label" => {
-                    p.custom_record_label = Some(value).filter(|v| !v.is_empty())
-                }
-                "secondary_unique_field" => {
-                    p.secondary_unique_field = Some(value).filter(|v| !v.is_empty())
-                }
-                "project_language"
-                | "purpose"
-                | "purpose_other"
-                | "project_notes"
-                | "scheduling_enabled"
-                | "randomization_enabled"
-                | "project_irb_number"
-                | "project_grant_number"
-                | "project_pi_firstname"
-                | "project_pi_lastname"
-                | "display_today_now_button"
-                | "bypass_branching_erase_field_prompt" => {
-                    project.info.insert(key, value);
-                }
-                _ => continue,
+    for (key, value) in item {
+        let p = &mut project.schema.project;
+        let truthy = value == "1";
+        match key.as_str() {
+            "project_title" => p.title = Some(value),
+            "is_longitudinal" => p.longitudinal = truthy && !project.schema.events.is_empty(),
+            "surveys_enabled" => p.surveys_enabled = truthy,
+            "record_autonumbering_enabled" => p.record_autonumbering = Some(truthy),
+            "custom_record_label" => p.custom_record_label = Some(value).filter(|v| !v.is_empty()),
+            "secondary_unique_field" => {
+                p.secondary_unique_field = Some(value).filter(|v| !v.is_empty())
             }
-            count += 1;
+            "project_language"
+            | "purpose"
+            | "purpose_other"
+            | "project_notes"
+            | "scheduling_enabled"
+            | "randomization_enabled"
+            | "project_irb_number"
+            | "project_grant_number"
+            | "project_pi_firstname"
+            | "project_pi_lastname"
+            | "display_today_now_button"
+            | "bypass_branching_erase_field_prompt" => {
+                project.info.insert(key, value);
+            }
+            _ => {}
         }
     }
     save(ctx, &project)?;
@@ -573,7 +596,9 @@ fn arm_number(item: &payload::Item, key: &str) -> Result<u32, ApiError> {
 pub(crate) fn import_arms(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
     require_longitudinal(ctx, "import arms")?;
-    let items = payload_items(ctx)?;
+    let Some(items) = payload_items(ctx, "arms")? else {
+        return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
+    };
     let mut project = ctx.project.clone();
     let replace = ctx
         .params
@@ -988,9 +1013,13 @@ pub(crate) fn export_repeating(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 /// `content=repeatingFormsEvents` import: replaces the repeating setup.
+/// Data REDCap cannot decode still runs the handler's first query, which
+/// removes every repeating instrument and event, and answers `0`
+/// (`API/repeatingFormsEvents/import.php` loops over the undecoded text
+/// without inserting anything).
 pub(crate) fn import_repeating(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
-    let items = payload_items(ctx)?;
+    let items = payload_items(ctx, "repeatingFormsEvents")?.unwrap_or_default();
     let mut project = ctx.project.clone();
     let longitudinal = project.schema.project.longitudinal;
     let mut repeating = redcap_schema::Repeating::default();

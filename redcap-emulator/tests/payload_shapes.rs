@@ -292,13 +292,9 @@ async fn access_exports_import_back_in_every_format() {
         .await;
         assert_eq!((status, body.as_str()), (200, "1"), "{content}");
     }
-    // Not the role CSV: its form-rights cells carry stored values (128 for
-    // no access) and REDCap 15.7.6's doubled `forms_export` pairs, which
-    // the CSV importer's 0–3 check refuses.
     let cases = ["dag", "userDagMapping", "userRole", "userRoleMapping"]
         .into_iter()
-        .flat_map(|c| ["json", "csv", "xml"].map(|f| (c, f)))
-        .filter(|case| *case != ("userRole", "csv"));
+        .flat_map(|c| ["json", "csv", "xml"].map(|f| (c, f)));
     for (content, format) in cases {
         {
             let (status, _, exported) = post(
@@ -330,4 +326,500 @@ async fn access_exports_import_back_in_every_format() {
             );
         }
     }
+}
+
+/// A call on any project of the emulator.
+async fn on(emu: &Emulator, project: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let token = emu.token(project).unwrap();
+    let mut all = vec![("token", token)];
+    all.extend_from_slice(form);
+    let (status, _, body) = post(emu.url(), &all).await;
+    (status, body)
+}
+
+/// The dictionary in each export format imports back, as
+/// `API/metadata/import.php` decodes it (XML only under `<records>`); XML
+/// under another root is answered with an empty 200 (the handler returns a
+/// language string it cannot see) and changes nothing.
+#[tokio::test]
+async fn metadata_in_json_csv_and_xml() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let (_, before) = on(
+        &emu,
+        "simple",
+        &[("content", "metadata"), ("format", "json")],
+    )
+    .await;
+    let fields = serde_json::from_str::<Vec<serde_json::Value>>(&before)
+        .unwrap()
+        .len()
+        .to_string();
+    for format in ["json", "csv", "xml"] {
+        let (status, exported) = on(
+            &emu,
+            "simple",
+            &[("content", "metadata"), ("format", format)],
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            on(
+                &emu,
+                "simple",
+                &[
+                    ("content", "metadata"),
+                    ("format", format),
+                    ("data", &exported)
+                ]
+            )
+            .await,
+            (200, fields.clone()),
+            "{format}: {exported}"
+        );
+        let (_, after) = on(
+            &emu,
+            "simple",
+            &[("content", "metadata"), ("format", "json")],
+        )
+        .await;
+        assert_eq!(after, before, "{format}");
+    }
+    let (_, xml) = on(
+        &emu,
+        "simple",
+        &[("content", "metadata"), ("format", "xml")],
+    )
+    .await;
+    assert!(xml.contains("<records>"), "{xml}");
+    let other_root = xml
+        .replace("<records>", "<metadata>")
+        .replace("</records>", "</metadata>");
+    assert_eq!(
+        on(
+            &emu,
+            "simple",
+            &[
+                ("content", "metadata"),
+                ("format", "xml"),
+                ("data", &other_root)
+            ]
+        )
+        .await,
+        (200, String::new())
+    );
+    let (_, after) = on(
+        &emu,
+        "simple",
+        &[("content", "metadata"), ("format", "json")],
+    )
+    .await;
+    assert_eq!(after, before);
+}
+
+/// Arms: JSON, CSV, and XML under `<arms>` (`API/arm/import.php`);
+/// anything else in XML is 200 "The data is not in the specified format.".
+#[tokio::test]
+async fn arms_in_json_csv_and_xml() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    let cases = [
+        ("json", r#"[{"arm_num":"3","name":"Three"}]"#.to_owned()),
+        ("csv", "arm_num,name\n4,Four\n".to_owned()),
+        (
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><arms><item><arm_num>5</arm_num><name><![CDATA[Five & more]]></name></item><item><arm_num>6</arm_num><name>Six</name></item></arms>".to_owned(),
+        ),
+    ];
+    for (format, data) in &cases {
+        let expected = if *format == "xml" { "2" } else { "1" };
+        assert_eq!(
+            on(
+                &emu,
+                "long",
+                &[("content", "arm"), ("format", format), ("data", data)]
+            )
+            .await,
+            (200, expected.to_owned()),
+            "{format}"
+        );
+    }
+    let arms = export(&emu, "arm").await;
+    let names: Vec<&str> = arms.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["Drug A", "Drug B", "Three", "Four", "Five & more", "Six"]
+    );
+    assert_eq!(
+        on(
+            &emu,
+            "long",
+            &[
+                ("content", "arm"),
+                ("format", "xml"),
+                (
+                    "data",
+                    "<records><item><arm_num>7</arm_num><name>Seven</name></item></records>"
+                )
+            ]
+        )
+        .await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    assert_eq!(export(&emu, "arm").await.len(), 6);
+}
+
+/// Repeating instruments: JSON, CSV, and XML under
+/// `<repeatingFormsEvents>`. Data the handler cannot decode still runs its
+/// first query, which removes the whole repeating setup, and answers 0.
+#[tokio::test]
+async fn repeating_setup_in_json_csv_and_xml() {
+    let emu = start(&[("repeating", support::REPEATING)]).await;
+    let setup = |format: &'static str, data: &'static str| {
+        let emu = &emu;
+        async move {
+            on(
+                emu,
+                "repeating",
+                &[
+                    ("content", "repeatingFormsEvents"),
+                    ("format", format),
+                    ("data", data),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        setup(
+            "json",
+            r#"[{"form_name":"blood_pressure","custom_form_label":""}]"#
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    assert_eq!(
+        setup(
+            "csv",
+            "form_name,custom_form_label\nlaboratory,\"[lab]\"\nimage,\n"
+        )
+        .await,
+        (200, "2".to_owned())
+    );
+    assert_eq!(
+        setup(
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><repeatingFormsEvents><item><form_name>blood_pressure</form_name><custom_form_label><![CDATA[[sbp]]]></custom_form_label></item></repeatingFormsEvents>"
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    let (_, body) = on(
+        &emu,
+        "repeating",
+        &[("content", "repeatingFormsEvents"), ("format", "json")],
+    )
+    .await;
+    assert_eq!(
+        body,
+        r#"[{"form_name":"blood_pressure","custom_form_label":"[sbp]"}]"#
+    );
+    for (format, data) in [
+        (
+            "xml",
+            "<items><item><form_name>image</form_name></item></items>",
+        ),
+        ("json", "[{\"form_name\":"),
+    ] {
+        assert_eq!(setup(format, data).await, (200, "0".to_owned()), "{format}");
+        let (status, body) = on(
+            &emu,
+            "repeating",
+            &[("content", "repeatingFormsEvents"), ("format", "json")],
+        )
+        .await;
+        assert_eq!(status, 400, "{format}");
+        assert!(
+            body.contains("the project does not contain any repeating instruments"),
+            "{format}: {body}"
+        );
+        setup("json", r#"[{"form_name":"image"}]"#).await;
+    }
+}
+
+/// Project settings (`API/project_settings/import.php`): one JSON object,
+/// the first CSV row or the children of `<items>`; the answer counts the
+/// keys sent, known or not. A JSON array is counted and stores nothing;
+/// XML under another root is a 400 with an empty message.
+#[tokio::test]
+async fn project_settings_in_json_csv_and_xml() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let import = |format: &'static str, data: &'static str| {
+        let emu = &emu;
+        async move {
+            on(
+                emu,
+                "simple",
+                &[
+                    ("content", "project_settings"),
+                    ("format", format),
+                    ("data", data),
+                ],
+            )
+            .await
+        }
+    };
+    let title = || {
+        let emu = &emu;
+        async move {
+            let (_, body) = on(emu, "simple", &[("content", "project"), ("format", "json")]).await;
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["project_title"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(
+        import("json", r#"{"project_title":"One","not_a_setting":"x"}"#).await,
+        (200, "2".to_owned())
+    );
+    assert_eq!(title().await, "One");
+    assert_eq!(
+        import("csv", "project_title,project_notes\nTwo,n\nThree,m\n").await,
+        (200, "2".to_owned())
+    );
+    assert_eq!(title().await, "Two");
+    assert_eq!(
+        import(
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><items><project_title><![CDATA[Four & five]]></project_title></items>"
+        )
+        .await,
+        (200, "1".to_owned())
+    );
+    assert_eq!(title().await, "Four & five");
+    assert_eq!(
+        import("json", r#"[{"project_title":"Six"}]"#).await,
+        (200, "1".to_owned())
+    );
+    assert_eq!(title().await, "Four & five");
+    assert_eq!(
+        import("xml", "<item><project_title>Seven</project_title></item>").await,
+        (
+            400,
+            r#"<?xml version="1.0" encoding="UTF-8" ?><hash><error></error></hash>"#.to_owned()
+        )
+    );
+    assert_eq!(
+        import("json", "{\"project_title\":").await,
+        (400, r#"{"error":""}"#.to_owned())
+    );
+    assert_eq!(title().await, "Four & five");
+}
+
+/// Roles, groups and user–group assignments take XML only under their
+/// importer's root (`userRoles`, `dags`, `items`); the export roots of the
+/// other methods are answered 200 "The data is not in the specified
+/// format." and change nothing.
+#[tokio::test]
+async fn access_xml_only_under_its_root() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let cases = [
+        (
+            "userRole",
+            "<userRoles><item><role_label>Viewer</role_label></item></userRoles>",
+            "<items><item><role_label>Other</role_label></item></items>",
+        ),
+        (
+            "dag",
+            "<dags><item><data_access_group_name>Site A</data_access_group_name><unique_group_name></unique_group_name></item></dags>",
+            "<records><item><data_access_group_name>Site B</data_access_group_name><unique_group_name></unique_group_name></item></records>",
+        ),
+        (
+            "userDagMapping",
+            "<items><item><username>site_admin</username><redcap_data_access_group>site_a</redcap_data_access_group></item></items>",
+            "<dags><item><username>site_admin</username><redcap_data_access_group></redcap_data_access_group></item></dags>",
+        ),
+    ];
+    for (content, good, bad) in cases {
+        assert_eq!(
+            on(
+                &emu,
+                "simple",
+                &[("content", content), ("format", "xml"), ("data", good)]
+            )
+            .await,
+            (200, "1".to_owned()),
+            "{content}"
+        );
+        let (_, before) = on(&emu, "simple", &[("content", content), ("format", "json")]).await;
+        assert_eq!(
+            on(
+                &emu,
+                "simple",
+                &[("content", content), ("format", "xml"), ("data", bad)]
+            )
+            .await,
+            (200, NOT_IN_FORMAT.to_owned()),
+            "{content}"
+        );
+        let (_, after) = on(&emu, "simple", &[("content", content), ("format", "json")]).await;
+        assert_eq!(after, before, "{content}");
+    }
+}
+
+/// Record imports in the shapes REDCap's API help documents for
+/// `Records::saveData`: flat rows and EAV (`type=eav`: `record`,
+/// `field_name`, `value`) in JSON, CSV and XML under `<records>`, values
+/// in CDATA or escaped.
+#[tokio::test]
+async fn records_flat_and_eav_in_json_csv_and_xml() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let cases: [(&str, &str, &str, &str); 6] = [
+        (
+            "flat",
+            "json",
+            r#"[{"record_id":"50","name_first":"A & B"}]"#,
+            "50",
+        ),
+        ("flat", "csv", "record_id,name_first\n51,\"A & B\"\n", "51"),
+        (
+            "flat",
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><records><item><record_id>52</record_id><name_first><![CDATA[A & B]]></name_first></item></records>",
+            "52",
+        ),
+        (
+            "eav",
+            "json",
+            r#"[{"record":"53","field_name":"name_first","value":"A & B"}]"#,
+            "53",
+        ),
+        (
+            "eav",
+            "csv",
+            "record,field_name,value\n54,name_first,A & B\n",
+            "54",
+        ),
+        (
+            "eav",
+            "xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><records><item><record>55</record><field_name>name_first</field_name><value>A &amp; B</value></item></records>",
+            "55",
+        ),
+    ];
+    for (kind, format, data, record) in cases {
+        assert_eq!(
+            on(
+                &emu,
+                "simple",
+                &[
+                    ("content", "record"),
+                    ("format", format),
+                    ("type", kind),
+                    ("returnFormat", "json"),
+                    ("data", data)
+                ]
+            )
+            .await,
+            (200, r#"{"count": 1}"#.to_owned()),
+            "{kind} {format}"
+        );
+        let (_, body) = on(
+            &emu,
+            "simple",
+            &[
+                ("content", "record"),
+                ("format", "json"),
+                ("records[0]", record),
+                ("fields[0]", "name_first"),
+            ],
+        )
+        .await;
+        assert_eq!(body, r#"[{"name_first":"A & B"}]"#, "{kind} {format}");
+    }
+}
+
+/// User roles exported as CSV import back as the same roles. REDCap
+/// 15.7.6's CSV export (`API/userRole/export.php`) writes the stored form
+/// codes (`128` no access, `130` view and edit, …) and builds
+/// `forms_export` on top of the `forms` pairs, so each form appears twice
+/// there; its importer (`API/userRole/import.php`) reads the pairs into an
+/// array keyed by form, where the later, export right wins.
+#[tokio::test]
+async fn user_roles_round_trip_through_csv() {
+    let emu = start(&[("simple", support::SIMPLE)]).await;
+    let roles = r#"[
+ {"role_label":"Entry","design":"1","forms":{"demographics":"1","health":"2","race_and_ethnicity":"0"},"forms_export":{"demographics":"1","health":"2","race_and_ethnicity":"3"}},
+ {"role_label":"Reader","data_export":"2","forms":{"demographics":"2","health":"0","race_and_ethnicity":"3"},"forms_export":{"demographics":"3","health":"0","race_and_ethnicity":"1"}},
+ {"role_label":"Coded","forms":{"demographics":"130","health":"128","race_and_ethnicity":"129"},"forms_export":{"demographics":"2","health":"0","race_and_ethnicity":"1"}}
+]"#;
+    assert_eq!(
+        on(
+            &emu,
+            "simple",
+            &[("content", "userRole"), ("format", "json"), ("data", roles)]
+        )
+        .await,
+        (200, "3".to_owned())
+    );
+    let (_, original) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    let (_, csv) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "csv")],
+    )
+    .await;
+    assert!(csv.contains("demographics:130"), "{csv}");
+    assert!(csv.contains("health:128"), "{csv}");
+    // Every role is changed, then the CSV brings them back.
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&original).unwrap();
+    let changed: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "unique_role_name": r["unique_role_name"],
+                "role_label": "Changed",
+                "forms": {"demographics": "0", "health": "0", "race_and_ethnicity": "0"},
+                "forms_export": {"demographics": "0", "health": "0", "race_and_ethnicity": "0"},
+            })
+        })
+        .collect();
+    let changed = serde_json::to_string(&changed).unwrap();
+    on(
+        &emu,
+        "simple",
+        &[
+            ("content", "userRole"),
+            ("format", "json"),
+            ("data", &changed),
+        ],
+    )
+    .await;
+    let (_, now) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    assert_ne!(now, original);
+    assert_eq!(
+        on(
+            &emu,
+            "simple",
+            &[("content", "userRole"), ("format", "csv"), ("data", &csv)]
+        )
+        .await,
+        (200, listed.len().to_string())
+    );
+    let (_, back) = on(
+        &emu,
+        "simple",
+        &[("content", "userRole"), ("format", "json")],
+    )
+    .await;
+    assert_eq!(back, original);
 }

@@ -434,3 +434,85 @@ async fn instruments_of_classic_projects() {
     assert_eq!(now[0].1["height"], "");
     assert_ne!(now[0].1["name_first"], "");
 }
+
+/// The project log rows of a record, newest first, as `action` and
+/// `details`.
+async fn log_rows(emu: &Emulator, project: &str, record: &str) -> Vec<(String, String)> {
+    let (status, body) = call(
+        emu,
+        project,
+        &[("content", "log"), ("format", "json"), ("record", record)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<Vec<Value>>(&body)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap().to_owned(),
+                r["details"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `Records::deleteForm` and `deleteEventInstanceByProject` each log one
+/// update of their event and instance listing the erased fields (a
+/// checkbox as every choice unchecked, never the record ID); an event is
+/// logged even when it held nothing.
+#[tokio::test]
+async fn slices_are_logged_as_redcap_logs_them() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    import(
+        &emu,
+        "long",
+        r#"[{"study_id":"r1","redcap_event_name":"enrollment_arm_1","first_name":"Ann","gym___1":"1","demographics_complete":"2"},
+ {"study_id":"r1","redcap_event_name":"enrollment_arm_1","redcap_repeat_instrument":"baseline_data","redcap_repeat_instance":"2","height2":"151"},
+ {"study_id":"r1","redcap_event_name":"visit_1_arm_1","vld1":"7"}]"#,
+    )
+    .await;
+    let delete_with = |params: &'static [(&'static str, &'static str)]| {
+        let emu = &emu;
+        async move {
+            let mut form = vec![("records[0]", "r1")];
+            form.extend_from_slice(params);
+            assert_eq!(delete(emu, "long", &form).await, (200, "1".to_owned()));
+        }
+    };
+    delete_with(&[
+        ("event", "enrollment_arm_1"),
+        ("instrument", "demographics"),
+    ])
+    .await;
+    delete_with(&[
+        ("event", "enrollment_arm_1"),
+        ("instrument", "baseline_data"),
+        ("repeat_instance", "2"),
+    ])
+    .await;
+    delete_with(&[("event", "visit_2_arm_1")]).await;
+    let got = log_rows(&emu, "long", "r1").await;
+    let gym = (0..5)
+        .map(|c| format!("gym({c}) = unchecked"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert_eq!(
+        got[..3],
+        [
+            (
+                "Update record r1 (Visit 2 (Arm 1: Drug A))".to_owned(),
+                String::new()
+            ),
+            (
+                "Update record r1 (Enrollment (Arm 1: Drug A))".to_owned(),
+                "[instance = 2], height2 = '', baseline_data_complete = ''".to_owned()
+            ),
+            (
+                "Update record r1 (Enrollment (Arm 1: Drug A))".to_owned(),
+                format!("first_name = '', {gym}, demographics_complete = ''")
+            ),
+        ],
+        "{got:#?}"
+    );
+}

@@ -10,6 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::task::JoinSet;
 
+use super::body::{BodyReader, ReadBody, contiguous, reject_failure};
 use super::keys::{Tally, merge, scan};
 use super::sink::{BatchKind, Wire};
 use super::{ExportOptions, Progress};
@@ -20,10 +21,14 @@ use crate::{Client, method_info};
 /// Batches never hold more records than this, however narrow the rows.
 const MAX_BATCH_RECORDS: usize = 10_000;
 
+/// Batches per concurrency slot that a default-sized export aims at (see
+/// `estimate_batch`).
+const BATCHES_PER_SLOT: usize = 4;
+
 /// What every batch request shares.
 struct Plan {
     options: ExportOptions,
-    record_field: String,
+    record_field: Arc<str>,
     /// The fields to ask for: the caller's, plus the record-ID field.
     fields: Vec<String>,
     wire: Wire,
@@ -197,7 +202,7 @@ impl<K: BatchKind> Batches<'_, K> {
         }
         let plan = Arc::new(Plan {
             options: options.clone(),
-            record_field,
+            record_field: record_field.into(),
             fields,
             wire: kind.wire(),
             records,
@@ -230,9 +235,14 @@ impl<K: BatchKind> Batches<'_, K> {
         let full_size = if plan.hashed {
             total
         } else {
-            options
-                .batch_size
-                .unwrap_or_else(|| estimate_batch(&plan, listed_rows, options.target_cells))
+            options.batch_size.unwrap_or_else(|| {
+                estimate_batch(
+                    &plan,
+                    listed_rows,
+                    options.target_cells,
+                    options.concurrency,
+                )
+            })
         };
         let mut size = full_size;
         tracing::info!(records = total, batch = size, "export planned");
@@ -368,15 +378,20 @@ async fn fetch_batch<K: BatchKind>(
         move |error| Failed { range, error }
     };
     let asked = &plan.records[range.clone()];
-    let first = fetch(&client, &plan, (!plan.hashed).then_some(asked), &retries)
-        .await
-        .map_err(fail(&range))?;
+    let first = fetch(
+        &client,
+        &plan,
+        &kind,
+        (!plan.hashed).then_some(asked),
+        &retries,
+    )
+    .await
+    .map_err(fail(&range))?;
     let mut tally = Tally::new(asked);
-    let mut bytes = first.len() as u64;
-    let scanned = scan(plan.wire, &first, &plan.record_field).map_err(fail(&range))?;
-    tally.add(&scanned.keys).map_err(fail(&range))?;
+    let mut bytes = first.body.len() as u64;
+    tally.add(&first.scanned.keys).map_err(fail(&range))?;
     let missing = tally.missing(asked);
-    let body = if missing.is_empty() {
+    let read = if missing.is_empty() {
         first
     } else {
         tracing::warn!(
@@ -384,12 +399,11 @@ async fn fetch_batch<K: BatchKind>(
             "records missing from a batch; asking for them again"
         );
         retries.fetch_add(1, Ordering::Relaxed);
-        let again = fetch(&client, &plan, Some(&missing), &retries)
+        let again = fetch(&client, &plan, &kind, Some(&missing), &retries)
             .await
             .map_err(fail(&range))?;
-        bytes += again.len() as u64;
-        let rescanned = scan(plan.wire, &again, &plan.record_field).map_err(fail(&range))?;
-        tally.add(&rescanned.keys).map_err(fail(&range))?;
+        bytes += again.body.len() as u64;
+        tally.add(&again.scanned.keys).map_err(fail(&range))?;
         let still = tally.missing(asked);
         if !still.is_empty() {
             return Err(Failed {
@@ -399,13 +413,21 @@ async fn fetch_batch<K: BatchKind>(
                 },
             });
         }
-        Bytes::from(
-            merge(plan.wire, [(&first, &scanned), (&again, &rescanned)], asked)
-                .map_err(fail(&range))?,
+        let (first_body, again_body) = (
+            contiguous(&first.body.chunks),
+            contiguous(&again.body.chunks),
+        );
+        let merged = merge(
+            plan.wire,
+            [(&first_body, &first.scanned), (&again_body, &again.scanned)],
+            asked,
         )
+        .map_err(fail(&range))?;
+        BodyReader::read_whole(kind, plan.record_field.clone(), Bytes::from(merged))
+            .map_err(fail(&range))?
     };
     let rows = tally.rows;
-    let output = kind.decode(vec![body]).map_err(fail(&range))?;
+    let output = read.output().map_err(fail(&range))?;
     Ok(Done {
         range,
         output,
@@ -414,13 +436,15 @@ async fn fetch_batch<K: BatchKind>(
     })
 }
 
-/// One `export_records` request of the plan, for `records` (all, when `None`).
-async fn fetch(
+/// One `export_records` request of the plan, for `records` (all, when `None`), read as
+/// its body arrives.
+async fn fetch<K: BatchKind>(
     client: &Client,
     plan: &Plan,
+    kind: &Arc<K>,
     records: Option<&[String]>,
     retries: &AtomicU64,
-) -> Result<Bytes, Error> {
+) -> Result<ReadBody<K::Rows>, Error> {
     let mut request = export_request(&plan.options, plan.wire);
     if let Some(records) = records {
         request.set_list("records", records.to_vec());
@@ -434,14 +458,17 @@ async fn fetch(
     if plan.options.data_access_groups {
         request.set_flag("exportDataAccessGroups", true);
     }
-    let response = client
-        .execute_observed(request, &mut |_| {
-            retries.fetch_add(1, Ordering::Relaxed);
-        })
+    let mut reader = BodyReader::new(kind.clone(), plan.record_field.clone());
+    client
+        .execute_streamed(
+            request,
+            &mut |_| {
+                retries.fetch_add(1, Ordering::Relaxed);
+            },
+            Some(&mut reader),
+        )
         .await?;
-    let body = response.into_body();
-    reject_failure(&body)?;
-    Ok(body)
+    reader.finish()
 }
 
 /// An `export_records` request with the caller's filters that apply to every request.
@@ -458,27 +485,6 @@ fn export_request(options: &ExportOptions, wire: Wire) -> Request {
         request.set_text("filterLogic", logic.clone());
     }
     request
-}
-
-/// A 200 that is REDCap's failure (an `ERROR:` line, an HTML page, a JSON error object),
-/// not data.
-fn reject_failure(body: &[u8]) -> Result<(), Error> {
-    let start = body.trim_ascii_start();
-    let head = String::from_utf8_lossy(&start[..start.len().min(512)]).to_ascii_lowercase();
-    if head.starts_with("error:")
-        || head.starts_with("<!doctype html")
-        || head.starts_with("<html")
-        || head.starts_with("{\"error\"")
-        // PHP's fatal error, printed with status 200 where `display_errors` is on.
-        || (head.contains("fatal error") && crate::response::is_out_of_memory(&head))
-    {
-        let message = crate::response::error_message(body);
-        return Err(Error::Failure {
-            method: "export_records",
-            message,
-        });
-    }
-    Ok(())
 }
 
 /// Runs a planning request again when it fails for the server's load (a 500 from PHP,
@@ -560,17 +566,29 @@ async fn record_list(
     Ok((records, rows))
 }
 
-/// Records per batch for about `target_cells` cells: the columns are the fields asked for
-/// (or all the project's export columns), the rows per record as the record list showed.
-fn estimate_batch(plan: &Plan, listed_rows: usize, target_cells: usize) -> usize {
+/// Records per batch: about `target_cells` cells (the columns are the fields asked for, or
+/// all the project's export columns; the rows per record as the record list showed), and
+/// small enough that the export has [`BATCHES_PER_SLOT`] batches for each of the
+/// `concurrency` slots: with fewer, the last batches run alone while the other slots
+/// idle, and the first rows come later. Never below an eighth of the target, so a small
+/// project is not cut into many tiny requests.
+fn estimate_batch(
+    plan: &Plan,
+    listed_rows: usize,
+    target_cells: usize,
+    concurrency: usize,
+) -> usize {
     let columns = if plan.fields.is_empty() && plan.options.forms.is_empty() {
         // Unknown until the first batch: assume a wide project.
         200
     } else {
         plan.fields.len().max(1) + 20 * plan.options.forms.len()
     };
-    let rows_per_record = listed_rows.div_ceil(plan.records.len().max(1)).max(1);
-    (target_cells / (columns * rows_per_record)).clamp(1, MAX_BATCH_RECORDS)
+    let records = plan.records.len().max(1);
+    let rows_per_record = listed_rows.div_ceil(records).max(1);
+    let by_cells = (target_cells / (columns * rows_per_record)).clamp(1, MAX_BATCH_RECORDS);
+    let spread = records.div_ceil(BATCHES_PER_SLOT * concurrency.max(1));
+    by_cells.min(spread.max(by_cells / 8)).min(records)
 }
 
 /// Whether a record ID is one of REDCap's hashes for de-identified exports (32 lowercase
@@ -587,20 +605,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn default_batches_keep_every_slot_busy_without_tiny_requests() {
+        let plan = |records: usize| Plan {
+            options: ExportOptions::new(),
+            record_field: "id".into(),
+            fields: Vec::new(),
+            wire: Wire::Csv,
+            records: (0..records).map(|n| n.to_string()).collect(),
+            hashed: false,
+        };
+        let target = crate::bulk::DEFAULT_TARGET_CELLS;
+        // 400,000 cells of 200 columns: 2,000 records at most.
+        assert_eq!(estimate_batch(&plan(50_000), 50_000, target, 2), 2_000);
+        // 5,000 records: 8 batches for 2 slots.
+        assert_eq!(estimate_batch(&plan(5_000), 5_000, target, 2), 625);
+        // Two rows a record: half the records.
+        assert_eq!(estimate_batch(&plan(50_000), 100_000, target, 2), 1_000);
+        // A small project: no batch under an eighth of the target.
+        assert_eq!(estimate_batch(&plan(600), 600, target, 2), 250);
+        assert_eq!(estimate_batch(&plan(1), 1, target, 2), 1);
+    }
+
+    #[test]
     fn hashed_ids_are_recognised() {
         assert!(looks_hashed("0cc175b9c0f1b6a831c399e269772661"));
         assert!(!looks_hashed("1001"));
         assert!(!looks_hashed("0CC175B9C0F1B6A831C399E269772661"));
-    }
-
-    #[test]
-    fn failures_sent_as_data_are_refused() {
-        assert!(reject_failure(b"ERROR: You do not have permissions").is_err());
-        assert!(reject_failure(b"  <!DOCTYPE html><html>login</html>").is_err());
-        assert!(reject_failure(b"{\"error\":\"x\"}").is_err());
-        assert!(reject_failure(b"record_id\n1\n").is_ok());
-        assert!(reject_failure(b"[{\"record_id\":\"1\"}]").is_ok());
-        let fatal = b"\nFatal error: Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)";
-        assert!(reject_failure(fatal).unwrap_err().is_overload());
     }
 }

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::csv_stream::{CsvRow, CsvStream};
 use super::sink::Wire;
 use crate::error::{Error, Incompleteness, snippet};
 
@@ -38,7 +39,7 @@ const EVENT: &str = "redcap_event_name";
 const INSTRUMENT: &str = "redcap_repeat_instrument";
 const INSTANCE: &str = "redcap_repeat_instance";
 
-fn decode_error(body: &[u8], message: impl Into<String>) -> Error {
+pub(crate) fn decode_error(body: &[u8], message: impl Into<String>) -> Error {
     Error::Decode {
         method: "export_records",
         message: message.into(),
@@ -62,63 +63,102 @@ pub(crate) fn scan(wire: Wire, body: &[u8], record_field: &str) -> Result<Scanne
 }
 
 fn scan_csv(body: &[u8], record_field: &str) -> Result<Scanned, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Scanned {
-            keys: Vec::new(),
-            spans: Vec::new(),
-            header: 0..0,
-        });
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(body);
-    let headers = reader
-        .byte_headers()
-        .map_err(|error| decode_error(body, error.to_string()))?
-        .clone();
-    let position = |name: &str| headers.iter().position(|header| header == name.as_bytes());
-    let record = position(record_field).ok_or_else(|| {
-        decode_error(
-            body,
-            format!("the export has no `{record_field}` column, which every batch needs"),
-        )
-    })?;
-    let (event, instrument, instance) = (position(EVENT), position(INSTRUMENT), position(INSTANCE));
-    let mut keys = Vec::new();
-    let mut starts = Vec::new();
-    let mut row = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => return Err(decode_error(body, error.to_string())),
+    let mut scanned = Scanned {
+        keys: Vec::new(),
+        spans: Vec::new(),
+        header: 0..0,
+    };
+    let mut stream = CsvStream::default();
+    let mut keys = CsvKeys::default();
+    let mut on_row = |row: CsvRow<'_>| {
+        match keys.row(&row, record_field)? {
+            Some(key) => {
+                scanned.keys.push(key);
+                scanned.spans.push(row.span);
+            }
+            None => scanned.header = 0..row.span.end,
         }
+        Ok(())
+    };
+    let malformed = |message| decode_error(body, message);
+    stream.feed(body, &mut on_row, malformed)?;
+    stream.finish(&mut on_row, malformed)?;
+    Ok(scanned)
+}
+
+/// The keys of a CSV body's rows, read one row at a time, the header first.
+#[derive(Default)]
+pub(crate) struct CsvKeys {
+    /// Where the key columns are, once the header was read (`None` inside for a blank
+    /// header: a body without rows).
+    columns: Option<Option<KeyColumns>>,
+}
+
+impl CsvKeys {
+    /// The key of a data row; `None` for the header.
+    pub(crate) fn row(
+        &mut self,
+        row: &CsvRow<'_>,
+        record_field: &str,
+    ) -> Result<Option<Key>, Error> {
+        match &self.columns {
+            None => {
+                self.columns = Some(KeyColumns::find(row, record_field)?);
+                Ok(None)
+            }
+            Some(Some(columns)) => Ok(Some(columns.key(row))),
+            Some(None) => Err(decode_error(
+                &row.iter().collect::<Vec<_>>().join(&b","[..]),
+                format!("the export has no `{record_field}` column, which every batch needs"),
+            )),
+        }
+    }
+}
+
+/// Where the key columns are in a CSV header.
+struct KeyColumns {
+    record: usize,
+    event: Option<usize>,
+    instrument: Option<usize>,
+    instance: Option<usize>,
+}
+
+impl KeyColumns {
+    /// The key columns of this header; `None` for a blank header (a body without rows).
+    fn find(header: &CsvRow<'_>, record_field: &str) -> Result<Option<Self>, Error> {
+        if header.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            return Ok(None);
+        }
+        let position = |name: &str| header.iter().position(|cell| cell == name.as_bytes());
+        let record = position(record_field).ok_or_else(|| {
+            decode_error(
+                &header.iter().collect::<Vec<_>>().join(&b","[..]),
+                format!("the export has no `{record_field}` column, which every batch needs"),
+            )
+        })?;
+        Ok(Some(Self {
+            record,
+            event: position(EVENT),
+            instrument: position(INSTRUMENT),
+            instance: position(INSTANCE),
+        }))
+    }
+
+    /// The key of a row under this header.
+    fn key(&self, row: &CsvRow<'_>) -> Key {
         let text = |column: Option<usize>| {
             column
                 .and_then(|column| row.get(column))
                 .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
                 .unwrap_or_default()
         };
-        starts.push(row.position().map_or(0, |at| at.byte() as usize));
-        keys.push(Key {
-            record: text(Some(record)),
-            event: text(event),
-            instrument: text(instrument),
-            instance: text(instance),
-        });
+        Key {
+            record: text(Some(self.record)),
+            event: text(self.event),
+            instrument: text(self.instrument),
+            instance: text(self.instance),
+        }
     }
-    let header_end = starts.first().copied().unwrap_or(body.len());
-    let spans = starts
-        .iter()
-        .enumerate()
-        .map(|(index, &start)| start..starts.get(index + 1).copied().unwrap_or(body.len()))
-        .collect();
-    Ok(Scanned {
-        keys,
-        spans,
-        header: 0..header_end,
-    })
 }
 
 fn scan_json(body: &[u8], record_field: &str) -> Result<Scanned, Error> {

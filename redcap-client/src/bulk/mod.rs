@@ -24,6 +24,8 @@
 //! for by name: the export then falls back to one request, still checked against the
 //! hashed list, and says so.
 
+mod body;
+mod csv_stream;
 mod engine;
 mod keys;
 mod sink;

@@ -355,37 +355,77 @@ pub fn decode_csv_with_report<T: FlatRow>(
         .flexible(false)
         .from_reader(body);
     let syntax = |error: csv::Error| DecodeError::Syntax(error.to_string());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(syntax)?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut seen = std::collections::HashSet::with_capacity(header.len());
-    if let Some(twice) = header.iter().find(|column| !seen.insert(column.as_str())) {
-        return Err(DecodeError::Syntax(format!(
-            "the header names column `{twice}` twice"
-        )));
-    }
-    // The header names every row's columns: look each up once.
-    let indexes: Vec<Option<usize>> = header.iter().map(|c| T::column_index(c)).collect();
-    let mut rows = Vec::new();
-    let mut collector = Collector::default();
+    let mut decoder = CsvDecoder::new(reader.headers().map_err(syntax)?.iter(), mode)?;
     let mut record = csv::StringRecord::new();
-    let mut number = 0;
     while reader.read_record(&mut record).map_err(syntax)? {
-        number += 1;
-        let mut row = T::default();
-        for ((column, index), raw) in header.iter().zip(&indexes).zip(record.iter()) {
-            cell(&mut row, &mut collector, column, *index, raw, mode);
-        }
-        let outcome = collector.end_row(number);
-        keep(&mut rows, row, outcome);
+        decoder.row(record.iter());
     }
-    Ok(Decoded {
-        rows,
-        invalid: collector.finish(),
-    })
+    Ok(decoder.finish())
+}
+
+/// Typed rows from CSV rows one at a time, for readers that parse the CSV themselves
+/// (a bulk export decodes each row as its bytes arrive).
+pub(crate) struct CsvDecoder<T> {
+    header: Vec<String>,
+    /// The type's column id of each header column.
+    indexes: Vec<Option<usize>>,
+    mode: DecodeMode,
+    rows: Vec<T>,
+    collector: Collector,
+    number: usize,
+}
+
+impl<T: FlatRow> CsvDecoder<T> {
+    /// A decoder for rows under this header; a header that names a column twice is
+    /// refused, since one of the two values would be lost.
+    pub(crate) fn new<'a>(
+        header: impl IntoIterator<Item = &'a str>,
+        mode: DecodeMode,
+    ) -> Result<Self, DecodeError> {
+        let header: Vec<String> = header.into_iter().map(str::to_string).collect();
+        let mut seen = std::collections::HashSet::with_capacity(header.len());
+        if let Some(twice) = header.iter().find(|column| !seen.insert(column.as_str())) {
+            return Err(DecodeError::Syntax(format!(
+                "the header names column `{twice}` twice"
+            )));
+        }
+        // The header names every row's columns: look each up once.
+        let indexes = header.iter().map(|c| T::column_index(c)).collect();
+        Ok(Self {
+            header,
+            indexes,
+            mode,
+            rows: Vec::new(),
+            collector: Collector::default(),
+            number: 0,
+        })
+    }
+
+    /// Decodes the next row, its cells in header order.
+    pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
+        self.number += 1;
+        let mut row = T::default();
+        for ((column, index), raw) in self.header.iter().zip(&self.indexes).zip(cells) {
+            cell(
+                &mut row,
+                &mut self.collector,
+                column,
+                *index,
+                raw,
+                self.mode,
+            );
+        }
+        let outcome = self.collector.end_row(self.number);
+        keep(&mut self.rows, row, outcome);
+    }
+
+    /// The rows decoded, and the cells that did not fit.
+    pub(crate) fn finish(self) -> Decoded<T> {
+        Decoded {
+            rows: self.rows,
+            invalid: self.collector.finish(),
+        }
+    }
 }
 
 /// Typed rows as import rows with only `columns`, in that order (e.g. the columns an

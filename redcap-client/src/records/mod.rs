@@ -20,6 +20,7 @@ mod wire_serde;
 
 use std::borrow::Cow;
 
+pub(crate) use decode::CsvDecoder;
 pub use decode::{
     DecodeError, Decoded, decode_csv, decode_csv_with_report, decode_json, decode_json_stream,
     decode_json_stream_with_report, decode_json_with_report, encode_rows, encode_rows_as,

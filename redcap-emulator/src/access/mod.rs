@@ -99,9 +99,10 @@ fn missing_components(attributes: &str) -> ApiError {
 /// XML elements given for `forms` and `forms_export` become the CSV text
 /// `form:right,form:right`, so every format is read the same way. XML must
 /// have REDCap's root element for the method (`root`). This is the decoding
-/// step REDCap's importers of users, roles, groups, events and mappings
-/// share (`API/user/import.php`, `API/event/import.php`,
-/// `API/formEventMapping/import.php`).
+/// step REDCap's importers of users, roles, groups, events, mappings, the
+/// dictionary, arms, repeating setup and project settings share
+/// (`API/user/import.php`, `API/event/import.php`,
+/// `API/formEventMapping/import.php`, `API/metadata/import.php`, …).
 pub(crate) fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
     let data = ctx.params.get("data").unwrap_or_default();
     let data = data.trim_start_matches('\u{feff}');
@@ -205,8 +206,12 @@ fn first_row_has(rows: &[Item], columns: &[&str]) -> bool {
         .is_some_and(|row| columns.iter().all(|c| row.contains_key(*c)))
 }
 
-/// `form:right,form:right` as pairs; a pair without `:` has an empty right.
-fn form_pairs(text: &str) -> Vec<(String, String)> {
+/// `form:right,form:right` as form → right; a pair without `:` has an
+/// empty right. A form named twice keeps its place and takes the later
+/// right, as the importers' PHP arrays do: that is how REDCap reads back
+/// its own CSV role export, whose `forms_export` repeats the `forms` pairs
+/// before the export rights.
+fn form_pairs(text: &str) -> indexmap::IndexMap<String, String> {
     text.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| match pair.split_once(':') {

@@ -258,27 +258,42 @@ pub(crate) fn record_changes(
 }
 
 /// What a `delete_records` call removed from one record.
-pub(crate) struct Deletion<'a> {
-    /// The whole record (or its arm), not an instrument or event slice.
-    pub(crate) whole: bool,
-    /// The instrument deleted, when one was given.
-    pub(crate) instrument: Option<&'a str>,
-    /// The values removed.
-    pub(crate) removed: &'a [store::Value],
+pub(crate) enum Deletion<'a> {
+    /// The whole record, or its data in one arm.
+    Record,
+    /// One instrument (`Records::deleteForm`) or one event
+    /// (`Records::deleteEventInstanceByProject`) in one instance.
+    Slice {
+        /// Unique event name.
+        event: &'a str,
+        instance: i64,
+        /// The instrument deleted; `None` for an event.
+        instrument: Option<&'a str>,
+        /// The values removed.
+        removed: &'a [store::Value],
+    },
 }
 
 /// Logs a deletion as REDCap's `REDCap::deleteRecord` does: a whole record
-/// as `Delete record (API)`; an instrument or event slice as an update
-/// that erases its fields (`Delete all record data for single form` /
-/// `… single event` / `… single event instance`), one row per event and
-/// instance.
+/// as `Delete record (API)`; an instrument or an event as one update row of
+/// its event and instance (`Delete all record data for single form` /
+/// `… single event` / `… single event instance`) that lists the fields it
+/// erased in that instance as `field = ''`, a checkbox as every choice
+/// `unchecked`, never the record ID. An event is logged even when it held
+/// nothing, as REDCap logs it.
 pub(crate) fn record_deleted(
     ctx: &Ctx<'_>,
     layout: &Layout<'_>,
     record: &str,
     deletion: Deletion<'_>,
 ) -> Result<(), ApiError> {
-    if deletion.whole {
+    let Deletion::Slice {
+        event,
+        instance,
+        instrument,
+        removed,
+    } = deletion
+    else {
         let id = layout.id_field();
         return write(
             ctx,
@@ -291,52 +306,50 @@ pub(crate) fn record_deleted(
                 description: "Delete record (API)",
             },
         );
-    }
-    let mut slices: BTreeMap<(usize, String, i64), HashMap<String, Vec<String>>> = BTreeMap::new();
-    for v in deletion.removed {
-        let pos = layout
-            .events
-            .iter()
-            .position(|e| e.unique_name == v.event)
-            .unwrap_or(usize::MAX);
-        slices
-            .entry((pos, v.event.clone(), v.instance))
-            .or_default()
-            .entry(v.field.clone())
-            .or_default()
-            .push(v.value.clone());
-    }
-    let order = field_order(layout);
-    for ((_, event, instance), cells) in &slices {
-        let lines = detail_lines(&order, Some(cells), None);
-        if lines.is_empty() {
+    };
+    // REDCap lists the fields it finds in the instance asked for (every
+    // instance when nothing in the project repeats).
+    let by_instance = layout.schema.has_repeating();
+    let erased: HashSet<&str> = removed
+        .iter()
+        .filter(|v| !by_instance || v.instance == instance)
+        .map(|v| v.field.as_str())
+        .collect();
+    let mut lines = Vec::new();
+    for (field, checkbox) in field_order(layout) {
+        if field == layout.id_field() || !erased.contains(field) {
             continue;
         }
-        let repeating_event = layout
-            .event(event)
-            .is_some_and(|e| e.repeats_whole && layout.longitudinal());
-        let description = match deletion.instrument {
-            Some(_) => "Delete all record data for single form",
-            None if repeating_event => "Delete all record data for single event instance",
-            None => "Delete all record data for single event",
-        };
-        let mut values = lines;
-        if *instance > 1 {
-            values.insert(0, format!("[instance = {instance}]"));
+        if checkbox {
+            for choice in layout.choices(field) {
+                lines.push(format!("{field}({}) = unchecked", choice.code));
+            }
+        } else {
+            lines.push(format!("{field} = ''"));
         }
-        write(
-            ctx,
-            &Entry {
-                event: "UPDATE",
-                object_type: "redcap_data",
-                pk: record,
-                event_name: event,
-                data_values: values.join(",\n"),
-                description,
-            },
-        )?;
     }
-    Ok(())
+    let repeating_event = layout
+        .event(event)
+        .is_some_and(|e| e.repeats_whole && layout.longitudinal());
+    let description = match instrument {
+        Some(_) => "Delete all record data for single form",
+        None if repeating_event => "Delete all record data for single event instance",
+        None => "Delete all record data for single event",
+    };
+    if instance > 1 {
+        lines.insert(0, format!("[instance = {instance}]"));
+    }
+    write(
+        ctx,
+        &Entry {
+            event: "UPDATE",
+            object_type: "redcap_data",
+            pk: record,
+            event_name: event,
+            data_values: lines.join(",\n"),
+            description,
+        },
+    )
 }
 
 /// Logs a rename; REDCap also moves the record's earlier log rows to the

@@ -1,6 +1,7 @@
 //! Record deletion (whole records or a slice), rename, and the next
 //! record name.
 
+use crate::activity::journal::Deletion;
 use crate::context::Ctx;
 use crate::layout::{Layout, natural_cmp};
 use crate::records::import::next_number;
@@ -208,7 +209,7 @@ fn apply(
     target: Target<'_>,
 ) -> Result<bool, ApiError> {
     let values = store::values(ctx.conn, ctx.project.id, Some(&[record.to_owned()]))?;
-    let (removed, instrument) = match target {
+    let removed = match target {
         Target::Nothing => return Ok(false),
         Target::Record { arm } => {
             let in_scope =
@@ -216,7 +217,7 @@ fn apply(
             let removed: Vec<store::Value> =
                 values.into_iter().filter(|v| in_scope(&v.event)).collect();
             responses::delete_for_record(ctx.conn, ctx.project.id, record, |r| in_scope(&r.event))?;
-            (removed, None)
+            removed
         }
         Target::Event { event, instance } => {
             let removed = event_slice(layout, values, event, instance);
@@ -228,7 +229,7 @@ fn apply(
             responses::delete_for_record(ctx.conn, ctx.project.id, record, |r| {
                 r.event == event && forms.contains(&r.form) && (!repeats || r.instance == instance)
             })?;
-            (removed, None)
+            removed
         }
         Target::Form {
             form,
@@ -242,7 +243,7 @@ fn apply(
             responses::delete_for_record(ctx.conn, ctx.project.id, record, |r| {
                 r.event == event && r.form == form && r.instance == instance
             })?;
-            (removed, Some(form))
+            removed
         }
     };
     let mut done = std::collections::HashSet::new();
@@ -258,16 +259,27 @@ fn apply(
             )?;
         }
     }
-    crate::activity::journal::record_deleted(
-        ctx,
-        layout,
-        record,
-        crate::activity::journal::Deletion {
-            whole: matches!(target, Target::Record { .. }),
-            instrument,
+    let deletion = match target {
+        Target::Event { event, instance } => Deletion::Slice {
+            event,
+            instance,
+            instrument: None,
             removed: &removed,
         },
-    )?;
+        Target::Form {
+            form,
+            event,
+            instance,
+        } => Deletion::Slice {
+            event,
+            instance,
+            instrument: Some(form),
+            removed: &removed,
+        },
+        Target::Record { .. } => Deletion::Record,
+        Target::Nothing => return Ok(false),
+    };
+    crate::activity::journal::record_deleted(ctx, layout, record, deletion)?;
     Ok(true)
 }
 

@@ -1,7 +1,8 @@
 //! `content=record&format=odm`: the rows of a flat export as CDISC ODM
 //! ClinicalData, as REDCap's `Records::getData` writes them (no Study,
-//! blank values written), and ODM import payloads read back into flat
-//! rows.
+//! blank values written, survey timestamps as items of their forms when
+//! asked for, datetime values with ODM's `T`), and ODM import payloads read
+//! back into flat rows.
 
 use indexmap::IndexMap;
 use redcap_schema::FlatRecord;
@@ -45,9 +46,16 @@ fn flat_record(layout: &Layout<'_>, row: &Row, cells: &IndexMap<String, Value>) 
                 values.insert(name.clone(), cell_text(value));
                 continue;
             }
-            // The event and repeat columns are the element structure, and
-            // a survey timestamp has no stored form item.
-            None => continue,
+            // A survey's timestamp (`exportSurveyFields`) is an item of
+            // its form, as `ODM::getOdmClinicalData` writes it.
+            None => match name
+                .strip_suffix("_timestamp")
+                .filter(|form| layout.schema.form(form).is_some())
+            {
+                Some(form) => Some(form),
+                // The event and repeat columns are the element structure.
+                None => continue,
+            },
         };
         if form.is_some_and(|f| layout.form_applies(event, &row.slot, f)) {
             values.insert(name.clone(), cell_text(value));

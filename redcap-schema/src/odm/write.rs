@@ -1,7 +1,7 @@
 //! Writes project XML in REDCap's shape: metadata (events, forms, item
 //! groups, items, code lists) and, when given, records as ClinicalData.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::choices::{format_choices, format_slider_labels};
@@ -571,6 +571,13 @@ fn clinical_data(
     ids: &Oids,
     blanks: bool,
 ) {
+    // A survey's `{form}_timestamp` column (`exportSurveyFields`) belongs
+    // to its form, as `ODM::getOdmClinicalData` files it.
+    let timestamps: Vec<(String, &str)> = schema
+        .forms
+        .iter()
+        .map(|f| (format!("{}_timestamp", f.name), f.name.as_str()))
+        .collect();
     let mut column_form: HashMap<&str, &str> = HashMap::new();
     for form in &schema.forms {
         for field in &form.fields {
@@ -580,6 +587,22 @@ fn clinical_data(
         }
         column_form.insert(form.complete_field.as_str(), form.name.as_str());
     }
+    for (column, form) in &timestamps {
+        column_form.entry(column.as_str()).or_insert(form);
+    }
+    // REDCap writes the space of a datetime field's value as ODM's `T`
+    // (`2017-01-24T15:19`); survey timestamps, not fields, keep theirs.
+    let datetime: HashSet<&str> = schema
+        .forms
+        .iter()
+        .flat_map(|f| &f.fields)
+        .filter(|f| {
+            f.field_type == FieldType::Text
+                && f.validation
+                    .is_some_and(|v| v.as_str().starts_with("datetime"))
+        })
+        .map(|f| f.name.as_str())
+        .collect();
     let first_form = schema.forms.first().map_or("", |f| f.name.as_str());
     let _ = writeln!(
         out,
@@ -653,11 +676,16 @@ fn clinical_data(
                 esc(form_key)
             );
             for (column, value) in values {
+                let value = if datetime.contains(&column) {
+                    value.replace(' ', "T")
+                } else {
+                    value.to_owned()
+                };
                 let _ = writeln!(
                     out,
                     "\t\t\t\t\t<ItemData ItemOID=\"{}\" Value=\"{}\"/>",
                     esc(column),
-                    esc(value)
+                    esc(&value)
                 );
             }
             for (field, file) in &row.files {
