@@ -18,18 +18,24 @@
 #
 # Needs curl and python3 (only to generate the data). Linux only (reads /proc).
 #
-# Measured once on a shared 2-core machine (load average 7 to 14 from other builds, so wall
-# times were mostly waiting; the server's CPU seconds compare), 50,000 records in one import
-# request, data directory:
+# Measured on a shared 2-core machine, 50,000 records in one import request, data
+# directory (BENCH_BATCH=50000 scripts/bench-emulator.sh). The server's CPU seconds compare;
+# wall times depend on the other work on the machine. "original" is the first emulator
+# measured (load average 7 to 14); "before" and "after" ran back to back on the same quiet
+# machine (load average about 1.2), before and after the compact import rows, prepared
+# write statements, the single data index and the numbered row values:
 #
-#   step                     before: CPU s   peak MiB     after: CPU s   peak MiB
-#   import (one request)           138.5       4617             41.0       1395
-#   export json (all)               19.3       5561              7.6        339
-#   export csv (all)                20.4       6612              7.7        178
-#   export csv (record_id)          12.0       3210              5.4         30
+#   step                     original: CPU s  peak MiB   before: CPU s  peak MiB   after: CPU s  peak MiB
+#   import (one request)           138.5       4617           39.4       1466           22.3       278
+#   export json (all)               19.3       5561            7.6        403            4.5       392
+#   export csv (all)                20.4       6612            7.2        242            4.5       229
+#   export csv (record_id)          12.0       3210            2.7         94            0.7        84
+#   export json (100 records)          -          -            0.03        94            0.01       84
 #
-# An import's peak follows its request: in one request of 50,000 records it is the parsed
-# payload; in batches of BENCH_BATCH records it is a batch's.
+# An import's peak follows its request: in one request of 50,000 records it is the request
+# body and its rows held compactly (about 1.2 times the CSV); in batches of BENCH_BATCH
+# records it is a batch's. An export's peak is mostly its body (JSON 163 MB, CSV 78 MB),
+# built whole before it is sent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

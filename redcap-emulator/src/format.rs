@@ -150,11 +150,16 @@ impl TableWriter {
 
     /// Appends one row of (column, value) cells.
     pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = (&'a str, &'a Value)>) {
+        self.row_cells(cells.into_iter().map(|(k, v)| (k, Cell::Value(v))));
+    }
+
+    /// Appends one row of (column, cell) cells.
+    pub(crate) fn row_cells<'a>(&mut self, cells: impl IntoIterator<Item = (&'a str, Cell<'a>)>) {
         let out = &mut self.out;
         if self.xml_root.is_some() {
             out.push_str("<item>");
             for (key, value) in cells {
-                let text = cell_text(value);
+                let text = value.text();
                 out.push('<');
                 out.push_str(key);
                 out.push('>');
@@ -177,7 +182,14 @@ impl TableWriter {
                 }
                 write_json_string(key, out);
                 out.push(':');
-                write_json(value, out);
+                match value {
+                    Cell::Text(text) => write_json_string(text, out),
+                    Cell::Int(n) => {
+                        use std::fmt::Write as _;
+                        let _ = write!(out, "{n}");
+                    }
+                    Cell::Value(value) => write_json(value, out),
+                }
             }
             out.push('}');
         }
@@ -195,6 +207,28 @@ impl TableWriter {
             None => self.out.push(']'),
         }
         self.out
+    }
+}
+
+/// One cell of a row given to [`TableWriter::row_cells`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// Text (a JSON string).
+    Text(&'a str),
+    /// A whole number (bare in JSON).
+    Int(i64),
+    /// Any JSON value.
+    Value(&'a Value),
+}
+
+impl Cell<'_> {
+    /// The cell as text, as [`cell_text`] gives it.
+    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Cell::Text(text) => std::borrow::Cow::Borrowed(text),
+            Cell::Int(n) => std::borrow::Cow::Owned(n.to_string()),
+            Cell::Value(value) => cell_str(value),
+        }
     }
 }
 

@@ -53,6 +53,8 @@ pub(crate) struct Layout<'a> {
     fields: HashMap<&'a str, &'a Field>,
     columns: HashMap<String, Column>,
     form_pos: HashMap<String, usize>,
+    /// The `{form}_complete` status fields.
+    statuses: HashMap<String, ()>,
     complete_choices: Vec<Choice>,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Layout<'a> {
         let mut columns = HashMap::default();
         let mut form_pos = HashMap::default();
         let mut fields = HashMap::default();
+        let mut statuses = HashMap::default();
         for (i, form) in schema.forms.iter().enumerate() {
             form_pos.insert(form.name.clone(), i);
             for field in &form.fields {
@@ -85,6 +88,7 @@ impl<'a> Layout<'a> {
                 }
             }
             field_form.insert(form.complete_field.clone(), form.name.clone());
+            statuses.insert(form.complete_field.clone(), ());
             columns.insert(
                 form.complete_field.clone(),
                 Column::Field(form.complete_field.clone()),
@@ -138,6 +142,7 @@ impl<'a> Layout<'a> {
             fields,
             columns,
             form_pos,
+            statuses,
             complete_choices: vec![
                 Choice::new("0", "Incomplete"),
                 Choice::new("1", "Unverified"),
@@ -178,7 +183,7 @@ impl<'a> Layout<'a> {
 
     /// Whether this is a `{form}_complete` status field.
     pub(crate) fn is_status(&self, name: &str) -> bool {
-        self.schema.forms.iter().any(|f| f.complete_field == name)
+        self.statuses.contains_key(name)
     }
 
     /// What an export column name means, if it is one.
@@ -215,6 +220,15 @@ impl<'a> Layout<'a> {
             }
             _ => Slot::Base,
         }
+    }
+
+    /// Whether a value of `field` in `event` belongs to an instance, as
+    /// [`Layout::slot`] says, without building the slot.
+    pub(crate) fn repeats_in(&self, event: &EventInfo, field: &str) -> bool {
+        event.repeats_whole
+            || self
+                .form_of(field)
+                .is_some_and(|form| event.repeating_forms.iter().any(|f| f == form))
     }
 
     /// Whether a form's columns apply to a row of `event` in `slot`: the

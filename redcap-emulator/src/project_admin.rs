@@ -312,8 +312,8 @@ fn flat_records(
                 continue;
             }
             match layout.column(column) {
-                Some(Column::Checkbox(field, code)) if row.values.contains_key(field) => {
-                    let checked = row.codes(field).iter().any(|c| c == code);
+                Some(Column::Checkbox(field, code)) if row.has(field) => {
+                    let checked = row.codes(field).any(|c| c == code);
                     values.insert(
                         column.to_owned(),
                         if checked { "1" } else { "0" }.to_owned(),

@@ -36,9 +36,12 @@ CREATE TABLE IF NOT EXISTS data (
     instance INTEGER NOT NULL DEFAULT 1,
     value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS data_record ON data (project_id, record);
--- One value's rows, found without scanning its whole record.
+-- One value's rows, found without scanning its whole record; its prefix
+-- also finds a record's rows and lists the records. (An index on
+-- (project_id, record) alone, kept by earlier versions, only slowed every
+-- write down.)
 CREATE INDEX IF NOT EXISTS data_value ON data (project_id, record, field);
+DROP INDEX IF EXISTS data_record;
 ";
 
 /// Creates the tables when they do not exist yet.
@@ -304,21 +307,6 @@ pub(crate) fn record_names_sorted(
     rows.collect()
 }
 
-/// Whether a field has a stored row in one record, event and instance.
-pub(crate) fn has_value(
-    conn: &Connection,
-    project_id: i64,
-    event: &str,
-    record: &str,
-    field: &str,
-    instance: i64,
-) -> rusqlite::Result<bool> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT 1 FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 AND event = ?4 AND instance = ?5 LIMIT 1",
-    )?;
-    stmt.exists(params![project_id, record, field, event, instance])
-}
-
 /// The stored values of one field of one record, in any event and instance.
 pub(crate) fn field_values(
     conn: &Connection,
@@ -338,6 +326,146 @@ pub(crate) fn field_values(
 pub(crate) fn set_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
     delete_value(conn, project_id, &v.event, &v.record, &v.field, v.instance)?;
     insert_value(conn, project_id, v)
+}
+
+/// One value to write, borrowed from wherever it is held.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell<'a> {
+    pub(crate) event: &'a str,
+    pub(crate) record: &'a str,
+    pub(crate) field: &'a str,
+    pub(crate) instance: i64,
+    pub(crate) value: &'a str,
+}
+
+/// The statements a record import runs for every value, prepared once
+/// for the whole import rather than looked up in the statement cache
+/// for each value.
+pub(crate) struct Writer<'c> {
+    project_id: i64,
+    insert: rusqlite::Statement<'c>,
+    delete: rusqlite::Statement<'c>,
+    delete_code: rusqlite::Statement<'c>,
+    delete_field: rusqlite::Statement<'c>,
+    exists: rusqlite::Statement<'c>,
+    /// While a new record is written: its rows as (event, field,
+    /// instance, value), kept as the table has them.
+    captured: Option<Vec<(String, String, i64, String)>>,
+}
+
+impl<'c> Writer<'c> {
+    /// The statements for one project's data.
+    pub(crate) fn new(conn: &'c Connection, project_id: i64) -> rusqlite::Result<Writer<'c>> {
+        Ok(Writer {
+            project_id,
+            insert: conn.prepare(
+                "INSERT INTO data (project_id, event, record, field, instance, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            delete: conn.prepare(
+                "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5",
+            )?,
+            delete_code: conn.prepare(
+                "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5 AND value = ?6",
+            )?,
+            delete_field: conn.prepare(
+                "DELETE FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3",
+            )?,
+            exists: conn.prepare(
+                "SELECT 1 FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 AND event = ?4 AND instance = ?5 LIMIT 1",
+            )?,
+            captured: None,
+        })
+    }
+
+    /// Starts keeping a copy of what is written, for a record that has no
+    /// stored rows: the copy is then its rows, without reading them back.
+    pub(crate) fn capture(&mut self) {
+        self.captured = Some(Vec::new());
+    }
+
+    /// The copy kept since [`Writer::capture`], which stops keeping it.
+    pub(crate) fn captured(&mut self) -> Vec<(String, String, i64, String)> {
+        self.captured.take().unwrap_or_default()
+    }
+
+    /// Drops the kept rows that a delete removed.
+    fn forget(&mut self, removed: impl Fn(&(String, String, i64, String)) -> bool) {
+        if let Some(captured) = &mut self.captured {
+            captured.retain(|row| !removed(row));
+        }
+    }
+
+    /// Inserts one value row.
+    pub(crate) fn insert(&mut self, v: Cell<'_>) -> rusqlite::Result<()> {
+        self.insert.execute(params![
+            self.project_id,
+            v.event,
+            v.record,
+            v.field,
+            v.instance,
+            v.value
+        ])?;
+        if let Some(captured) = &mut self.captured {
+            captured.push((
+                v.event.to_owned(),
+                v.field.to_owned(),
+                v.instance,
+                v.value.to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stores one value, replacing what was there.
+    pub(crate) fn set(&mut self, v: Cell<'_>) -> rusqlite::Result<()> {
+        self.delete(v)?;
+        self.insert(v)
+    }
+
+    /// Deletes every row of the cell's field in its event and instance.
+    pub(crate) fn delete(&mut self, v: Cell<'_>) -> rusqlite::Result<usize> {
+        self.forget(|(e, f, i, _)| e == v.event && f == v.field && *i == v.instance);
+        self.delete.execute(params![
+            self.project_id,
+            v.event,
+            v.record,
+            v.field,
+            v.instance
+        ])
+    }
+
+    /// Deletes every row of a field of a record, in any event and instance.
+    pub(crate) fn delete_field(&mut self, record: &str, field: &str) -> rusqlite::Result<usize> {
+        self.forget(|(_, f, _, _)| f == field);
+        self.delete_field
+            .execute(params![self.project_id, record, field])
+    }
+
+    /// Deletes one checkbox code (the cell's value).
+    pub(crate) fn delete_code(&mut self, v: Cell<'_>) -> rusqlite::Result<usize> {
+        self.forget(|(e, f, i, x)| {
+            e == v.event && f == v.field && *i == v.instance && x == v.value
+        });
+        self.delete_code.execute(params![
+            self.project_id,
+            v.event,
+            v.record,
+            v.field,
+            v.instance,
+            v.value
+        ])
+    }
+
+    /// Whether the cell's field has a row in its event and instance.
+    pub(crate) fn has(&mut self, v: Cell<'_>) -> rusqlite::Result<bool> {
+        self.exists.exists(params![
+            self.project_id,
+            v.record,
+            v.field,
+            v.event,
+            v.instance
+        ])
+    }
 }
 
 /// Inserts one value row.
@@ -362,18 +490,6 @@ pub(crate) fn delete_value(
         "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5",
     )?
     .execute(params![project_id, event, record, field, instance])
-}
-
-/// Deletes one checkbox code.
-pub(crate) fn delete_code(
-    conn: &Connection,
-    project_id: i64,
-    v: &Value,
-) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5 AND value = ?6",
-    )?
-    .execute(params![project_id, v.event, v.record, v.field, v.instance, v.value])
 }
 
 /// Runs a raw delete over the data of one project, with extra conditions.

@@ -90,6 +90,29 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// The values of one record given in stored order, as (event, field,
+    /// instance, value): what a new record holds after an import wrote
+    /// them, without reading them back.
+    pub(crate) fn of_record(
+        record: &str,
+        values: impl IntoIterator<Item = (String, String, i64, String)>,
+    ) -> Snapshot {
+        let mut cells = RecordCells::new();
+        for (event, field, instance, value) in values {
+            cells
+                .entry((event, instance))
+                .or_default()
+                .entry(field)
+                .or_default()
+                .push(value);
+        }
+        let mut snapshot = Snapshot::default();
+        if !cells.is_empty() {
+            snapshot.cells.insert(record.to_owned(), cells);
+        }
+        snapshot
+    }
+
     /// The current values of these records.
     pub(crate) fn take(ctx: &Ctx<'_>, records: &[String]) -> Result<Snapshot, ApiError> {
         let mut snapshot = Snapshot::default();
@@ -178,6 +201,18 @@ pub(crate) fn record_changes(
     created: &HashSet<String>,
 ) -> Result<(), ApiError> {
     let after = Snapshot::take(ctx, records)?;
+    record_changes_to(ctx, layout, before, &after, records, created)
+}
+
+/// [`record_changes`] with the records' values after the import given.
+pub(crate) fn record_changes_to(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    before: &Snapshot,
+    after: &Snapshot,
+    records: &[String],
+    created: &HashSet<String>,
+) -> Result<(), ApiError> {
     let order = field_order(layout);
     let event_pos = |name: &str| {
         layout

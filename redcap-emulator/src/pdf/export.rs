@@ -273,7 +273,6 @@ fn shown_value(ctx: &Ctx<'_>, layout: &Layout<'_>, field: &Field, row: &Row) -> 
     match field.field_type {
         FieldType::Checkbox => row
             .codes(&field.name)
-            .iter()
             .map(|code| choice_label(layout, &field.name, code))
             .collect::<Vec<_>>()
             .join(", "),

@@ -2,6 +2,7 @@
 //! event × (repeating instrument, instance), in REDCap's order.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -14,6 +15,53 @@ use crate::store;
 /// as in REDCap's `redcap_data`.
 pub(crate) const GROUP_FIELD: &str = "__GROUPID__";
 
+/// The field names of one load of record data, numbered, shared by its
+/// rows: a row keeps numbers, not a copy of each name.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Hashed fast: looked up for every stored value and exported cell
+    /// (the names are the project's own).
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    /// Every field of the project (status fields included), so that any
+    /// stored value that is exported has a number. The numbers depend on
+    /// the layout alone: every load of one export numbers alike.
+    pub(crate) fn of(layout: &Layout<'_>) -> Names {
+        let mut names = Names::default();
+        for form in &layout.schema.forms {
+            for field in &form.fields {
+                names.add(&field.name);
+            }
+            names.add(&form.complete_field);
+        }
+        names
+    }
+
+    fn add(&mut self, name: &str) {
+        if !self.ids.contains_key(name) {
+            let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+            self.ids.insert(name.to_owned(), id);
+            self.names.push(name.to_owned());
+        }
+    }
+
+    /// The number of a field.
+    pub(crate) fn id(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+}
+
+/// One stored value of a row: its field's number and where its text is.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    name: u32,
+    start: u32,
+    end: u32,
+}
+
 /// One row of a record.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -21,23 +69,101 @@ pub(crate) struct Row {
     /// Index into [`Layout::events`].
     pub(crate) event: usize,
     pub(crate) slot: Slot,
-    /// Stored values by field name; a checkbox has one entry per checked
-    /// code. Hashed fast: it is filled and read once per value.
-    pub(crate) values: FxHashMap<String, Vec<String>>,
+    names: Arc<Names>,
+    /// The row's stored values, one after the other.
+    text: String,
+    /// By field number, then in stored order (a checkbox has one entry
+    /// per checked code), once the row is complete.
+    entries: Vec<Entry>,
 }
 
 impl Row {
-    /// The stored value of a field, if any.
-    pub(crate) fn get(&self, field: &str) -> Option<&str> {
-        self.values
-            .get(field)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+    fn new(record: String, event: usize, slot: Slot, names: &Arc<Names>) -> Row {
+        Row {
+            record,
+            event,
+            slot,
+            names: Arc::clone(names),
+            text: String::new(),
+            entries: Vec::new(),
+        }
     }
 
-    /// The stored codes of a checkbox.
-    pub(crate) fn codes(&self, field: &str) -> &[String] {
-        self.values.get(field).map(Vec::as_slice).unwrap_or(&[])
+    fn push(&mut self, name: u32, value: &str) {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(value);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.entries.push(Entry { name, start, end });
+    }
+
+    /// Orders the entries by field number, keeping the stored order of a
+    /// field's values.
+    fn complete(&mut self) {
+        self.entries.sort_by_key(|e| e.name);
+    }
+
+    fn text_of(&self, e: &Entry) -> &str {
+        &self.text[e.start as usize..e.end as usize]
+    }
+
+    /// The entries of one field.
+    fn entries_of(&self, field: &str) -> &[Entry] {
+        match self.names.id(field) {
+            Some(id) => self.entries_by(id),
+            None => &[],
+        }
+    }
+
+    /// The entries of a field by its number in [`Names::of`].
+    fn entries_by(&self, id: u32) -> &[Entry] {
+        let from = self.entries.partition_point(|e| e.name < id);
+        let to = from + self.entries[from..].partition_point(|e| e.name == id);
+        &self.entries[from..to]
+    }
+
+    /// The stored value of a field, if any.
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
+        self.entries_of(field).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored value of a field given by its number in [`Names::of`].
+    pub(crate) fn get_by(&self, id: u32) -> Option<&str> {
+        self.entries_by(id).first().map(|e| self.text_of(e))
+    }
+
+    /// The stored values of a field given by its number in [`Names::of`].
+    pub(crate) fn codes_by(&self, id: u32) -> impl Iterator<Item = &str> + '_ {
+        self.entries_by(id).iter().map(|e| self.text_of(e))
+    }
+
+    /// The stored values of a field (a checkbox's checked codes), in
+    /// stored order.
+    pub(crate) fn codes(&self, field: &str) -> impl Iterator<Item = &str> + '_ {
+        self.entries_of(field).iter().map(|e| self.text_of(e))
+    }
+
+    /// Whether a field has a stored value in this row.
+    pub(crate) fn has(&self, field: &str) -> bool {
+        !self.entries_of(field).is_empty()
+    }
+
+    /// Every loaded (field, value), a field's values together.
+    pub(crate) fn cells(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.entries
+            .iter()
+            .map(|e| (self.names.names[e.name as usize].as_str(), self.text_of(e)))
+    }
+
+    /// The fields with a loaded value, each once.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut last = None;
+        self.entries.iter().filter_map(move |e| {
+            if last == Some(e.name) {
+                return None;
+            }
+            last = Some(e.name);
+            Some(self.names.names[e.name as usize].as_str())
+        })
     }
 
     /// The instance number of a repeating row.
@@ -88,13 +214,25 @@ impl RecordData {
         };
         names.sort_by(|a, b| natural_cmp(a, b));
         names.dedup();
+        // Field by field, each field's values in stored order: the order of
+        // the value index, so no sort is needed. (Rows are put in order
+        // below, and a row keeps its values by field.)
         let mut stmt = conn.prepare_cached(
             "SELECT event, field, instance, value FROM data
-             WHERE project_id = ?1 AND record = ?2 ORDER BY rowid",
+             WHERE project_id = ?1 AND record = ?2 ORDER BY field, rowid",
         )?;
+        let names_table = Arc::new(Names::of(layout));
         let mut data = RecordData::default();
         let mut rows: Vec<Row> = Vec::new();
+        let by_field = FieldReader::new(layout, only);
         for name in names {
+            if let Some(reader) = &by_field
+                && let Some(row) = reader.read(conn, project_id, &name, &names_table, &mut data)?
+            {
+                data.rows.push(row);
+                data.records.push(name);
+                continue;
+            }
             let mut query = stmt.query(rusqlite::params![project_id, name])?;
             while let Some(stored) = query.next()? {
                 let event = stored.get_ref(0)?.as_str()?;
@@ -108,13 +246,15 @@ impl RecordData {
                 else {
                     continue;
                 };
-                if layout.form_of(field).is_none() {
-                    // A field deleted from the dictionary keeps its data in
-                    // REDCap too, but is never exported.
+                // A field deleted from the dictionary keeps its data in
+                // REDCap too, but is never exported.
+                let Some(id) = names_table.id(field) else {
                     continue;
-                }
+                };
                 let info = &layout.events[event_idx];
-                let slot = if field == layout.id_field() && !info.repeats_whole {
+                let slot = if (field == layout.id_field() && !info.repeats_whole)
+                    || !layout.repeats_in(info, field)
+                {
                     Slot::Base
                 } else {
                     layout.slot(info, field, instance)
@@ -126,25 +266,14 @@ impl RecordData {
                 {
                     Some(at) => at,
                     None => {
-                        rows.push(Row {
-                            record: name.clone(),
-                            event: event_idx,
-                            slot,
-                            values: FxHashMap::default(),
-                        });
+                        rows.push(Row::new(name.clone(), event_idx, slot, &names_table));
                         rows.len() - 1
                     }
                 };
                 if only.is_some_and(|only| !only.contains(field)) {
                     continue;
                 }
-                let value: String = stored.get(3)?;
-                match rows[at].values.get_mut(field) {
-                    Some(values) => values.push(value),
-                    None => {
-                        rows[at].values.insert(field.to_owned(), vec![value]);
-                    }
-                }
+                rows[at].push(id, stored.get_ref(3)?.as_str()?);
             }
             if rows.is_empty() {
                 continue;
@@ -153,6 +282,9 @@ impl RecordData {
                 Slot::Base => (false, row.event, 0, 0),
                 Slot::Repeat(form, n) => (true, row.event, layout.form_pos(form), *n),
             });
+            for row in &mut rows {
+                row.complete();
+            }
             data.rows.append(&mut rows);
             data.records.push(name);
         }
@@ -164,5 +296,99 @@ impl RecordData {
         self.rows
             .iter()
             .find(|r| r.record == record && r.event == event && r.slot == Slot::Base)
+    }
+}
+
+/// A few fields of a classic record without repeating instruments, read
+/// field by field through the value index instead of reading every stored
+/// value of the record (an export of the record-ID field alone is how a
+/// bulk export starts).
+struct FieldReader<'l> {
+    event: &'l str,
+    id_field: &'l str,
+    /// The loaded fields, in a fixed order.
+    fields: Vec<&'l str>,
+}
+
+/// At most this many fields are read one by one; more cost more than one
+/// pass over the record.
+const FIELDS_READ_ONE_BY_ONE: usize = 8;
+
+impl<'l> FieldReader<'l> {
+    /// A reader when it applies: only some fields are loaded, and the
+    /// project has one event, in which nothing repeats (so a record has
+    /// at most one row).
+    fn new(layout: &'l Layout<'_>, only: Option<&HashSet<&'l str>>) -> Option<FieldReader<'l>> {
+        let only = only?;
+        let [event] = layout.events.as_slice() else {
+            return None;
+        };
+        if only.len() > FIELDS_READ_ONE_BY_ONE
+            || event.repeats_whole
+            || !event.repeating_forms.is_empty()
+        {
+            return None;
+        }
+        let mut fields: Vec<&str> = only.iter().copied().collect();
+        fields.sort_unstable();
+        Some(FieldReader {
+            event: &event.unique_name,
+            id_field: layout.id_field(),
+            fields,
+        })
+    }
+
+    /// The record's row, or `None` when its record-ID value is not stored
+    /// in the event (its rows are then found the long way, by reading every
+    /// value). A record's group is noted in `data` as the full read does.
+    fn read(
+        &self,
+        conn: &Connection,
+        project_id: i64,
+        record: &str,
+        names: &Arc<Names>,
+        data: &mut RecordData,
+    ) -> rusqlite::Result<Option<Row>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT event, value FROM data
+             WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY rowid",
+        )?;
+        // Any stored value of a dictionary field in the event makes the row;
+        // the record-ID value, which every save writes, is looked for first.
+        let mut id_rows = stmt.query(rusqlite::params![project_id, record, self.id_field])?;
+        let mut found = false;
+        while let Some(stored) = id_rows.next()? {
+            if stored.get_ref(0)?.as_str()? == self.event {
+                found = true;
+                break;
+            }
+        }
+        drop(id_rows);
+        if !found {
+            return Ok(None);
+        }
+        let mut group: Option<String> = None;
+        let mut groups = stmt.query(rusqlite::params![project_id, record, GROUP_FIELD])?;
+        while let Some(stored) = groups.next()? {
+            group = Some(stored.get(1)?);
+        }
+        drop(groups);
+        let mut row = Row::new(record.to_owned(), 0, Slot::Base, names);
+        for field in &self.fields {
+            let Some(id) = names.id(field) else {
+                continue;
+            };
+            let mut values = stmt.query(rusqlite::params![project_id, record, field])?;
+            while let Some(stored) = values.next()? {
+                if stored.get_ref(0)?.as_str()? == self.event {
+                    row.push(id, stored.get_ref(1)?.as_str()?);
+                }
+            }
+        }
+        row.complete();
+        if let Some(group) = group {
+            data.groups.insert(record.to_owned(), group);
+        }
+        Ok(Some(row))
     }
 }

@@ -1,6 +1,7 @@
 //! `content=record` export: flat and eav, REDCap's field/form/event/record
 //! selection, labels, filterLogic, date range and serialisation quirks.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -8,12 +9,10 @@ use redcap_schema::{FieldType, validation::DataType};
 use serde_json::Value;
 
 use crate::context::Ctx;
-use crate::format::{
-    Format, Table, TableWriter, cell_str, cell_text, csv_line, table_json, table_xml,
-};
+use crate::format::{Cell, Format, Table, TableWriter, cell_text, csv_line, table_json, table_xml};
 use crate::layout::{Column, Layout, Slot, natural_cmp};
 use crate::logic::{self, Env};
-use crate::records::data::{RecordData, Row};
+use crate::records::data::{Names, RecordData, Row};
 use crate::records::survey_fields::{self, SurveyFields};
 use crate::reply::{ApiError, Reply};
 
@@ -202,7 +201,7 @@ impl Env for RowEnv<'_, '_> {
                 if !applies {
                     return Some(String::new());
                 }
-                let checked = row.is_some_and(|r| r.codes(field).iter().any(|c| c == code));
+                let checked = row.is_some_and(|r| r.codes(field).any(|c| c == code));
                 Some(if checked { "1" } else { "0" }.to_owned())
             }
             None => Some(row.and_then(|r| r.get(field)).unwrap_or("").to_owned()),
@@ -250,60 +249,136 @@ fn convert_decimal(
     }
 }
 
-/// The value of a plain (non-checkbox) field column in a row.
-fn field_value(
-    layout: &Layout<'_>,
-    row: &Row,
-    field: &str,
+/// What [`field_value`] needs to know of a column, decided once per
+/// export (and per row for `applies`).
+#[derive(Debug, Clone, Copy)]
+struct FieldKind {
+    /// The field's form applies to the row.
     applies: bool,
+    /// A `{form}_complete` status field.
+    status: bool,
+    /// Shown by its choice label (`rawOrLabel=label` on a field with
+    /// choices).
+    labelled: bool,
+    /// A File Upload field.
+    file: bool,
+}
+
+/// The value of a plain (non-checkbox) field column in a row.
+fn field_value<'r>(
+    layout: &Layout<'_>,
+    row: &'r Row,
+    stored: &'r str,
+    field: &str,
+    kind: FieldKind,
     opts: &Options,
-) -> String {
-    let stored = row.get(field).unwrap_or("").to_owned();
-    if layout.is_status(field) {
-        if !applies {
-            return String::new();
+) -> Cow<'r, str> {
+    if kind.status {
+        if !kind.applies {
+            return Cow::Borrowed("");
         }
-        let form = layout.form_of(field).unwrap_or_default();
-        let form_has_data = row
-            .values
-            .keys()
-            .any(|k| k != layout.id_field() && layout.form_of(k) == Some(form));
         let status = if stored.is_empty() {
-            if opts.blank_gray_status && !form_has_data {
-                return String::new();
+            if opts.blank_gray_status {
+                let form = layout.form_of(field).unwrap_or_default();
+                let form_has_data = row
+                    .fields()
+                    .any(|k| k != layout.id_field() && layout.form_of(k) == Some(form));
+                if !form_has_data {
+                    return Cow::Borrowed("");
+                }
             }
-            "0".to_owned()
+            "0"
         } else {
             stored
         };
         return if opts.labels {
-            choice_label(layout, field, &status)
+            Cow::Owned(choice_label(layout, field, status))
         } else {
-            status
+            Cow::Borrowed(status)
         };
     }
     if stored.is_empty() {
-        return stored;
+        return Cow::Borrowed(stored);
     }
-    let f = layout.field(field);
-    if opts.labels
-        && f.is_some_and(|f| {
-            matches!(
-                f.field_type,
-                FieldType::Radio
-                    | FieldType::Dropdown
-                    | FieldType::Yesno
-                    | FieldType::Truefalse
-                    | FieldType::Sql
-            )
-        })
-    {
-        return choice_label(layout, field, &stored);
+    if kind.labelled {
+        return Cow::Owned(choice_label(layout, field, stored));
     }
-    if f.is_some_and(|f| f.field_type == FieldType::File) {
-        return "[document]".to_owned();
+    if kind.file {
+        return Cow::Borrowed("[document]");
     }
-    convert_decimal(layout, field, stored, opts.decimal)
+    if opts.decimal.is_none() {
+        return Cow::Borrowed(stored);
+    }
+    Cow::Owned(convert_decimal(
+        layout,
+        field,
+        stored.to_owned(),
+        opts.decimal,
+    ))
+}
+
+/// What an export column holds, decided once per export.
+#[derive(Debug)]
+enum Plan {
+    EventName,
+    RepeatInstrument,
+    RepeatInstance,
+    Group,
+    /// A survey column (`redcap_survey_identifier`, `{form}_timestamp`).
+    Survey(String),
+    Id,
+    /// A checkbox under `combineCheckboxOptions`.
+    Combined {
+        field: String,
+    },
+    /// A plain field or form status; `form` is its form's position.
+    Value {
+        /// The field's number in [`Names::of`].
+        id: Option<u32>,
+        field: String,
+        form: usize,
+        status: bool,
+        labelled: bool,
+        file: bool,
+    },
+    /// One checkbox choice.
+    Checkbox {
+        /// The field's number in [`Names::of`].
+        id: Option<u32>,
+        field: String,
+        code: String,
+        form: usize,
+    },
+}
+
+/// A cell of a flat export row.
+#[derive(Debug)]
+enum Out<'r> {
+    Text(Cow<'r, str>),
+    Int(i64),
+}
+
+impl Out<'_> {
+    fn cell(&self) -> Cell<'_> {
+        match self {
+            Out::Text(text) => Cell::Text(text),
+            Out::Int(n) => Cell::Int(*n),
+        }
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Out::Text(text) => Cow::Borrowed(text),
+            Out::Int(n) => Cow::Owned(n.to_string()),
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            Out::Text(text) => Value::String(text.clone().into_owned()),
+            Out::Int(n) => Value::from(*n),
+        }
+    }
 }
 
 /// What a report changes in a record export (`content=report`): its
@@ -534,10 +609,10 @@ impl Selection<'_, '_> {
             {
                 continue;
             }
-            let has_value = row.values.iter().any(|(k, v)| {
-                self.field_set.contains(k.as_str())
+            let has_value = row.cells().any(|(k, v)| {
+                self.field_set.contains(k)
                     && (k != layout.id_field() || id_exported)
-                    && v.iter().any(|x| !x.is_empty())
+                    && !v.is_empty()
                 // A row exists only where something is stored, whether or not
                 // its values were loaded.
             }) || id_exported;
@@ -666,6 +741,8 @@ struct FlatWriter<'a, 'b> {
     format: Format,
     header: Vec<(String, String)>,
     columns: Vec<Option<Column>>,
+    /// What each column holds, made at the first rows.
+    plans: Option<Vec<Plan>>,
     body: FlatBody,
 }
 
@@ -826,117 +903,192 @@ impl<'a, 'b> FlatWriter<'a, 'b> {
             format,
             header,
             columns,
+            plans: None,
             body,
         }
+    }
+
+    /// What each column holds, decided once for the whole export.
+    fn plans(&self) -> Vec<Plan> {
+        let layout = self.layout;
+        let id = layout.id_field();
+        let names = Names::of(layout);
+        self.header
+            .iter()
+            .zip(&self.columns)
+            .map(|((name, _), column)| match column {
+                None => match name.as_str() {
+                    "redcap_event_name" => Plan::EventName,
+                    "redcap_repeat_instrument" => Plan::RepeatInstrument,
+                    "redcap_repeat_instance" => Plan::RepeatInstance,
+                    "redcap_data_access_group" => Plan::Group,
+                    other => Plan::Survey(other.to_owned()),
+                },
+                Some(Column::Field(f)) if f == id => Plan::Id,
+                Some(Column::Field(f)) => {
+                    let field = layout.field(f);
+                    if field.is_some_and(|x| x.field_type == FieldType::Checkbox) {
+                        Plan::Combined { field: f.clone() }
+                    } else {
+                        Plan::Value {
+                            id: names.id(f),
+                            field: f.clone(),
+                            form: layout.form_pos(layout.form_of(f).unwrap_or_default()),
+                            status: layout.is_status(f),
+                            labelled: self.opts.labels
+                                && field.is_some_and(|f| {
+                                    matches!(
+                                        f.field_type,
+                                        FieldType::Radio
+                                            | FieldType::Dropdown
+                                            | FieldType::Yesno
+                                            | FieldType::Truefalse
+                                            | FieldType::Sql
+                                    )
+                                }),
+                            file: field.is_some_and(|f| f.field_type == FieldType::File),
+                        }
+                    }
+                }
+                Some(Column::Checkbox(f, code)) => Plan::Checkbox {
+                    id: names.id(f),
+                    field: f.clone(),
+                    code: code.clone(),
+                    form: layout.form_pos(layout.form_of(f).unwrap_or_default()),
+                },
+            })
+            .collect()
     }
 
     /// Appends the rows of loaded records.
     fn rows(&mut self, data: &RecordData, rows: &[&Row], surveys: Option<&SurveyFields>) {
         let (layout, opts) = (self.layout, self.opts);
-        let id = layout.id_field();
-        let mut cells: Vec<Value> = Vec::with_capacity(self.columns.len());
+        if self.plans.is_none() {
+            self.plans = Some(self.plans());
+        }
+        let plans = self.plans.as_deref().unwrap_or_default();
+        let forms = &layout.schema.forms;
+        let mut applies: Vec<bool> = Vec::with_capacity(forms.len());
+        let mut cells: Vec<Out<'_>> = Vec::with_capacity(plans.len());
         for row in rows {
             let event = &layout.events[row.event];
+            // Whether each form applies to this row, asked once per row.
+            applies.clear();
+            applies.extend(
+                forms
+                    .iter()
+                    .map(|f| layout.form_applies(event, &row.slot, &f.name)),
+            );
+            let applies_to = |form: usize| applies.get(form).copied().unwrap_or(false);
             cells.clear();
-            for ((name, _), column) in self.header.iter().zip(&self.columns) {
-                let value = match column {
-                    None => match name.as_str() {
-                        "redcap_event_name" => Value::String(if opts.labels {
-                            layout.event_label(event)
-                        } else {
-                            event.unique_name.clone()
-                        }),
-                        "redcap_repeat_instrument" => Value::String(match &row.slot {
-                            Slot::Repeat(form, _) if opts.labels && !form.is_empty() => {
-                                layout.form_label(form).to_owned()
-                            }
-                            Slot::Repeat(form, _) => form.clone(),
-                            Slot::Base => String::new(),
-                        }),
-                        "redcap_repeat_instance" => match row.instance() {
-                            Some(n) => Value::from(n),
-                            None => Value::String(String::new()),
-                        },
-                        "redcap_data_access_group" => {
-                            // A record of a deleted group shows no group.
-                            let dag = data.groups.get(&row.record).and_then(|g| {
-                                layout.schema.dags.iter().find(|d| d.unique_name == *g)
-                            });
-                            Value::String(match dag {
-                                Some(d) if opts.labels => d.name.clone(),
-                                Some(d) => d.unique_name.clone(),
-                                None => String::new(),
-                            })
+            for plan in plans {
+                let value = match plan {
+                    Plan::EventName => Out::Text(if opts.labels {
+                        Cow::Owned(layout.event_label(event))
+                    } else {
+                        Cow::Borrowed(event.unique_name.as_str())
+                    }),
+                    Plan::RepeatInstrument => Out::Text(match &row.slot {
+                        Slot::Repeat(form, _) if opts.labels && !form.is_empty() => {
+                            Cow::Borrowed(layout.form_label(form))
                         }
-                        other => Value::String(
-                            surveys
-                                .and_then(|s| {
-                                    s.flat_value(other, &row.record, row.event, &row.slot)
-                                })
-                                .unwrap_or_default(),
-                        ),
+                        Slot::Repeat(form, _) => Cow::Borrowed(form.as_str()),
+                        Slot::Base => Cow::Borrowed(""),
+                    }),
+                    Plan::RepeatInstance => match row.instance() {
+                        Some(n) => Out::Int(n),
+                        None => Out::Text(Cow::Borrowed("")),
                     },
-                    Some(Column::Field(f)) if f == id => Value::String(row.record.clone()),
-                    Some(Column::Field(f)) => {
-                        let form = layout.form_of(f).unwrap_or_default();
-                        let applies = layout.form_applies(event, &row.slot, form);
-                        if layout
-                            .field(f)
-                            .is_some_and(|x| x.field_type == FieldType::Checkbox)
-                        {
-                            // combineCheckboxOptions: the checked codes (or labels).
-                            let codes = row.codes(f);
-                            let parts: Vec<String> = codes
-                                .iter()
-                                .map(|c| {
-                                    if opts.labels {
-                                        choice_label(layout, f, c)
-                                    } else {
-                                        c.clone()
-                                    }
-                                })
-                                .collect();
-                            Value::String(parts.join(","))
-                        } else {
-                            Value::String(field_value(layout, row, f, applies, opts))
-                        }
+                    Plan::Group => {
+                        // A record of a deleted group shows no group.
+                        let dag = data
+                            .groups
+                            .get(&row.record)
+                            .and_then(|g| layout.schema.dags.iter().find(|d| d.unique_name == *g));
+                        Out::Text(match dag {
+                            Some(d) if opts.labels => Cow::Borrowed(d.name.as_str()),
+                            Some(d) => Cow::Borrowed(d.unique_name.as_str()),
+                            None => Cow::Borrowed(""),
+                        })
                     }
-                    Some(Column::Checkbox(f, code)) => {
-                        let form = layout.form_of(f).unwrap_or_default();
-                        if !layout.form_applies(event, &row.slot, form) {
-                            Value::String(String::new())
-                        } else {
-                            let checked = row.codes(f).iter().any(|c| c == code);
-                            Value::String(match (opts.labels, opts.checkbox_label, checked) {
-                                (false, _, true) => "1".into(),
-                                (false, _, false) => "0".into(),
-                                (true, true, true) => choice_label(layout, f, code),
-                                (true, true, false) => String::new(),
-                                (true, false, true) => "Checked".into(),
-                                (true, false, false) => "Unchecked".into(),
+                    Plan::Survey(name) => Out::Text(Cow::Owned(
+                        surveys
+                            .and_then(|s| s.flat_value(name, &row.record, row.event, &row.slot))
+                            .unwrap_or_default(),
+                    )),
+                    Plan::Id => Out::Text(Cow::Borrowed(row.record.as_str())),
+                    Plan::Combined { field, .. } => {
+                        // combineCheckboxOptions: the checked codes (or labels).
+                        let parts: Vec<String> = row
+                            .codes(field)
+                            .map(|c| {
+                                if opts.labels {
+                                    choice_label(layout, field, c)
+                                } else {
+                                    c.to_owned()
+                                }
                             })
-                        }
+                            .collect();
+                        Out::Text(Cow::Owned(parts.join(",")))
                     }
+                    Plan::Value {
+                        id,
+                        field,
+                        form,
+                        status,
+                        labelled,
+                        file,
+                    } => Out::Text(field_value(
+                        layout,
+                        row,
+                        id.and_then(|id| row.get_by(id)).unwrap_or(""),
+                        field,
+                        FieldKind {
+                            applies: applies_to(*form),
+                            status: *status,
+                            labelled: *labelled,
+                            file: *file,
+                        },
+                        opts,
+                    )),
+                    Plan::Checkbox {
+                        id,
+                        field,
+                        code,
+                        form,
+                    } => Out::Text(if !applies_to(*form) {
+                        Cow::Borrowed("")
+                    } else {
+                        let checked = id.is_some_and(|id| row.codes_by(id).any(|c| c == code));
+                        match (opts.labels, opts.checkbox_label, checked) {
+                            (false, _, true) => Cow::Borrowed("1"),
+                            (false, _, false) => Cow::Borrowed("0"),
+                            (true, true, true) => Cow::Owned(choice_label(layout, field, code)),
+                            (true, true, false) => Cow::Borrowed(""),
+                            (true, false, true) => Cow::Borrowed("Checked"),
+                            (true, false, false) => Cow::Borrowed("Unchecked"),
+                        }
+                    }),
                 };
                 cells.push(value);
             }
             match &mut self.body {
-                FlatBody::Table(table) => table.row(
+                FlatBody::Table(table) => table.row_cells(
                     self.header
                         .iter()
                         .map(|(name, _)| name.as_str())
-                        .zip(cells.iter()),
+                        .zip(cells.iter().map(Out::cell)),
                 ),
                 FlatBody::Odm(table) => table.push(
                     self.header
                         .iter()
                         .map(|(name, _)| name.clone())
-                        .zip(cells.iter().cloned())
+                        .zip(cells.iter().map(Out::value))
                         .collect(),
                 ),
                 FlatBody::Csv(out) => {
                     if !self.header.is_empty() {
-                        let texts: Vec<_> = cells.iter().map(cell_str).collect();
+                        let texts: Vec<Cow<'_, str>> = cells.iter().map(Out::text).collect();
                         csv_line(texts.iter().map(|t| t.as_ref()), opts.delimiter, out);
                     }
                 }
@@ -972,15 +1124,11 @@ fn eav(
     let mut surveyed: HashSet<(&str, usize)> = HashSet::new();
     for row in rows {
         let event = &layout.events[row.event];
-        let mut names: Vec<&String> = row
-            .values
-            .keys()
-            .filter(|k| fields.contains(k.as_str()))
-            .collect();
+        let mut names: Vec<&str> = row.fields().filter(|k| fields.contains(k)).collect();
         let key = |n: &str| order.get(n).copied().unwrap_or((usize::MAX, 0, 0));
         names.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.cmp(b)));
         for name in names {
-            for value in &row.values[name] {
+            for value in row.codes(name) {
                 if value.is_empty() {
                     continue;
                 }
@@ -1003,7 +1151,7 @@ fn eav(
                     );
                     item.insert("redcap_repeat_instance".to_owned(), instance);
                 }
-                item.insert("field_name".to_owned(), Value::String(name.clone()));
+                item.insert("field_name".to_owned(), Value::String(name.to_owned()));
                 let shown = if opts.labels
                     && (layout.field(name).is_some_and(|f| {
                         f.field_type.has_choices()
@@ -1012,7 +1160,7 @@ fn eav(
                 {
                     choice_label(layout, name, value)
                 } else {
-                    convert_decimal(layout, name, value.clone(), opts.decimal)
+                    convert_decimal(layout, name, value.to_owned(), opts.decimal)
                 };
                 item.insert("value".to_owned(), Value::String(shown));
                 table.push(item);

@@ -16,7 +16,7 @@ use crate::format::{Format, php_json};
 use crate::layout::{Column, Layout, Slot};
 use crate::records::data::GROUP_FIELD;
 use crate::records::export::delimiter;
-use crate::records::payload::{self, Item};
+use crate::records::payload::{self, Item, Row};
 use crate::records::survey_status::{self, SurveyStatus};
 use crate::reply::{ApiError, Reply, import_count};
 use crate::store;
@@ -36,7 +36,7 @@ struct Planned {
     event: usize,
     instrument: Option<String>,
     instance: Option<String>,
-    item: Item,
+    item: Row,
 }
 
 /// One error line: record, field, value, message.
@@ -100,6 +100,15 @@ fn eav_to_flat(layout: &Layout<'_>, items: Vec<Item>) -> Result<Vec<Item>, ApiEr
         }
     }
     Ok(grouped.into_values().collect())
+}
+
+/// Rows given as maps, held compactly.
+fn compact(items: Vec<Item>) -> Vec<Row> {
+    let mut shared = None;
+    items
+        .iter()
+        .map(|item| Row::from_item(item, &mut shared))
+        .collect()
 }
 
 fn bad_record_name(record: &str) -> Option<String> {
@@ -168,13 +177,22 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     if data.trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
-    let mut items = match ctx.format {
-        Format::Odm => crate::records::odm::import_items(&layout, data)?,
-        _ => payload::read(data, ctx.format, delimiter(p.get("csvDelimiter")))?,
+    let delimiter = delimiter(p.get("csvDelimiter"));
+    let items: Vec<Row> = match ctx.format {
+        Format::Odm => {
+            let items = crate::records::odm::import_items(&layout, data)?;
+            compact(if eav {
+                eav_to_flat(&layout, items)?
+            } else {
+                items
+            })
+        }
+        _ if eav => compact(eav_to_flat(
+            &layout,
+            payload::read(data, ctx.format, delimiter)?,
+        )?),
+        _ => payload::read_rows(data, ctx.format, delimiter)?,
     };
-    if eav {
-        items = eav_to_flat(&layout, items)?;
-    }
     if items.is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
@@ -190,20 +208,26 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         return Err(ApiError::bad(import_rules::NOT_REPEATING));
     }
     let mut unknown: Vec<String> = Vec::new();
+    let mut checked: Option<&Row> = None;
     for item in &items {
+        // Rows sharing their columns (every row of a CSV) are checked once.
+        if checked.is_some_and(|c| c.same_columns(item)) {
+            continue;
+        }
+        checked = Some(item);
         for key in item.keys() {
-            let known = *key == id
-                || PSEUDO.contains(&key.as_str())
+            let known = key == id
+                || PSEUDO.contains(&key)
                 || layout.column(key).is_some()
                 || schema
                     .forms
                     .iter()
-                    .any(|f| *key == format!("{}_timestamp", f.name));
+                    .any(|f| key == format!("{}_timestamp", f.name));
             if !known {
                 let shown = if key.is_empty() {
                     "[variable name was left blank]".to_owned()
                 } else {
-                    key.clone()
+                    key.to_owned()
                 };
                 if !unknown.contains(&shown) {
                     unknown.push(shown);
@@ -291,8 +315,8 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                 Some(e) => match layout.events.iter().position(|x| x.unique_name == e.trim()) {
                     Some(i) => i,
                     None => {
-                        if !bad_events.contains(e) {
-                            bad_events.push(e.clone());
+                        if !bad_events.iter().any(|b| b == e) {
+                            bad_events.push(e.to_owned());
                         }
                         0
                     }
@@ -304,10 +328,10 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         if let Some(g) = item
             .get("redcap_data_access_group")
             .filter(|g| !g.is_empty())
-            && !schema.dags.iter().any(|d| d.unique_name == *g)
-            && !bad_groups.contains(g)
+            && !schema.dags.iter().any(|d| d.unique_name == g)
+            && !bad_groups.iter().any(|b| b == g)
         {
-            bad_groups.push(g.clone());
+            bad_groups.push(g.to_owned());
         }
         planned.push(Planned {
             record,
@@ -405,17 +429,13 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         // Normalised values, written back once the row has been read.
         let mut updates: Vec<(usize, String)> = Vec::new();
         for (index, (key, value)) in row.item.iter().enumerate() {
-            if *key == id || PSEUDO.contains(&key.as_str()) {
+            if key == id || PSEUDO.contains(&key) {
                 continue;
             }
             // A survey response's form status; an invalid category is
             // reported instead (REDCap's later message for the cell wins).
-            if let Some(form) = layout
-                .schema
-                .forms
-                .iter()
-                .find(|f| f.complete_field == *key)
-                && (value.is_empty() || ["0", "1", "2"].contains(&value.as_str()))
+            if let Some(form) = layout.schema.forms.iter().find(|f| f.complete_field == key)
+                && (value.is_empty() || ["0", "1", "2"].contains(&value))
                 && survey_status.refuses(
                     &row.record,
                     &event.unique_name,
@@ -428,8 +448,8 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             {
                 errors.push((
                     row.record.clone(),
-                    key.clone(),
-                    value.clone(),
+                    key.to_owned(),
+                    value.to_owned(),
                     survey_status::MESSAGE.into(),
                 ));
                 continue;
@@ -445,7 +465,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             };
             let form = layout.form_of(field_name).unwrap_or_default();
             if layout.longitudinal() && !event.forms.iter().any(|f| f == form) {
-                errors.push((row.record.clone(), key.clone(), value.clone(), format!("This field ('{field_name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", layout.event_label(event))));
+                errors.push((row.record.clone(), key.to_owned(), value.to_owned(), format!("This field ('{field_name}') exists on an instrument that is not designated for the event named '{}'. You are not allowed to import data for this field into this event.", layout.event_label(event))));
                 continue;
             }
             if field_name != id
@@ -456,25 +476,30 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     form,
                 )
             {
-                errors.push((row.record.clone(), key.clone(), value.clone(), message));
+                errors.push((
+                    row.record.clone(),
+                    key.to_owned(),
+                    value.to_owned(),
+                    message,
+                ));
                 continue;
             }
             match column {
                 Column::Checkbox(_, _) => {
                     if value != "0" && value != "1" {
-                        errors.push((row.record.clone(), key.clone(), value.clone(), format!("{key} is a checkbox field and thus can only have a value of '1' (checked) or '0' (unchecked).")));
+                        errors.push((row.record.clone(), key.to_owned(), value.to_owned(), format!("{key} is a checkbox field and thus can only have a value of '1' (checked) or '0' (unchecked).")));
                     }
                 }
                 Column::Field(f) => {
-                    if missing.contains(&value.as_str()) {
+                    if missing.contains(&value) {
                         continue;
                     }
                     if layout.is_status(f) {
-                        if !["0", "1", "2"].contains(&value.as_str()) {
+                        if !["0", "1", "2"].contains(&value) {
                             errors.push((
                                 row.record.clone(),
-                                key.clone(),
-                                value.clone(),
+                                key.to_owned(),
+                                value.to_owned(),
                                 format!("The value is not a valid category for {f}"),
                             ));
                         }
@@ -492,7 +517,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     if seeding {
                         if let Ok(normalised) =
                             redcap_schema::values::check(field, value, date_format)
-                            && normalised != *value
+                            && normalised != value
                         {
                             updates.push((index, normalised));
                         }
@@ -500,22 +525,21 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
                     }
                     match redcap_schema::values::check(field, value, date_format) {
                         Ok(normalised) => {
-                            if normalised != *value {
+                            if normalised != value {
                                 updates.push((index, normalised));
                             }
                         }
-                        Err(message) => {
-                            errors.push((row.record.clone(), key.clone(), value.clone(), message))
-                        }
+                        Err(message) => errors.push((
+                            row.record.clone(),
+                            key.to_owned(),
+                            value.to_owned(),
+                            message,
+                        )),
                     }
                 }
             }
         }
-        for (index, normalised) in updates {
-            if let Some((_, value)) = row.item.get_index_mut(index) {
-                *value = normalised;
-            }
-        }
+        row.item.replace(&updates);
     }
     if !errors.is_empty() {
         return Err(ApiError::bad(error_lines(&errors)));
@@ -531,6 +555,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
     }
     let mut created: HashSet<String> = HashSet::new();
     let mut ids: Vec<(String, String)> = Vec::with_capacity(by_record.len());
+    let mut writer = store::Writer::new(ctx.conn, ctx.project.id)?;
     for (record, rows) in &by_record {
         let record = (*record).to_owned();
         ids.push((record.clone(), rows[0].original.clone()));
@@ -554,9 +579,14 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             }
         }
         let fresh = !exists && rows.len() == 1;
+        if !exists {
+            // A new record's rows are what is written now: kept as they
+            // are written, they need not be read back for its log entry.
+            writer.capture();
+        }
         for row in rows {
             write_row(
-                ctx,
+                &mut writer,
                 &layout,
                 row,
                 fresh,
@@ -569,20 +599,21 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
         if !exists {
             created.insert(record.clone());
             if let Some(g) = &user_group {
-                store::set_value(
-                    ctx.conn,
-                    ctx.project.id,
-                    &store::Value {
-                        event: layout.events[0].unique_name.clone(),
-                        record: record.clone(),
-                        field: GROUP_FIELD.into(),
-                        instance: 1,
-                        value: g.clone(),
-                    },
-                )?;
+                writer.set(store::Cell {
+                    event: &layout.events[0].unique_name,
+                    record: &record,
+                    field: GROUP_FIELD,
+                    instance: 1,
+                    value: g,
+                })?;
             }
         }
-        journal::record_changes(ctx, &layout, &before, one, &created)?;
+        if exists {
+            journal::record_changes(ctx, &layout, &before, one, &created)?;
+        } else {
+            let after = journal::Snapshot::of_record(&record, writer.captured());
+            journal::record_changes_to(ctx, &layout, &before, &after, one, &created)?;
+        }
     }
 
     // REDCap answers an import in `returnFormat` (which falls back to `format`).
@@ -634,17 +665,16 @@ fn ids_reply(format: Format, ids: Vec<String>, pairs: Option<&[(String, String)]
 /// Writes one planned row. `fresh`: the record had no stored values and
 /// this is its only row, so nothing needs replacing.
 #[allow(clippy::too_many_arguments)]
-fn write_row(
-    ctx: &Ctx<'_>,
-    layout: &Layout<'_>,
-    row: &Planned,
+fn write_row<'a>(
+    writer: &mut store::Writer<'_>,
+    layout: &'a Layout<'_>,
+    row: &'a Planned,
     fresh: bool,
     overwrite: bool,
     seeding: bool,
     max_instance: &mut HashMap<(String, usize, String), i64>,
     missing: &[&str],
 ) -> Result<(), ApiError> {
-    let pid = ctx.project.id;
     let event = &layout.events[row.event];
     let repeat_key = if event.repeats_whole {
         Some(String::new())
@@ -671,44 +701,33 @@ fn write_row(
             }
         }
     };
-    let value_at = |field: &str, value: String| -> store::Value {
-        let on_instance =
-            matches!(layout.slot(event, field, instance), Slot::Repeat(..)) && repeat_key.is_some();
-        store::Value {
-            event: event.unique_name.clone(),
-            record: row.record.clone(),
-            field: field.to_owned(),
+    let cell = |field: &'a str, value: &'a str| {
+        let on_instance = repeat_key.is_some() && layout.repeats_in(event, field);
+        store::Cell {
+            event: &event.unique_name,
+            record: &row.record,
+            field,
             instance: if on_instance { instance } else { 1 },
             value,
         }
     };
     let mut touched_forms: Vec<&str> = Vec::new();
-    for (key, value) in &row.item {
-        if PSEUDO.contains(&key.as_str()) || *key == layout.id_field() {
+    for (key, value) in row.item.iter() {
+        if PSEUDO.contains(&key) || key == layout.id_field() {
             if key == "redcap_data_access_group" {
-                let v = value_at(GROUP_FIELD, value.clone());
-                let v = store::Value {
-                    event: layout.events[0].unique_name.clone(),
-                    instance: 1,
-                    ..v
-                };
                 if value.is_empty() {
                     if overwrite {
-                        store::delete_where(
-                            ctx.conn,
-                            pid,
-                            "record = ?2 AND field = ?3",
-                            &[&row.record, &GROUP_FIELD],
-                        )?;
+                        writer.delete_field(&row.record, GROUP_FIELD)?;
                     }
                 } else {
-                    store::delete_where(
-                        ctx.conn,
-                        pid,
-                        "record = ?2 AND field = ?3",
-                        &[&row.record, &GROUP_FIELD],
-                    )?;
-                    store::insert_value(ctx.conn, pid, &v)?;
+                    writer.delete_field(&row.record, GROUP_FIELD)?;
+                    writer.insert(store::Cell {
+                        event: &layout.events[0].unique_name,
+                        record: &row.record,
+                        field: GROUP_FIELD,
+                        instance: 1,
+                        value,
+                    })?;
                 }
             }
             continue;
@@ -718,22 +737,22 @@ fn write_row(
         };
         match column {
             Column::Checkbox(field, code) => {
-                let v = value_at(field, code.clone());
-                match value.as_str() {
+                let v = cell(field.as_str(), code.as_str());
+                match value {
                     "1" => {
                         if !fresh {
-                            store::delete_code(ctx.conn, pid, &v)?;
+                            writer.delete_code(v)?;
                         }
-                        store::insert_value(ctx.conn, pid, &v)?;
+                        writer.insert(v)?;
                     }
                     "0" => {
                         if !fresh {
-                            store::delete_code(ctx.conn, pid, &v)?;
+                            writer.delete_code(v)?;
                         }
                     }
                     _ if overwrite => {
                         if !fresh {
-                            store::delete_code(ctx.conn, pid, &v)?;
+                            writer.delete_code(v)?;
                         }
                     }
                     _ => continue,
@@ -750,24 +769,22 @@ fn write_row(
                     continue;
                 }
                 if f.is_some_and(|f| f.field_type == FieldType::File)
-                    && !missing.contains(&value.as_str())
+                    && !missing.contains(&value)
                     && !seeding
                 {
                     continue;
                 }
-                let v = value_at(field, value.clone());
+                let v = cell(field.as_str(), value);
                 if value.is_empty() {
                     if overwrite && !fresh {
-                        store::delete_value(
-                            ctx.conn, pid, &v.event, &v.record, &v.field, v.instance,
-                        )?;
+                        writer.delete(v)?;
                     }
                     continue;
                 }
                 if fresh {
-                    store::insert_value(ctx.conn, pid, &v)?;
+                    writer.insert(v)?;
                 } else {
-                    store::set_value(ctx.conn, pid, &v)?;
+                    writer.set(v)?;
                 }
                 if !layout.is_status(field)
                     && let Some(form) = layout.form_of(field)
@@ -780,23 +797,15 @@ fn write_row(
     }
     // The record-ID value and a default form status, as REDCap's save
     // adds them.
-    let id_value = store::Value {
-        event: event.unique_name.clone(),
-        record: row.record.clone(),
-        field: layout.id_field().to_owned(),
+    let id_value = store::Cell {
+        event: &event.unique_name,
+        record: &row.record,
+        field: layout.id_field(),
         instance: if event.repeats_whole { instance } else { 1 },
-        value: row.record.clone(),
+        value: &row.record,
     };
-    let has_id = store::has_value(
-        ctx.conn,
-        pid,
-        &id_value.event,
-        &id_value.record,
-        &id_value.field,
-        id_value.instance,
-    )?;
-    if !has_id {
-        store::insert_value(ctx.conn, pid, &id_value)?;
+    if !writer.has(id_value)? {
+        writer.insert(id_value)?;
         if touched_forms.is_empty()
             && let Some(first) = event.forms.first()
         {
@@ -815,17 +824,9 @@ fn write_row(
         {
             continue;
         }
-        let status = value_at(&f.complete_field, "0".into());
-        let present = store::has_value(
-            ctx.conn,
-            pid,
-            &status.event,
-            &status.record,
-            &status.field,
-            status.instance,
-        )?;
-        if !present {
-            store::insert_value(ctx.conn, pid, &status)?;
+        let status = cell(f.complete_field.as_str(), "0");
+        if !writer.has(status)? {
+            writer.insert(status)?;
         }
     }
     Ok(())

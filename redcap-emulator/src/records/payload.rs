@@ -1,8 +1,11 @@
 //! Import payloads (`data`) in json, csv or xml, read into rows of
 //! name → text, as REDCap's importers do before any checking.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use quick_xml::events::Event;
+use rustc_hash::FxHashMap;
 
 use crate::format::Format;
 use crate::reply::ApiError;
@@ -185,6 +188,318 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
     Ok(items)
 }
 
+/// The column names of a payload's rows, shared by every row that has
+/// the same names in the same order (all rows of a CSV payload).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Columns {
+    names: Vec<String>,
+    /// Position of each name; hashed fast, the names are the payload's
+    /// column names, looked up a few times per row.
+    index: FxHashMap<String, usize>,
+}
+
+impl Columns {
+    fn new(names: Vec<String>) -> Columns {
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Columns { names, index }
+    }
+}
+
+/// One imported row held compactly: its columns are shared with the rows
+/// around it and its values sit in one buffer, so a payload of many rows
+/// costs about its own size, not a map per row. Column names are unique;
+/// a name given twice keeps its first place and its last value, as a map
+/// filled in order does.
+#[derive(Debug)]
+pub(crate) struct Row {
+    columns: Arc<Columns>,
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl Row {
+    /// The value of a column.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.columns.index.get(name).map(|&i| self.value(i))
+    }
+
+    /// Whether the row has a column.
+    pub(crate) fn contains_key(&self, name: &str) -> bool {
+        self.columns.index.contains_key(name)
+    }
+
+    /// The column names in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.columns.names.iter().map(String::as_str)
+    }
+
+    /// Column names with their values, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.keys().enumerate().map(|(i, k)| (k, self.value(i)))
+    }
+
+    /// Whether two rows share one set of columns (same names, same order).
+    pub(crate) fn same_columns(&self, other: &Row) -> bool {
+        Arc::ptr_eq(&self.columns, &other.columns)
+    }
+
+    fn value(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Replaces the values at some positions (normalised values).
+    pub(crate) fn replace(&mut self, updates: &[(usize, String)]) {
+        if updates.is_empty() {
+            return;
+        }
+        let mut builder = RowBuilder::with_capacity(self.text.len());
+        for (i, _) in self.columns.names.iter().enumerate() {
+            match updates.iter().rev().find(|(at, _)| *at == i) {
+                Some((_, value)) => builder.push(value),
+                None => builder.push(self.value(i)),
+            }
+        }
+        let Row { text, ends, .. } = builder.finish(Arc::clone(&self.columns));
+        self.text = text;
+        self.ends = ends;
+    }
+
+    /// A row from a map of names to values.
+    pub(crate) fn from_item(item: &Item, shared: &mut Option<Arc<Columns>>) -> Row {
+        let columns = columns_for(item.keys().map(String::as_str), shared);
+        let mut builder = RowBuilder::with_capacity(item.values().map(String::len).sum());
+        for value in item.values() {
+            builder.push(value);
+        }
+        builder.finish(columns)
+    }
+}
+
+/// The shared columns for these names: the previous row's when the names
+/// are the same.
+fn columns_for<'a>(
+    names: impl Iterator<Item = &'a str> + Clone,
+    shared: &mut Option<Arc<Columns>>,
+) -> Arc<Columns> {
+    if let Some(columns) = shared
+        && columns.names.iter().map(String::as_str).eq(names.clone())
+    {
+        return Arc::clone(columns);
+    }
+    let columns = Arc::new(Columns::new(names.map(str::to_owned).collect()));
+    *shared = Some(Arc::clone(&columns));
+    columns
+}
+
+/// A row's values pushed in column order.
+struct RowBuilder {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl RowBuilder {
+    fn with_capacity(bytes: usize) -> RowBuilder {
+        RowBuilder {
+            text: String::with_capacity(bytes),
+            ends: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    fn finish(mut self, columns: Arc<Columns>) -> Row {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        Row {
+            columns,
+            text: self.text,
+            ends: self.ends,
+        }
+    }
+}
+
+/// The largest row text a compact row holds (offsets are 32-bit).
+const MAX_ROW_BYTES: usize = u32::MAX as usize;
+
+/// Reads a record import payload in json, csv or xml into compact rows,
+/// with the same rows, names and values as [`read`] gives.
+pub(crate) fn read_rows(data: &str, format: Format, delimiter: char) -> Result<Vec<Row>, ApiError> {
+    if data.len() >= MAX_ROW_BYTES {
+        return Err(ApiError::bad(
+            "The data being imported is not formatted correctly. Error: the payload is larger than 4 GiB.",
+        ));
+    }
+    match format {
+        Format::Csv => read_csv_rows(data, delimiter),
+        Format::Json => read_json_rows(data),
+        _ => {
+            let mut shared = None;
+            Ok(read(data, format, delimiter)?
+                .iter()
+                .map(|item| Row::from_item(item, &mut shared))
+                .collect())
+        }
+    }
+}
+
+/// [`read_csv`] into compact rows: one set of columns for every row.
+fn read_csv_rows(data: &str, delimiter: char) -> Result<Vec<Row>, ApiError> {
+    let text = data.trim_start_matches('\u{feff}').trim();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let header: Vec<String> = match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(|s| s.trim().to_owned()).collect(),
+        Ok(false) => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(ApiError::bad(format!(
+                "The data being imported is not formatted correctly. Error: {e}"
+            )));
+        }
+    };
+    // Each unique non-blank name, at its first place; `sources[i]` lists
+    // the CSV columns of name `i` (the last one given wins).
+    let mut names: Vec<String> = Vec::new();
+    let mut sources: Vec<Vec<usize>> = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        match names.iter().position(|n| n == name) {
+            Some(at) => sources[at].push(i),
+            None => {
+                names.push(name.clone());
+                sources.push(vec![i]);
+            }
+        }
+    }
+    let columns = Arc::new(Columns::new(names));
+    let mut out = Vec::new();
+    let mut line = 1usize;
+    loop {
+        line += 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(ApiError::bad(format!(
+                    "The data being imported is not formatted correctly. Error on line {line}: {e}"
+                )));
+            }
+        }
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut builder = RowBuilder::with_capacity(record.as_slice().len());
+        for from in &sources {
+            let last = from.iter().rev().find_map(|&i| record.get(i));
+            builder.push(last.unwrap_or(""));
+        }
+        out.push(builder.finish(Arc::clone(&columns)));
+    }
+    Ok(out)
+}
+
+/// [`read_json`] into compact rows, read as it is parsed: no tree of the
+/// whole payload is built.
+fn read_json_rows(data: &str) -> Result<Vec<Row>, ApiError> {
+    use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+
+    /// The rows so far, with the columns of the last one.
+    #[derive(Default)]
+    struct Sink {
+        rows: Vec<Row>,
+        shared: Option<Arc<Columns>>,
+        pairs: Vec<(String, String)>,
+    }
+
+    impl Sink {
+        fn object<'de, A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+            self.pairs.clear();
+            while let Some(key) = map.next_key::<String>()? {
+                let value: serde_json::Value = map.next_value()?;
+                let text = json_text(&value);
+                match self.pairs.iter_mut().find(|(k, _)| *k == key) {
+                    Some(pair) => pair.1 = text,
+                    None => self.pairs.push((key, text)),
+                }
+            }
+            let columns = columns_for(self.pairs.iter().map(|(k, _)| k.as_str()), &mut self.shared);
+            let mut builder =
+                RowBuilder::with_capacity(self.pairs.iter().map(|(_, v)| v.len()).sum());
+            for (_, value) in &self.pairs {
+                builder.push(value);
+            }
+            self.rows.push(builder.finish(columns));
+            Ok(())
+        }
+    }
+
+    /// The top level: an array of objects, or one object.
+    struct Top<'s>(&'s mut Sink);
+
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of objects")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Element(&mut *self.0))?.is_some() {}
+            Ok(())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            self.0.object(map)
+        }
+    }
+
+    /// One element of the array: an object.
+    struct Element<'s>(&'s mut Sink);
+
+    impl<'de> DeserializeSeed<'de> for Element<'_> {
+        type Value = ();
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Element<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            self.0.object(map)
+        }
+    }
+
+    let text = data.trim_start_matches('\u{feff}');
+    let mut sink = Sink::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_any(Top(&mut sink))
+        .and_then(|()| de.end())
+        .map_err(|_: serde_json::Error| json_error("Syntax error"))?;
+    Ok(sink.rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,5 +540,56 @@ mod tests {
         assert_eq!(rows[0]["a"], "1");
         assert_eq!(rows[0]["b"], "1.50");
         assert!(read_json("[{").is_err());
+    }
+
+    /// Compact rows hold exactly what the maps of [`read`] hold.
+    fn same(data: &str, format: Format) {
+        let items = read(data, format, ',');
+        let rows = read_rows(data, format, ',');
+        match (items, rows) {
+            (Ok(items), Ok(rows)) => {
+                assert_eq!(items.len(), rows.len(), "{data}");
+                for (item, row) in items.iter().zip(&rows) {
+                    let pairs: Vec<(&str, &str)> =
+                        item.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    assert_eq!(pairs, row.iter().collect::<Vec<_>>(), "{data}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.message, b.message, "{data}"),
+            (a, b) => panic!("{data}: {:?} against {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn compact_rows_match_maps() {
+        same(
+            "\u{feff}id,,b, b ,a\n1,x,y,z,w\n,,,,\n2\n3,q,r,s,t,u\n",
+            Format::Csv,
+        );
+        same("id,a\n1,\"x\ny\"\n", Format::Csv);
+        same("", Format::Csv);
+        same("id\n", Format::Csv);
+        same("id,a\n1,\"x", Format::Csv);
+        same(
+            r#"[{"id": 1, "a": "x", "a": "y", "b": null, "c": true, "d": false, "e": 1.50, "f": [1, {"g": 2}]}, {"id": "2"}, {"id": "3"}]"#,
+            Format::Json,
+        );
+        same(r#"{"id": "1", "x": "é/\u00e9"}"#, Format::Json);
+        same("[]", Format::Json);
+        same("\u{feff}[{\"id\": \"1\"}]  ", Format::Json);
+        for bad in ["[{", "[1]", "\"x\"", "[{\"a\": 1}] x", "[[]]", "{}{}"] {
+            same(bad, Format::Json);
+        }
+        same(
+            "<records><item><id>1</id><a><![CDATA[x]]></a></item><item><id>2</id></item></records>",
+            Format::Xml,
+        );
+        let mut row = read_rows("id,a,b\n1,x,y\n", Format::Csv, ',')
+            .unwrap()
+            .remove(0);
+        row.replace(&[(2, "z".to_owned())]);
+        assert_eq!(row.get("b"), Some("z"));
+        assert_eq!(row.get("a"), Some("x"));
+        assert!(row.contains_key("id") && !row.contains_key("c"));
     }
 }
