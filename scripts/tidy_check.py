@@ -9,8 +9,10 @@ Schema (`cargo redcap schema --to json-schema`) with the `jsonschema` package.
 
 Usage: tidy_check.py CASES.json, where CASES.json is a list of
 {"name": ..., "flat": "flat.csv", "dirs": {"parquet": DIR, "arrow": DIR, "csv": DIR},
- "json": "flat.json", "json_schema": "records.schema.json"}; without "json", the
-flat CSV's rows are validated; without "json_schema", no JSON Schema check.
+ "json": "flat.json", "json_schema": "records.schema.json", "csv_from_json": DIR};
+without "json", the flat CSV's rows are validated; without "json_schema", no JSON
+Schema check; with "csv_from_json", the CSV tables `cargo redcap tidy` made of the JSON
+export must be the "csv" tables byte for byte.
 """
 
 import csv
@@ -245,6 +247,8 @@ def check_case(case):
 
     check_duckdb_parquet(name, dirs["parquet"], forms, expected_rows, expected_cells, record_id, by_field)
     check_csv(name, dirs["csv"], dirs["parquet"], forms)
+    if "csv_from_json" in case:
+        check_same_files(name, dirs["csv"], case["csv_from_json"])
     if "json_schema" in case:
         check_json_schema(name, case.get("json") or flat_path, case["json_schema"], len(rows))
     print(f"{name}: {len(rows)} export rows, {len(expected_cells)} cells in {len(forms)} tables: ok")
@@ -382,6 +386,15 @@ def check_csv(name, directory, parquet_directory, forms):
                 value = expected[field.name]
                 check(cell == csv_text(value, field.type),
                       f"{name}/{form}.csv: `{field.name}` {cell!r}, Parquet has {value!r}")
+
+
+def check_same_files(name, expected, actual):
+    """`cargo redcap tidy` of the JSON export wrote the same CSV tables as the CSV export gave."""
+    files = sorted(os.listdir(expected))
+    check(sorted(os.listdir(actual)) == files, f"{name}: tables from JSON: {sorted(os.listdir(actual))}")
+    for file in files:
+        with open(os.path.join(expected, file), "rb") as a, open(os.path.join(actual, file), "rb") as b:
+            check(a.read() == b.read(), f"{name}: {file} from the JSON export differs")
 
 
 def check_json_schema(name, export_path, schema_path, row_count):

@@ -260,7 +260,7 @@ async fn the_rate_limit_is_shared_by_clones() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let calls = (0..12).map(|_| {
+    let calls = (0..34).map(|_| {
         let client = client.clone();
         server.reply(Reply::ok("15.7.6"));
         tokio::spawn(async move { client.export_version().send().await.unwrap() })
@@ -268,7 +268,7 @@ async fn the_rate_limit_is_shared_by_clones() {
     for call in calls.collect::<Vec<_>>() {
         call.await.unwrap();
     }
-    // 600 a minute is one every 100 ms: a burst of 8, then four more spaced out.
+    // 600 a minute is one every 100 ms: a burst of 30, then four more spaced out.
     assert!(
         started.elapsed() >= Duration::from_millis(350),
         "{:?}",

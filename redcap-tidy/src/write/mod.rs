@@ -57,7 +57,14 @@ enum TableFile {
 }
 
 impl TableFile {
-    fn create(path: &Path, format: Format, schema: &SchemaRef) -> Result<TableFile, Error> {
+    /// Opens a table's file; `files` are written at the same time.
+    fn create(
+        path: &Path,
+        format: Format,
+        schema: &SchemaRef,
+        // Only Parquet files share a memory budget.
+        #[cfg_attr(not(feature = "parquet"), allow(unused_variables))] files: usize,
+    ) -> Result<TableFile, Error> {
         let file = File::create(path).map_err(|source| Error::File {
             path: path.to_owned(),
             source,
@@ -65,7 +72,11 @@ impl TableFile {
         let file = BufWriter::with_capacity(1 << 20, file);
         Ok(match format {
             #[cfg(feature = "parquet")]
-            Format::Parquet => TableFile::Parquet(parquet::ParquetFile::new(file, schema)?),
+            Format::Parquet => TableFile::Parquet(parquet::ParquetFile::new(
+                file,
+                schema,
+                parquet::row_group_bytes(files),
+            )?),
             Format::Arrow => {
                 TableFile::Arrow(arrow_ipc::writer::FileWriter::try_new(file, schema)?)
             }
@@ -137,7 +148,7 @@ impl DirWriter {
         for (name, schema) in all {
             let file_name = format!("{name}.{}", format.extension());
             let temporary = dir.join(format!(".{file_name}.{}.partial", std::process::id()));
-            let file = TableFile::create(&temporary, format, schema)?;
+            let file = TableFile::create(&temporary, format, schema, tables.len() + 1)?;
             writer.files.push(Some(file));
             writer.paths.push((temporary, dir.join(file_name)));
         }
