@@ -62,15 +62,21 @@ pub(crate) fn read_json(data: &str) -> Result<Vec<Item>, ApiError> {
         .collect()
 }
 
-/// CSV with a header line: BOM removed, text trimmed, blank header
-/// columns dropped, short rows padded, long rows cut, blank rows skipped.
-pub(crate) fn read_csv(data: &str, delimiter: char) -> Result<Vec<Item>, ApiError> {
+/// A reader of CSV import data as REDCap reads it: BOM removed, text
+/// trimmed, rows of any length, the header read as an ordinary row.
+fn csv_reader(data: &str, delimiter: char) -> csv::Reader<&[u8]> {
     let text = data.trim_start_matches('\u{feff}').trim();
-    let mut reader = csv::ReaderBuilder::new()
+    csv::ReaderBuilder::new()
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_bytes())
+}
+
+/// CSV with a header line: BOM removed, text trimmed, blank header
+/// columns dropped, short rows padded, long rows cut, blank rows skipped.
+pub(crate) fn read_csv(data: &str, delimiter: char) -> Result<Vec<Item>, ApiError> {
+    let mut reader = csv_reader(data, delimiter);
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(h)) => h.iter().map(|s| s.trim().to_owned()).collect(),
@@ -358,12 +364,7 @@ pub(crate) fn read_rows(data: &str, format: Format, delimiter: char) -> Result<V
 
 /// [`read_csv`] into compact rows: one set of columns for every row.
 fn read_csv_rows(data: &str, delimiter: char) -> Result<Vec<Row>, ApiError> {
-    let text = data.trim_start_matches('\u{feff}').trim();
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_reader(data, delimiter);
     let mut record = csv::StringRecord::new();
     let header: Vec<String> = match reader.read_record(&mut record) {
         Ok(true) => record.iter().map(|s| s.trim().to_owned()).collect(),
