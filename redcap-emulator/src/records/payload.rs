@@ -42,24 +42,9 @@ pub(crate) fn json_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// A JSON array of objects with scalar values.
+/// A JSON array of objects with scalar values (or one object).
 pub(crate) fn read_json(data: &str) -> Result<Vec<Item>, ApiError> {
-    let value: serde_json::Value = serde_json::from_str(data.trim_start_matches('\u{feff}'))
-        .map_err(|_| json_error("Syntax error"))?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(_) => vec![value],
-        _ => return Err(json_error("Syntax error")),
-    };
-    items
-        .into_iter()
-        .map(|item| match item {
-            serde_json::Value::Object(map) => {
-                Ok(map.iter().map(|(k, v)| (k.clone(), json_text(v))).collect())
-            }
-            _ => Err(json_error("Syntax error")),
-        })
-        .collect()
+    Ok(read_json_rows(data)?.iter().map(Row::to_item).collect())
 }
 
 /// A reader of CSV import data as REDCap reads it: BOM removed, text
@@ -74,40 +59,13 @@ fn csv_reader(data: &str, delimiter: char) -> csv::Reader<&[u8]> {
 }
 
 /// CSV with a header line: BOM removed, text trimmed, blank header
-/// columns dropped, short rows padded, long rows cut, blank rows skipped.
+/// columns dropped, short rows padded, long rows cut, blank rows skipped;
+/// a column named twice keeps its first place and its last value.
 pub(crate) fn read_csv(data: &str, delimiter: char) -> Result<Vec<Item>, ApiError> {
-    let mut reader = csv_reader(data, delimiter);
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(h)) => h.iter().map(|s| s.trim().to_owned()).collect(),
-        Some(Err(e)) => {
-            return Err(ApiError::bad(format!(
-                "The data being imported is not formatted correctly. Error: {e}"
-            )));
-        }
-        None => return Ok(Vec::new()),
-    };
-    let mut out = Vec::new();
-    for (n, record) in records.enumerate() {
-        let record = record.map_err(|e| {
-            ApiError::bad(format!(
-                "The data being imported is not formatted correctly. Error on line {}: {e}",
-                n + 2
-            ))
-        })?;
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut item = Item::new();
-        for (i, name) in header.iter().enumerate() {
-            if name.is_empty() {
-                continue;
-            }
-            item.insert(name.clone(), record.get(i).unwrap_or("").to_owned());
-        }
-        out.push(item);
-    }
-    Ok(out)
+    Ok(read_csv_rows(data, delimiter)?
+        .iter()
+        .map(Row::to_item)
+        .collect())
 }
 
 /// `<records><item><name>value</name>…</item>…</records>` (any root and
@@ -280,6 +238,13 @@ impl Row {
         self.ends = ends;
     }
 
+    /// The row as a map of names to values.
+    pub(crate) fn to_item(&self) -> Item {
+        self.iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect()
+    }
+
     /// A row from a map of names to values.
     pub(crate) fn from_item(item: &Item, shared: &mut Option<Arc<Columns>>) -> Row {
         let columns = columns_for(item.keys().map(String::as_str), shared);
@@ -341,8 +306,8 @@ impl RowBuilder {
 /// The largest row text a compact row holds (offsets are 32-bit).
 const MAX_ROW_BYTES: usize = u32::MAX as usize;
 
-/// Reads a record import payload in json, csv or xml into compact rows,
-/// with the same rows, names and values as [`read`] gives.
+/// Reads a record import payload in json, csv or xml into compact rows
+/// (the rows [`read`] gives as maps).
 pub(crate) fn read_rows(data: &str, format: Format, delimiter: char) -> Result<Vec<Row>, ApiError> {
     if data.len() >= MAX_ROW_BYTES {
         return Err(ApiError::bad(
@@ -362,7 +327,8 @@ pub(crate) fn read_rows(data: &str, format: Format, delimiter: char) -> Result<V
     }
 }
 
-/// [`read_csv`] into compact rows: one set of columns for every row.
+/// CSV import data (see [`read_csv`]) as compact rows: one set of columns
+/// for every row.
 fn read_csv_rows(data: &str, delimiter: char) -> Result<Vec<Row>, ApiError> {
     let mut reader = csv_reader(data, delimiter);
     let mut record = csv::StringRecord::new();
@@ -420,8 +386,8 @@ fn read_csv_rows(data: &str, delimiter: char) -> Result<Vec<Row>, ApiError> {
     Ok(out)
 }
 
-/// [`read_json`] into compact rows, read as it is parsed: no tree of the
-/// whole payload is built.
+/// JSON import data (see [`read_json`]) as compact rows, read as it is
+/// parsed: no tree of the whole payload is built.
 fn read_json_rows(data: &str) -> Result<Vec<Row>, ApiError> {
     use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
@@ -547,47 +513,88 @@ mod tests {
         assert!(read_json("[{").is_err());
     }
 
-    /// Compact rows hold exactly what the maps of [`read`] hold.
-    fn same(data: &str, format: Format) {
-        let items = read(data, format, ',');
-        let rows = read_rows(data, format, ',');
-        match (items, rows) {
-            (Ok(items), Ok(rows)) => {
-                assert_eq!(items.len(), rows.len(), "{data}");
-                for (item, row) in items.iter().zip(&rows) {
-                    let pairs: Vec<(&str, &str)> =
-                        item.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                    assert_eq!(pairs, row.iter().collect::<Vec<_>>(), "{data}");
-                }
-            }
-            (Err(a), Err(b)) => assert_eq!(a.message, b.message, "{data}"),
-            (a, b) => panic!("{data}: {:?} against {:?}", a.map(|_| ()), b.map(|_| ())),
-        }
+    /// The compact rows of a payload as name–value pairs, row by row.
+    fn rows(data: &str, format: Format) -> Vec<Vec<(String, String)>> {
+        read_rows(data, format, ',')
+            .unwrap_or_else(|e| panic!("{data}: {}", e.message))
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pairs(row: &[(&str, &str)]) -> Vec<(String, String)> {
+        row.iter()
+            .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     #[test]
-    fn compact_rows_match_maps() {
-        same(
-            "\u{feff}id,,b, b ,a\n1,x,y,z,w\n,,,,\n2\n3,q,r,s,t,u\n",
-            Format::Csv,
+    fn compact_rows_follow_the_import_rules() {
+        // BOM, blank header cells, a name given twice (first place, last
+        // value), short and long rows, a blank row.
+        assert_eq!(
+            rows(
+                "\u{feff}id,,b, b ,a\n1,x,y,z,w\n,,,,\n2\n3,q,r,s,t,u\n",
+                Format::Csv
+            ),
+            vec![
+                pairs(&[("id", "1"), ("b", "z"), ("a", "w")]),
+                pairs(&[("id", "2"), ("b", ""), ("a", "")]),
+                pairs(&[("id", "3"), ("b", "s"), ("a", "t")]),
+            ]
         );
-        same("id,a\n1,\"x\ny\"\n", Format::Csv);
-        same("", Format::Csv);
-        same("id\n", Format::Csv);
-        same("id,a\n1,\"x", Format::Csv);
-        same(
-            r#"[{"id": 1, "a": "x", "a": "y", "b": null, "c": true, "d": false, "e": 1.50, "f": [1, {"g": 2}]}, {"id": "2"}, {"id": "3"}]"#,
-            Format::Json,
+        assert_eq!(
+            rows("id,a\n1,\"x\ny\"\n", Format::Csv),
+            vec![pairs(&[("id", "1"), ("a", "x\ny")])]
         );
-        same(r#"{"id": "1", "x": "é/\u00e9"}"#, Format::Json);
-        same("[]", Format::Json);
-        same("\u{feff}[{\"id\": \"1\"}]  ", Format::Json);
+        assert!(rows("", Format::Csv).is_empty());
+        assert!(rows("id\n", Format::Csv).is_empty());
+        // JSON values as PHP sees them; a key given twice keeps its last value.
+        assert_eq!(
+            rows(
+                r#"[{"id": 1, "a": "x", "a": "y", "b": null, "c": true, "d": false, "e": 1.50, "f": [1, {"g": 2}]}, {"id": "2"}]"#,
+                Format::Json
+            ),
+            vec![
+                pairs(&[
+                    ("id", "1"),
+                    ("a", "y"),
+                    ("b", ""),
+                    ("c", "1"),
+                    ("d", ""),
+                    ("e", "1.5"),
+                    ("f", r#"[1,{"g":2}]"#),
+                ]),
+                pairs(&[("id", "2")]),
+            ]
+        );
+        assert_eq!(
+            rows(r#"{"id": "1", "x": "é/\u00e9"}"#, Format::Json),
+            vec![pairs(&[("id", "1"), ("x", "é/é")])]
+        );
+        assert!(rows("[]", Format::Json).is_empty());
+        assert_eq!(
+            rows("\u{feff}[{\"id\": \"1\"}]  ", Format::Json),
+            vec![pairs(&[("id", "1")])]
+        );
         for bad in ["[{", "[1]", "\"x\"", "[{\"a\": 1}] x", "[[]]", "{}{}"] {
-            same(bad, Format::Json);
+            let error = read_rows(bad, Format::Json, ',').map(|_| ()).unwrap_err();
+            assert!(
+                error.message.contains("Syntax error"),
+                "{bad}: {}",
+                error.message
+            );
         }
-        same(
-            "<records><item><id>1</id><a><![CDATA[x]]></a></item><item><id>2</id></item></records>",
-            Format::Xml,
+        assert_eq!(
+            rows(
+                "<records><item><id>1</id><a><![CDATA[x]]></a></item><item><id>2</id></item></records>",
+                Format::Xml
+            ),
+            vec![pairs(&[("id", "1"), ("a", "x")]), pairs(&[("id", "2")])]
         );
         let mut row = read_rows("id,a,b\n1,x,y\n", Format::Csv, ',')
             .unwrap()
