@@ -7,8 +7,9 @@ use redcap_api_spec::{Auth, Method, Spec};
 use rusqlite::Connection;
 
 use crate::context::Ctx;
+use crate::database::Database;
 use crate::format::Format;
-use crate::methods::{self, Rights};
+use crate::methods::{self, MethodRow, Rights};
 use crate::params::Params;
 use crate::reply::{ApiError, Reply};
 use crate::rights::{NO_DELETE, NO_EXPORT, NO_IMPORT, NO_RENAME};
@@ -130,22 +131,84 @@ pub(crate) fn method_name<'s>(spec: &'s Spec, params: &Params) -> Option<&'s str
     select_method(spec, content, params).map(|m| m.name.as_str())
 }
 
-/// Handles one POST. Returns the reply and whether to commit.
-pub(crate) fn handle(conn: &Connection, spec: &Spec, params: &Params) -> (Reply, bool) {
-    let (format, return_format) = formats(params);
-    match route(conn, spec, params, format, return_format) {
-        Ok(reply) => (reply, true),
-        Err(error) => (error.into_reply(return_format), false),
-    }
+/// Answers one POST: a method that only reads on a read connection, in a
+/// read transaction (beside other reads, and beside the writer when the
+/// database is a file), and the log row it writes, if any, afterwards in
+/// a transaction of its own; every other method in one transaction of the
+/// writer, committed when the method succeeds.
+pub(crate) fn serve(database: &Database, spec: &Spec, params: &Params) -> Reply {
+    let (_, return_format) = formats(params);
+    let reads_only = method_name(spec, params)
+        .and_then(|name| spec.method(name).zip(methods::row(name)))
+        .is_some_and(|(method, row)| method.read_only && row.reads_only());
+    let outcome = if reads_only {
+        serve_read(database, spec, params)
+    } else {
+        serve_write(database, spec, params)
+    };
+    outcome.unwrap_or_else(|error| error.into_reply(return_format))
 }
 
-fn route(
-    conn: &Connection,
+fn serve_write(database: &Database, spec: &Spec, params: &Params) -> Result<Reply, ApiError> {
+    let mut conn = database.writer();
+    let tx = conn.transaction()?;
+    let reply = match route(&tx, spec, params)? {
+        Routed::Answered(reply) => reply,
+        Routed::Method(row, ctx) => row.run(&ctx)?,
+    };
+    tx.commit()?;
+    Ok(reply)
+}
+
+fn serve_read(database: &Database, spec: &Spec, params: &Params) -> Result<Reply, ApiError> {
+    let mut reader = database.reader();
+    // One snapshot for the whole request, however many statements read it.
+    let tx = reader.transaction()?;
+    let (reply, logged) = match route(&tx, spec, params)? {
+        Routed::Answered(reply) => (reply, None),
+        Routed::Method(row, ctx) => {
+            let reply = (row.handler)(&ctx)?;
+            (reply, Some((row, ctx.project, ctx.user)))
+        }
+    };
+    drop(tx);
+    // Back to the pool before waiting for the writer, which may be waiting
+    // for the readers to finish.
+    drop(reader);
+    if let Some((row, project, user)) = logged
+        && row.logs()
+    {
+        let mut conn = database.writer();
+        let tx = conn.transaction()?;
+        let (format, return_format) = formats(params);
+        let ctx = Ctx {
+            conn: &tx,
+            params,
+            project,
+            user,
+            format,
+            return_format,
+        };
+        row.log_after(&ctx)?;
+        tx.commit()?;
+    }
+    Ok(reply)
+}
+
+/// Where routing leaves a request.
+enum Routed<'a> {
+    /// Answered without a method of a project (the super token's calls).
+    Answered(Reply),
+    /// The method to run, and its context.
+    Method(&'static MethodRow, Ctx<'a>),
+}
+
+fn route<'a>(
+    conn: &'a Connection,
     spec: &Spec,
-    params: &Params,
-    format: Format,
-    return_format: Format,
-) -> Result<Reply, ApiError> {
+    params: &'a Params,
+) -> Result<Routed<'a>, ApiError> {
+    let (format, return_format) = formats(params);
     let token = params.get("token").unwrap_or_default().trim();
     let content = params.get("content").unwrap_or_default();
     let super_path = (content == "version" && token.len() == 64)
@@ -157,9 +220,9 @@ fn route(
             return Err(ApiError::forbidden(SUPER_TOKEN_NEEDED));
         }
         return if content == "version" {
-            Ok(version_reply())
+            Ok(Routed::Answered(version_reply()))
         } else {
-            project_admin::create_project(conn, params, format)
+            project_admin::create_project(conn, params, format).map(Routed::Answered)
         };
     }
     if token.is_empty() || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -225,7 +288,7 @@ fn route(
         format,
         return_format,
     };
-    row.run(&ctx)
+    Ok(Routed::Method(row, ctx))
 }
 
 /// REDCap's privilege gate, before any method-level check: the rights

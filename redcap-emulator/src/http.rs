@@ -1,20 +1,16 @@
 //! The HTTP side: one endpoint that takes REDCap's form-encoded (or
-//! multipart) POSTs, runs each request in one SQLite transaction on a
-//! blocking thread, and answers 501 to anything but POST. API requests
+//! multipart) POSTs, runs each request on a blocking thread (reads side by
+//! side, writes one at a time: `dispatch::serve`), and answers 501 to
+//! anything but POST. API requests
 //! pass the fault rules first (`faults/`).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
-use rusqlite::Connection;
-
+use crate::database::Database;
 use crate::dispatch;
 use crate::faults::cut::{Peer, Plan};
 use crate::faults::inject::{Action, Injector};
@@ -22,10 +18,14 @@ use crate::faults::{FaultKind, answers, drop};
 use crate::format::Format;
 use crate::params::{Params, Upload};
 use crate::reply::{ApiError, Reply};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
 
 /// What every request shares.
 pub(crate) struct Shared {
-    pub(crate) conn: Mutex<Connection>,
+    pub(crate) database: Database,
     pub(crate) spec: redcap_api_spec::Spec,
     pub(crate) faults: Injector,
 }
@@ -297,24 +297,10 @@ impl http_body::Body for Chunks {
     }
 }
 
-/// Runs a request against the store.
+/// Runs a request against the store, on a blocking thread.
 async fn run(shared: Arc<Shared>, params: Params, return_format: Format) -> Reply {
     let work = tokio::task::spawn_blocking(move || {
-        // A panic in an earlier request must not take the server down, so
-        // a poisoned lock is taken over (its transaction was rolled back).
-        let mut conn = shared
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tx = match conn.transaction() {
-            Ok(tx) => tx,
-            Err(e) => return ApiError::from(e).into_reply(return_format),
-        };
-        let (reply, commit) = dispatch::handle(&tx, &shared.spec, &params);
-        if commit && let Err(e) = tx.commit() {
-            return ApiError::from(e).into_reply(return_format);
-        }
-        reply
+        dispatch::serve(&shared.database, &shared.spec, &params)
     });
     match work.await {
         Ok(reply) => reply,

@@ -218,6 +218,7 @@ mod access;
 mod activity;
 mod context;
 mod data_dir;
+mod database;
 mod design;
 mod dispatch;
 mod faults;
@@ -226,6 +227,7 @@ mod format;
 mod http;
 mod layout;
 mod logic;
+mod memdb;
 mod methods;
 mod params;
 mod pdf;
@@ -240,7 +242,7 @@ mod tls;
 pub mod cli;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -592,6 +594,7 @@ impl Emulator {
             conn,
             shown: path,
             lock,
+            home,
         } = data_dir::open(config.data_dir.as_deref())?;
         store::init(&conn).map_err(storage_error(&path))?;
         let super_token = match &config.super_token {
@@ -649,8 +652,9 @@ impl Emulator {
         // Survey links are made under the emulator's own address.
         store::set_setting(&conn, "base_url", &format!("{scheme}://127.0.0.1:{port}/"))
             .map_err(storage_error(&path))?;
+        let database = database::Database::open(conn, &home).map_err(storage_error(&path))?;
         let shared = Arc::new(http::Shared {
-            conn: Mutex::new(conn),
+            database,
             spec,
             faults: faults::inject::Injector::new(&config.faults),
         });
@@ -731,7 +735,7 @@ impl Emulator {
         username: &str,
         rights: UserRights,
     ) -> Result<String, StartError> {
-        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.shared.database.writer();
         let token = project_admin::random_token(32).map_err(|e| StartError::Storage {
             path: "token".into(),
             message: e.message,
@@ -750,7 +754,7 @@ impl Emulator {
         username: &str,
         dags: &[&str],
     ) -> Result<(), StartError> {
-        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.shared.database.writer();
         access::dags::allow_switch(&conn, project_id, username, dags)
             .map_err(storage_error("dag_switcher"))
     }
@@ -772,7 +776,7 @@ impl Emulator {
         instance: i64,
         completed_at: Option<&str>,
     ) -> Result<(), StartError> {
-        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.shared.database.writer();
         let event = survey_target(&conn, project_id, event, form, instance, completed_at)?;
         let response = records::responses::Response {
             record: record.to_owned(),
@@ -799,7 +803,7 @@ impl Emulator {
         instance: i64,
         identifier: &str,
     ) -> Result<(), StartError> {
-        let conn = self.shared.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.shared.database.writer();
         let event = survey_target(&conn, project_id, event, form, instance, None)?;
         let found = records::responses::set_identifier(
             &conn,

@@ -100,13 +100,33 @@ impl MethodRow {
             row.write(ctx)?;
         }
         let reply = (self.handler)(ctx)?;
-        match &self.log {
-            Log::After(row) => row.write(ctx)?,
-            Log::RecordExport => journal::records_exported(ctx)?,
-            Log::ReportExport => journal::report_exported(ctx)?,
-            Log::Before(_) | Log::Nothing => {}
-        }
+        self.log_after(ctx)?;
         Ok(reply)
+    }
+
+    /// Writes the row a successful call logs after its work, if any.
+    pub(crate) fn log_after(&self, ctx: &Ctx<'_>) -> Result<(), ApiError> {
+        match &self.log {
+            Log::After(row) => row.write(ctx),
+            Log::RecordExport => journal::records_exported(ctx),
+            Log::ReportExport => journal::report_exported(ctx),
+            Log::Before(_) | Log::Nothing => Ok(()),
+        }
+    }
+
+    /// Whether a successful call logs a row after its work.
+    pub(crate) fn logs(&self) -> bool {
+        !matches!(self.log, Log::Nothing | Log::Before(_))
+    }
+
+    /// Whether the method runs on a read connection: the record and
+    /// report exports, which a bulk export sends side by side and which
+    /// write nothing but the log row written after them, apart. The other
+    /// methods are quick, and some that only read in REDCap's terms write
+    /// here (survey links log inside their handler; listing data access
+    /// groups gives new groups their ids), so they take the writer.
+    pub(crate) fn reads_only(&self) -> bool {
+        matches!(self.log, Log::RecordExport | Log::ReportExport)
     }
 }
 
