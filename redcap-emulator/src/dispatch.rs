@@ -168,7 +168,8 @@ fn serve_read(database: &Database, spec: &Spec, params: &Params) -> Result<Reply
         Routed::Answered(reply) => (reply, None),
         Routed::Method(row, ctx) => {
             let reply = (row.handler)(&ctx)?;
-            (reply, Some((row, ctx.project, ctx.user)))
+            let Ctx { project, user, .. } = *ctx;
+            (reply, Some((row, project, user)))
         }
     };
     drop(tx);
@@ -200,7 +201,7 @@ enum Routed<'a> {
     /// Answered without a method of a project (the super token's calls).
     Answered(Reply),
     /// The method to run, and its context.
-    Method(&'static MethodRow, Ctx<'a>),
+    Method(&'static MethodRow, Box<Ctx<'a>>),
 }
 
 fn route<'a>(
@@ -288,7 +289,7 @@ fn route<'a>(
         format,
         return_format,
     };
-    Ok(Routed::Method(row, ctx))
+    Ok(Routed::Method(row, Box::new(ctx)))
 }
 
 /// REDCap's privilege gate, before any method-level check: the rights
