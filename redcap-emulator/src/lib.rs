@@ -16,7 +16,8 @@
 //! Storage is SQLite (in memory, or a file under a data directory): record
 //! data as EAV rows per project, event, record, field and instance, as
 //! REDCap keeps it; each request is one transaction, so an import is
-//! all-or-nothing.
+//! all-or-nothing. Record and report exports are served side by side on
+//! read-only connections; every other request takes the one writer in turn.
 //!
 //! # Emulated methods
 //!
