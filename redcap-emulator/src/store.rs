@@ -347,7 +347,10 @@ pub(crate) struct Cell<'a> {
 
 /// The statements a record import runs for every value, prepared once
 /// for the whole import rather than looked up in the statement cache
-/// for each value.
+/// for each value. It numbers its values from blocks of sequence numbers
+/// (see `data_table`), so values stored through the other functions while
+/// it writes would sort after the rest of its block: a request writes
+/// record values through one writer, or none.
 pub(crate) struct Writer<'c> {
     project_id: i64,
     insert: rusqlite::Statement<'c>,

@@ -77,7 +77,12 @@ async fn race_codes(emu: &Emulator) -> (Vec<String>, String) {
 /// Every export whose bytes must not change across the conversion.
 async fn exports(emu: &Emulator) -> Vec<String> {
     let mut out = Vec::new();
-    for (format, kind) in [("json", "flat"), ("csv", "flat"), ("json", "eav"), ("xml", "flat")] {
+    for (format, kind) in [
+        ("json", "flat"),
+        ("csv", "flat"),
+        ("json", "eav"),
+        ("xml", "flat"),
+    ] {
         out.push(
             call(
                 emu,

@@ -38,8 +38,14 @@ CREATE TABLE IF NOT EXISTS data_seq (next INTEGER NOT NULL);
 /// Creates the `data` table, converting a table of an older layout, and
 /// sets the sequence counter when it has none.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
+    // Nothing is written when all is in place, so a read-only connection
+    // may run this too.
+    if is_current(conn)? {
+        return Ok(());
+    }
     let tx = conn.unchecked_transaction()?;
-    let old = has_rowid_layout(&tx)?;
+    // Without `seq`: the row-id layout of older versions.
+    let old = columns_of(&tx, "data")?.is_some_and(|c| !c.iter().any(|c| c == "seq"));
     if old {
         // Its indexes (`data_value`, `data_record`) go with it below.
         tx.execute_batch("ALTER TABLE data RENAME TO data_rowid;")?;
@@ -65,14 +71,23 @@ pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-/// Whether `data` exists in the layout of older versions (a row-id table
-/// without `seq`).
-fn has_rowid_layout(conn: &Connection) -> rusqlite::Result<bool> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('data')")?;
+/// The columns of table `table`, if it exists.
+fn columns_of(conn: &Connection, table: &str) -> rusqlite::Result<Option<Vec<String>>> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
     let columns: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
+        .query_map([table], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(!columns.is_empty() && !columns.iter().any(|c| c == "seq"))
+    Ok((!columns.is_empty()).then_some(columns))
+}
+
+/// Whether `data` has the current layout and the counter its row.
+fn is_current(conn: &Connection) -> rusqlite::Result<bool> {
+    if !columns_of(conn, "data")?.is_some_and(|c| c.iter().any(|c| c == "seq"))
+        || columns_of(conn, "data_seq")?.is_none()
+    {
+        return Ok(false);
+    }
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM data_seq)", [], |r| r.get(0))
 }
 
 /// Takes `count` sequence numbers and returns the first.
@@ -199,6 +214,21 @@ mod tests {
         init(&conn).unwrap();
         assert_eq!(stored(&conn).len(), 4);
         assert_eq!(take(&conn, 1).unwrap(), 6);
+    }
+
+    #[test]
+    fn a_current_database_opens_read_only() {
+        let path = std::env::temp_dir().join(format!(
+            "redcap-emulator-data-table-{}.sqlite3",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        init(&Connection::open(&path).unwrap()).unwrap();
+        let read_only =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        init(&read_only).unwrap();
+        drop(read_only);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
