@@ -592,6 +592,39 @@ fn arm_number(item: &payload::Item, key: &str) -> Result<u32, ApiError> {
         .ok_or_else(|| ApiError::bad(format!("The value of '{key}' must be a positive integer.")))
 }
 
+/// Refuses what `Arm::addArms`, `Event::addEvents` and
+/// `Event::saveEventMapping` refuse before reading any row: a first row
+/// (`$data[0]`) without every one of `required` (`design_641` followed by
+/// `listed`). `data` that PHP decodes to one map rather than a list of
+/// maps has no first row at all: a JSON object, or XML whose root holds a
+/// single `<item>`, which REDCap's XML-to-array conversion gives as that
+/// item's fields instead of a list (`fixXML` in `API/arm/import.php` and
+/// `API/event/import.php` then lists the field values; the mapping importer
+/// takes the fields as the rows).
+fn require_first_row(
+    ctx: &Ctx<'_>,
+    items: &[payload::Item],
+    required: &[&str],
+    listed: &str,
+) -> Result<(), ApiError> {
+    let data = ctx.params.get("data").unwrap_or_default();
+    let one_map = match ctx.format {
+        Format::Json => data
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{'),
+        Format::Xml | Format::Odm => payload::xml_item_count(data) == Some(1),
+        Format::Csv => false,
+    };
+    let first_row_complete = items
+        .first()
+        .is_some_and(|row| required.iter().all(|c| row.contains_key(*c)));
+    if one_map || !first_row_complete {
+        return Err(crate::access::missing_components(listed));
+    }
+    Ok(())
+}
+
 /// `content=arm` import (`override=1` replaces all arms).
 pub(crate) fn import_arms(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
@@ -599,6 +632,7 @@ pub(crate) fn import_arms(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let Some(items) = payload_items(ctx, "arms")? else {
         return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
     };
+    require_first_row(ctx, &items, &["arm_num", "name"], "arm_num, name")?;
     let mut project = ctx.project.clone();
     let replace = ctx
         .params
@@ -763,6 +797,13 @@ pub(crate) fn import_events(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .params
         .get("override")
         .is_some_and(|v| v.trim().parse::<i64>().unwrap_or(0) != 0);
+    // `Event::addEvents` names `unique_event_name` too unless overriding.
+    let listed = if replace {
+        "event_name,arm_num"
+    } else {
+        "event_name,arm_num,unique_event_name"
+    };
+    require_first_row(ctx, &items, &["event_name", "arm_num"], listed)?;
     let old_events = project.schema.events.clone();
     let mut events: Vec<Event> = if replace {
         Vec::new()
@@ -898,6 +939,12 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let Some(items) = crate::access::read_rows(ctx, "items")? else {
         return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
     };
+    require_first_row(
+        ctx,
+        &items,
+        &["form", "unique_event_name", "arm_num"],
+        "arm_num,unique_event_name,form",
+    )?;
     let mut project = ctx.project.clone();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for item in &items {

@@ -88,7 +88,7 @@ fn require_dag_right(ctx: &Ctx<'_>, message: &str) -> Result<(), ApiError> {
 pub(crate) const NOT_IN_FORMAT: &str = "The data is not in the specified format.";
 
 /// `design_641`, followed by the attributes the first row must carry.
-fn missing_components(attributes: &str) -> ApiError {
+pub(crate) fn missing_components(attributes: &str) -> ApiError {
     ApiError::bad(format!(
         "One or more components are missing in your input data. The following attributes are required: {attributes}"
     ))
