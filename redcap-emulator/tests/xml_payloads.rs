@@ -285,7 +285,6 @@ async fn project_creation_reads_one_row_as_redcap_does() {
                     ("token", emu.super_token()),
                     ("content", "project"),
                     ("format", format),
-                    ("returnFormat", "json"),
                     ("data", data),
                 ],
             )
@@ -293,18 +292,22 @@ async fn project_creation_reads_one_row_as_redcap_does() {
             (status, body)
         }
     };
-    for (format, data) in [
-        ("json", r#"{"project_title":"T","purpose":"0"}"#),
+    // The error is written in `format` (`sendResponse(400, …, $format)`).
+    for (format, data, expected) in [
+        (
+            "json",
+            r#"{"project_title":"T","purpose":"0"}"#,
+            error(NOT_IN_FORMAT),
+        ),
         (
             "xml",
             "<records><item><project_title>T</project_title><purpose>0</purpose></item></records>",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><hash><error>{NOT_IN_FORMAT}</error></hash>"
+            ),
         ),
     ] {
-        assert_eq!(
-            create(format, data).await,
-            (400, error(NOT_IN_FORMAT)),
-            "{data}"
-        );
+        assert_eq!(create(format, data).await, (400, expected), "{data}");
     }
     let (status, token) = create(
         "xml",
