@@ -330,3 +330,54 @@ async fn project_creation_reads_one_row_as_redcap_does() {
         "Café & co"
     );
 }
+
+/// Most importers take their rows from `$data[root]['item']`
+/// (`API/user/import.php`, `API/userRole/import.php`, `API/dag/import.php`,
+/// `API/metadata/import.php`, …): rows under any other element name are not
+/// read, and `isset` fails (200 `data_import_tool_200`). The mapping importer
+/// checks only the root, so `<items>` without items has no first row (400
+/// `design_641`). The arm importer's `fixXML` takes whatever the root holds.
+#[tokio::test]
+async fn rows_are_item_elements_except_for_arms_and_events() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    assert_eq!(
+        import_xml(
+            &emu,
+            "user",
+            "<users><user><username>x</username></user><user><username>y</username></user></users>"
+        )
+        .await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    assert_eq!(
+        import_xml(
+            &emu,
+            "dag",
+            "<dags><dag><data_access_group_name>S</data_access_group_name><unique_group_name></unique_group_name></dag></dags>"
+        )
+        .await,
+        (200, NOT_IN_FORMAT.to_owned())
+    );
+    for empty in [
+        "<items/>",
+        "<items><map><form>demographics</form></map></items>",
+    ] {
+        assert_eq!(
+            import_xml(&emu, "formEventMapping", empty).await,
+            (
+                400,
+                error(&format!("{MISSING} arm_num,unique_event_name,form"))
+            ),
+            "{empty}"
+        );
+    }
+    assert_eq!(
+        import_xml(
+            &emu,
+            "arm",
+            "<arms><arm><arm_num>5</arm_num><name>Five</name></arm><arm><arm_num>6</arm_num><name>Six</name></arm></arms>"
+        )
+        .await,
+        (200, "2".to_owned())
+    );
+}

@@ -206,6 +206,22 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
     Ok(items)
 }
 
+/// The `<item>` children of the root, each as its fields (an empty item as
+/// no fields); other children are not rows.
+pub(crate) fn read_xml_items(data: &str) -> Result<Vec<Item>, ApiError> {
+    let doc = parse_xml(data).map_err(|e| {
+        ApiError::bad(format!(
+            "The data being imported is not formatted correctly. Error: {e}"
+        ))
+    })?;
+    Ok(doc
+        .children
+        .into_iter()
+        .filter(|c| c.name == "item")
+        .map(|c| c.fields.unwrap_or_default())
+        .collect())
+}
+
 /// PHP's `trim`: spaces, tabs, line breaks, NUL and vertical tab.
 fn php_trim(text: &str) -> &str {
     text.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0B'])
