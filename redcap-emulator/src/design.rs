@@ -69,8 +69,7 @@ fn payload_items(
     root: &str,
     rows: Rows,
 ) -> Result<Option<Vec<payload::Item>>, ApiError> {
-    let data = ctx.params.get("data").unwrap_or_default();
-    if data.trim().is_empty() {
+    if data_of(ctx).trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
     match rows {
@@ -629,7 +628,7 @@ fn require_first_row(
     required: &[&str],
     listed: &str,
 ) -> Result<(), ApiError> {
-    let data = ctx.params.get("data").unwrap_or_default();
+    let data = data_of(ctx);
     let one_map = match ctx.format {
         Format::Json => data
             .trim_start_matches('\u{feff}')
