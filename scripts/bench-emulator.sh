@@ -21,16 +21,22 @@
 # Measured on a shared 2-core machine, 50,000 records in one import request, data
 # directory (BENCH_BATCH=50000 scripts/bench-emulator.sh). The server's CPU seconds compare;
 # wall times depend on the other work on the machine. "original" is the first emulator
-# measured (load average 7 to 14); "before" ran at load average 1.2 and "after" at 3.7 to 4
-# (other builds on the machine), before and after the compact import rows, prepared write
-# statements, the single data index and the numbered row values:
+# measured (load average 7 to 14). "row-id table" is the emulator with compact import rows,
+# prepared write statements and numbered row values, storing values in a row-id table with
+# one index on (project, record, field) (load average 1.8 to 2.6); "clustered" stores them
+# in a WITHOUT ROWID table keyed by (project, record, field, seq), measured right after it
+# (load average 1.8 to 3.7, other builds on the machine):
 #
-#   step                     original: CPU s  peak MiB   before: CPU s  peak MiB   after: CPU s  peak MiB
-#   import (one request)           138.5       4617           39.4       1466           22.9       278
-#   export json (all)               19.3       5561            7.6        403            4.0       392
-#   export csv (all)                20.4       6612            7.2        242            3.9       231
-#   export csv (record_id)          12.0       3210            2.7         94            0.7        84
-#   export json (100 records)          -          -            0.03        94            0.01       84
+#   step                     original: CPU s  peak MiB   row-id table: CPU s  peak MiB   clustered: CPU s  peak MiB
+#   import (one request)           138.5       4617                21.8        277                20.9       275
+#   export json (all)               19.3       5561                 4.04       391                 3.26      392
+#   export csv (all)                20.4       6612                 3.76       231                 3.00      231
+#   export csv (record_id)          12.0       3210                 0.61        83                 0.51       83
+#   export json (100 records)          -          -                 0.01        83                 0.01       83
+#
+# With the default batches of 1,000 records (load average 3.6 to 4.8) the import takes
+# 26.3 s of CPU with the row-id table and 25.0 s clustered (peak 106 and 102 MiB); the
+# exports as above (json 3.91 and 3.23 s, csv 3.75 and 2.95 s).
 #
 # An import's peak follows its request: in one request of 50,000 records it is the request
 # body and its rows held compactly (about 1.2 times the CSV); in batches of BENCH_BATCH

@@ -64,12 +64,33 @@ fn require_design_import(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 /// handler's own root element, `root` (`records` for the dictionary,
 /// `arms`, `repeatingFormsEvents`, `items` for project settings); `None`
 /// when REDCap's decoder gives up, which each handler answers its own way.
-fn payload_items(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<payload::Item>>, ApiError> {
-    let data = ctx.params.get("data").unwrap_or_default();
-    if data.trim().is_empty() {
+fn payload_items(
+    ctx: &Ctx<'_>,
+    root: &str,
+    rows: Rows,
+) -> Result<Option<Vec<payload::Item>>, ApiError> {
+    if data_of(ctx).trim().is_empty() {
         return Err(ApiError::bad("No data was provided."));
     }
-    crate::access::read_rows(ctx, root)
+    match rows {
+        Rows::Items => crate::access::read_item_rows(ctx, root),
+        Rows::Children => crate::access::read_rows(ctx, root),
+    }
+}
+
+/// The request's `data`.
+fn data_of<'c>(ctx: &'c Ctx<'_>) -> &'c str {
+    ctx.params.get("data").unwrap_or_default()
+}
+
+/// Which elements of an XML payload a design importer reads as rows.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// The root's `<item>` elements (`$data[root]['item']`).
+    Items,
+    /// Whatever the root holds (`fixXML` of the arm importer; the fields
+    /// of project settings).
+    Children,
 }
 
 fn save(ctx: &Ctx<'_>, project: &store::Project) -> Result<(), ApiError> {
@@ -141,7 +162,7 @@ pub(crate) fn export_metadata(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 fn dictionary_from_payload(
     ctx: &Ctx<'_>,
 ) -> Result<Option<Vec<redcap_schema::dictionary::DictionaryRow>>, ApiError> {
-    let Some(items) = payload_items(ctx, "records")? else {
+    let Some(items) = payload_items(ctx, "records", Rows::Items)? else {
         return Ok(None);
     };
     let mut rows = Vec::new();
@@ -508,7 +529,7 @@ pub(crate) fn import_project_info(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             return Ok(Reply::count(ctx.format, items.len()));
         }
     }
-    let item = payload_items(ctx, "items")?
+    let item = payload_items(ctx, "items", Rows::Children)?
         .and_then(|items| items.into_iter().next())
         .ok_or_else(undecoded)?;
     let count = item.len();
@@ -592,13 +613,47 @@ fn arm_number(item: &payload::Item, key: &str) -> Result<u32, ApiError> {
         .ok_or_else(|| ApiError::bad(format!("The value of '{key}' must be a positive integer.")))
 }
 
+/// Refuses what `Arm::addArms`, `Event::addEvents` and
+/// `Event::saveEventMapping` refuse before reading any row: a first row
+/// (`$data[0]`) without every one of `required` (`design_641` followed by
+/// `listed`). `data` that PHP decodes to one map rather than a list of
+/// maps has no first row at all: a JSON object, or XML whose root holds a
+/// single `<item>`, which REDCap's XML-to-array conversion gives as that
+/// item's fields instead of a list (`fixXML` in `API/arm/import.php` and
+/// `API/event/import.php` then lists the field values; the mapping importer
+/// takes the fields as the rows).
+fn require_first_row(
+    ctx: &Ctx<'_>,
+    items: &[payload::Item],
+    required: &[&str],
+    listed: &str,
+) -> Result<(), ApiError> {
+    let data = data_of(ctx);
+    let one_map = match ctx.format {
+        Format::Json => data
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{'),
+        Format::Xml | Format::Odm => payload::xml_item_count(data) == Some(1),
+        Format::Csv => false,
+    };
+    let first_row_complete = items
+        .first()
+        .is_some_and(|row| required.iter().all(|c| row.contains_key(*c)));
+    if one_map || !first_row_complete {
+        return Err(crate::access::missing_components(listed));
+    }
+    Ok(())
+}
+
 /// `content=arm` import (`override=1` replaces all arms).
 pub(crate) fn import_arms(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
     require_longitudinal(ctx, "import arms")?;
-    let Some(items) = payload_items(ctx, "arms")? else {
+    let Some(items) = payload_items(ctx, "arms", Rows::Children)? else {
         return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
     };
+    require_first_row(ctx, &items, &["arm_num", "name"], "arm_num, name")?;
     let mut project = ctx.project.clone();
     let replace = ctx
         .params
@@ -763,6 +818,13 @@ pub(crate) fn import_events(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .params
         .get("override")
         .is_some_and(|v| v.trim().parse::<i64>().unwrap_or(0) != 0);
+    // `Event::addEvents` names `unique_event_name` too unless overriding.
+    let listed = if replace {
+        "event_name,arm_num"
+    } else {
+        "event_name,arm_num,unique_event_name"
+    };
+    require_first_row(ctx, &items, &["event_name", "arm_num"], listed)?;
     let old_events = project.schema.events.clone();
     let mut events: Vec<Event> = if replace {
         Vec::new()
@@ -895,9 +957,24 @@ pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_longitudinal(ctx, "import form/event mappings")?;
     // JSON that does not decode, or XML without the `<items>` root,
     // is answered 200 with `data_import_tool_200`.
-    let Some(items) = crate::access::read_rows(ctx, "items")? else {
-        return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT));
+    let items = match crate::access::read_item_rows(ctx, "items")? {
+        Some(items) => items,
+        // `$data['items']['item']` of an `<items>` root without any item
+        // is null: no first row, answered below.
+        None if matches!(ctx.format, Format::Xml | Format::Odm)
+            && crate::access::xml_root(data_of(ctx)).as_deref() == Some("items")
+            && payload::xml_item_count(data_of(ctx)) == Some(0) =>
+        {
+            Vec::new()
+        }
+        None => return Ok(Reply::plain(ctx.format, crate::access::NOT_IN_FORMAT)),
     };
+    require_first_row(
+        ctx,
+        &items,
+        &["form", "unique_event_name", "arm_num"],
+        "arm_num,unique_event_name,form",
+    )?;
     let mut project = ctx.project.clone();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for item in &items {
@@ -1019,7 +1096,7 @@ pub(crate) fn export_repeating(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// without inserting anything).
 pub(crate) fn import_repeating(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_design_import(ctx)?;
-    let items = payload_items(ctx, "repeatingFormsEvents")?.unwrap_or_default();
+    let items = payload_items(ctx, "repeatingFormsEvents", Rows::Items)?.unwrap_or_default();
     let mut project = ctx.project.clone();
     let longitudinal = project.schema.project.longitudinal;
     let mut repeating = redcap_schema::Repeating::default();

@@ -265,15 +265,6 @@ fn route<'a>(
         return Err(ApiError::forbidden(SUPER_TOKEN_NEEDED));
     }
     let Some(row) = methods::row(&method.name) else {
-        if methods::NOT_EMULATED.contains(&method.name.as_str()) {
-            return Err(ApiError {
-                status: 501,
-                message: format!(
-                    "The REDCap emulator does not emulate the API method `{}` (content={}).",
-                    method.name, method.content
-                ),
-            });
-        }
         return Err(ApiError::internal(format!(
             "the API method `{}` has no row in the emulator's method table",
             method.name

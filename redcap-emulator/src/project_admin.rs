@@ -155,6 +155,29 @@ fn drop_calculated(schema: &ProjectSchema, records: &mut [FlatRecord]) {
     }
 }
 
+/// The one row of project information `API/project/import.php` reads:
+/// the first element of a JSON array (`$data[0]`: a lone object is not
+/// read), the first CSV row, or the XML root `<item>` itself
+/// (`isset($data['item'])`); anything else is 400 `data_import_tool_200`.
+fn project_item(data: &str, format: Format) -> Result<crate::records::payload::Item, ApiError> {
+    use crate::records::payload;
+    let first = match format {
+        Format::Xml | Format::Odm => return payload::read_item_xml(data),
+        Format::Json => {
+            match serde_json::from_str::<serde_json::Value>(data.trim_start_matches('\u{feff}')) {
+                Ok(serde_json::Value::Array(mut rows)) if !rows.is_empty() => {
+                    payload::read_json(&rows.swap_remove(0).to_string())?
+                        .into_iter()
+                        .next()
+                }
+                _ => None,
+            }
+        }
+        Format::Csv => payload::read_csv(data, ',')?.into_iter().next(),
+    };
+    first.ok_or_else(|| ApiError::bad(crate::access::NOT_IN_FORMAT))
+}
+
 /// `content=project` with the super token: creates a project (from `odm`
 /// when given) and answers its token.
 pub(crate) fn create_project(
@@ -163,18 +186,7 @@ pub(crate) fn create_project(
     format: Format,
 ) -> Result<Reply, ApiError> {
     let data = params.get("data").unwrap_or_default();
-    let items = crate::records::payload::read(
-        data,
-        if format == Format::Odm {
-            Format::Xml
-        } else {
-            format
-        },
-        ',',
-    )?;
-    let Some(item) = items.first() else {
-        return Err(ApiError::bad("No data was provided."));
-    };
+    let item = project_item(data, format)?;
     let title = item.get("project_title").cloned().unwrap_or_default();
     if title.trim().is_empty() {
         return Err(ApiError::bad(

@@ -11,6 +11,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::rights::UserRights;
 
+mod data_table;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS projects (
@@ -28,29 +30,16 @@ CREATE TABLE IF NOT EXISTS users (
     rights_json TEXT NOT NULL,
     PRIMARY KEY (project_id, username)
 );
-CREATE TABLE IF NOT EXISTS data (
-    project_id INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    record TEXT NOT NULL,
-    field TEXT NOT NULL,
-    instance INTEGER NOT NULL DEFAULT 1,
-    value TEXT NOT NULL
-);
--- One value's rows, found without scanning its whole record; its prefix
--- also finds a record's rows and lists the records. (An index on
--- (project_id, record) alone, kept by earlier versions, only slowed every
--- write down.)
-CREATE INDEX IF NOT EXISTS data_value ON data (project_id, record, field);
-DROP INDEX IF EXISTS data_record;
 ";
 
 /// Creates the tables when they do not exist yet.
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     // A page cache of up to 64 MiB (SQLite's default is 2 MiB): a large
-    // import into a data directory then updates its indexes in memory
+    // import into a data directory then updates its B-trees in memory
     // instead of going back to the file for every page.
     conn.execute_batch("PRAGMA cache_size = -65536;")?;
     conn.execute_batch(SCHEMA)?;
+    data_table::init(conn)?;
     crate::access::init(conn)?;
     crate::activity::init(conn)?;
     crate::records::responses::init(conn)?;
@@ -243,7 +232,8 @@ pub(crate) struct Value {
     pub(crate) value: String,
 }
 
-/// Every stored value of a project, optionally only of some records.
+/// Every stored value of a project, optionally only of some records, in
+/// the order they were stored (record by record when records are given).
 pub(crate) fn values(
     conn: &Connection,
     project_id: i64,
@@ -261,12 +251,12 @@ pub(crate) fn values(
     let sql = "SELECT event, record, field, instance, value FROM data WHERE project_id = ?1";
     match records {
         None => {
-            let mut stmt = conn.prepare(&format!("{sql} ORDER BY rowid"))?;
+            let mut stmt = conn.prepare(&format!("{sql} ORDER BY seq"))?;
             let rows = stmt.query_map([project_id], map)?;
             rows.collect()
         }
         Some(records) => {
-            let mut stmt = conn.prepare_cached(&format!("{sql} AND record = ?2 ORDER BY rowid"))?;
+            let mut stmt = conn.prepare_cached(&format!("{sql} AND record = ?2 ORDER BY seq"))?;
             let mut out = Vec::new();
             for record in records {
                 for row in stmt.query_map(params![project_id, record], map)? {
@@ -279,8 +269,8 @@ pub(crate) fn values(
 }
 
 /// The stored values of some records, record by record, each record's
-/// values by field and then in stored order: the order of the value index,
-/// read without sorting (for callers that group values by field).
+/// values by field and then in stored order: the order of the table's
+/// key, read without sorting (for callers that group values by field).
 pub(crate) fn values_by_field(
     conn: &Connection,
     project_id: i64,
@@ -288,7 +278,7 @@ pub(crate) fn values_by_field(
 ) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, field, instance, value FROM data
-         WHERE project_id = ?1 AND record = ?2 ORDER BY field, rowid",
+         WHERE project_id = ?1 AND record = ?2 ORDER BY field, seq",
     )?;
     let mut out = Vec::new();
     for record in records {
@@ -306,21 +296,10 @@ pub(crate) fn values_by_field(
     Ok(out)
 }
 
-/// The distinct record names of a project.
+/// The distinct record names of a project, in byte order. It seeks from
+/// name to name in the table's key instead of reading every value, so it
+/// costs one lookup per record.
 pub(crate) fn record_names(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare("SELECT DISTINCT record FROM data WHERE project_id = ?1 ORDER BY rowid")?;
-    let rows = stmt.query_map([project_id], |r| r.get(0))?;
-    rows.collect()
-}
-
-/// The distinct record names of a project in byte order. Unlike
-/// [`record_names`] it seeks from name to name in the record index instead
-/// of reading every value, so it costs one lookup per record.
-pub(crate) fn record_names_sorted(
-    conn: &Connection,
-    project_id: i64,
-) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "WITH RECURSIVE names(name) AS (
              SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
@@ -343,7 +322,7 @@ pub(crate) fn field_values(
     field: &str,
 ) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT value FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY rowid",
+        "SELECT value FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![project_id, record, field], |r| r.get(0))?;
     rows.collect()
@@ -368,7 +347,10 @@ pub(crate) struct Cell<'a> {
 
 /// The statements a record import runs for every value, prepared once
 /// for the whole import rather than looked up in the statement cache
-/// for each value.
+/// for each value. It numbers its values from blocks of sequence numbers
+/// (see `data_table`), so values stored through the other functions while
+/// it writes would sort after the rest of its block: a request writes
+/// record values through one writer, or none.
 pub(crate) struct Writer<'c> {
     project_id: i64,
     insert: rusqlite::Statement<'c>,
@@ -376,6 +358,8 @@ pub(crate) struct Writer<'c> {
     delete_code: rusqlite::Statement<'c>,
     delete_field: rusqlite::Statement<'c>,
     exists: rusqlite::Statement<'c>,
+    conn: &'c Connection,
+    seq: data_table::Numbers,
     /// While a new record is written: its rows as (event, field,
     /// instance, value), kept as the table has them.
     captured: Option<Vec<(String, String, i64, String)>>,
@@ -387,7 +371,7 @@ impl<'c> Writer<'c> {
         Ok(Writer {
             project_id,
             insert: conn.prepare(
-                "INSERT INTO data (project_id, event, record, field, instance, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO data (project_id, event, record, field, instance, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             delete: conn.prepare(
                 "DELETE FROM data WHERE project_id = ?1 AND event = ?2 AND record = ?3 AND field = ?4 AND instance = ?5",
@@ -401,6 +385,8 @@ impl<'c> Writer<'c> {
             exists: conn.prepare(
                 "SELECT 1 FROM data WHERE project_id = ?1 AND record = ?2 AND field = ?3 AND event = ?4 AND instance = ?5 LIMIT 1",
             )?,
+            conn,
+            seq: data_table::Numbers::new(),
             captured: None,
         })
     }
@@ -425,13 +411,15 @@ impl<'c> Writer<'c> {
 
     /// Inserts one value row.
     pub(crate) fn insert(&mut self, v: Cell<'_>) -> rusqlite::Result<()> {
+        let seq = self.seq.next(self.conn)?;
         self.insert.execute(params![
             self.project_id,
             v.event,
             v.record,
             v.field,
             v.instance,
-            v.value
+            v.value,
+            seq
         ])?;
         if let Some(captured) = &mut self.captured {
             captured.push((
@@ -498,10 +486,11 @@ impl<'c> Writer<'c> {
 
 /// Inserts one value row.
 pub(crate) fn insert_value(conn: &Connection, project_id: i64, v: &Value) -> rusqlite::Result<()> {
+    let seq = data_table::take(conn, 1)?;
     conn.prepare_cached(
-        "INSERT INTO data (project_id, event, record, field, instance, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO data (project_id, event, record, field, instance, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![project_id, v.event, v.record, v.field, v.instance, v.value])?;
+    .execute(params![project_id, v.event, v.record, v.field, v.instance, v.value, seq])?;
     Ok(())
 }
 

@@ -112,7 +112,7 @@ async fn a_named_super_user_owns_loaded_and_created_projects() {
     let token = create(
         &emu,
         "json",
-        r#"{"project_title":"Second (copy)","purpose":"4"}"#,
+        r#"[{"project_title":"Second (copy)","purpose":"4"}]"#,
     )
     .await;
     owned_by(&emu, &token, "jane.doe@example.org").await;

@@ -133,3 +133,37 @@ async fn survey_timestamps_are_items_of_their_form() {
     .await;
     assert_eq!((status, body.as_str()), (200, r#"{"count": 1}"#));
 }
+
+/// `ODM::getOdmClinicalData` (`Classes/ODM.php`) strips the ASCII control
+/// characters XML cannot carry from each value before escaping it
+/// (`[\x00-\x09\x0B\x0C\x0E-\x1F\x7F]`: tabs too, line breaks kept); the
+/// flat export keeps the value as stored.
+#[tokio::test]
+async fn control_characters_are_stripped_from_odm_values() {
+    const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/project.xml";
+    let emu = Emulator::start(Config::default().project("simple", fixture(SIMPLE)))
+        .await
+        .unwrap();
+    let stored = "a\tb\u{1}c\u{7f}d\ne\r\u{b}f\u{c}g \"<&>'";
+    let data = serde_json::json!([{ "record_id": "90", "name_first": stored }]).to_string();
+    let token = emu.token("simple").unwrap();
+    let (status, _, body) = post(
+        emu.url(),
+        &[
+            ("token", token),
+            ("content", "record"),
+            ("format", "json"),
+            ("data", &data),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let json = export(&emu, "simple", &[("format", "json"), ("records[0]", "90")]).await;
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["name_first"], stored);
+    let odm = export(&emu, "simple", &[("format", "odm"), ("records[0]", "90")]).await;
+    assert_eq!(
+        values(&odm, "name_first"),
+        ["abcd\ne\rfg &quot;&lt;&amp;&gt;&#039;"]
+    );
+}

@@ -516,3 +516,80 @@ async fn slices_are_logged_as_redcap_logs_them() {
         "{got:#?}"
     );
 }
+
+/// The `Delete record` rows of the project log, as `export_logging`
+/// shows them (newest first).
+async fn delete_rows(emu: &Emulator, project: &str) -> Vec<String> {
+    let (status, body) = call(emu, project, &[("content", "log"), ("format", "json")]).await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    rows.iter()
+        .filter_map(|r| r["action"].as_str())
+        .filter(|a| a.starts_with("Delete record"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A whole record in a project with several arms: `REDCap::deleteRecord`
+/// (`Classes/REDCap.php`) calls `Records::deleteRecordByProject` once for
+/// each arm the record exists in when `arm` is absent (only for the arm
+/// given otherwise), and each call logs one `Delete record (API)` row under
+/// the first event of its arm (`Classes/Records.php`), which `export_logging`
+/// names after the record.
+#[tokio::test]
+async fn a_record_deleted_from_every_arm_is_logged_once_per_arm() {
+    let emu = start(&[("long", PYCAP_LONG)]).await;
+    let both_arms = |id: &str| {
+        format!(
+            r#"[{{"study_id":"{id}","redcap_event_name":"enrollment_arm_1","first_name":"A"}},
+                {{"study_id":"{id}","redcap_event_name":"enrollment_arm_2","first_name":"B"}}]"#
+        )
+    };
+    import(&emu, "long", &both_arms("d1")).await;
+    import(&emu, "long", &both_arms("d2")).await;
+    import(
+        &emu,
+        "long",
+        r#"[{"study_id":"d3","redcap_event_name":"enrollment_arm_2","first_name":"C"}]"#,
+    )
+    .await;
+
+    assert_eq!(
+        delete(&emu, "long", &[("records[0]", "d1")]).await,
+        (200, "1".to_owned())
+    );
+    let rows = delete_rows(&emu, "long").await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let mut arms: Vec<bool> = ["(Arm 1:", "(Arm 2:"]
+        .iter()
+        .map(|arm| rows.iter().any(|r| r.contains("d1") && r.contains(arm)))
+        .collect();
+    assert_eq!(arms, [true, true], "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("Delete record (API) d1 (Enrollment")),
+        "{rows:?}"
+    );
+
+    // With `arm`, one row, under that arm's first event.
+    assert_eq!(
+        delete(&emu, "long", &[("records[0]", "d2"), ("arm", "2")]).await,
+        (200, "1".to_owned())
+    );
+    let rows = delete_rows(&emu, "long").await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows[0].contains("d2") && rows[0].contains("(Arm 2:"),
+        "{rows:?}"
+    );
+
+    // A record in one arm only: one row, under its own arm.
+    assert_eq!(
+        delete(&emu, "long", &[("records[0]", "d3")]).await,
+        (200, "1".to_owned())
+    );
+    let rows = delete_rows(&emu, "long").await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    arms = vec![rows[0].contains("(Arm 2:"), rows[0].contains("(Arm 1:")];
+    assert_eq!(arms, [true, false], "{rows:?}");
+}

@@ -16,7 +16,7 @@ use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::{
     DAGS_EXPORT, DAGS_IMPORT, NOT_IN_FORMAT, first_row_has, md5, members, missing_components,
-    read_rows, require_dag_right,
+    read_item_rows, require_dag_right,
 };
 use crate::context::Ctx;
 use crate::records::data::GROUP_FIELD;
@@ -209,7 +209,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// derives its unique name from the new label).
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
-    let Some(rows) = read_rows(ctx, "dags")? else {
+    let Some(rows) = read_item_rows(ctx, "dags")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
     if !first_row_has(&rows, &["unique_group_name", "data_access_group_name"]) {
@@ -357,7 +357,7 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// `redcap_data_access_group` (empty = no group).
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_dag_right(ctx, DAGS_IMPORT)?;
-    let Some(rows) = read_rows(ctx, "items")? else {
+    let Some(rows) = read_item_rows(ctx, "items")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
     if !first_row_has(&rows, &["username", "redcap_data_access_group"]) {

@@ -88,7 +88,7 @@ fn require_dag_right(ctx: &Ctx<'_>, message: &str) -> Result<(), ApiError> {
 pub(crate) const NOT_IN_FORMAT: &str = "The data is not in the specified format.";
 
 /// `design_641`, followed by the attributes the first row must carry.
-fn missing_components(attributes: &str) -> ApiError {
+pub(crate) fn missing_components(attributes: &str) -> ApiError {
     ApiError::bad(format!(
         "One or more components are missing in your input data. The following attributes are required: {attributes}"
     ))
@@ -104,6 +104,24 @@ fn missing_components(attributes: &str) -> ApiError {
 /// (`API/user/import.php`, `API/event/import.php`,
 /// `API/formEventMapping/import.php`, `API/metadata/import.php`, …).
 pub(crate) fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
+    read_rows_as(ctx, root, false)
+}
+
+/// [`read_rows`] for the importers that take their rows from
+/// `$data[root]['item']` (users, roles, groups, the dictionary, repeating
+/// setup, user–role, user–DAG and instrument–event mappings): in XML only
+/// the root's `<item>` elements are rows, and a root without any is not
+/// read. The arm and event importers (`fixXML`) and project settings (the
+/// root's own children) use [`read_rows`].
+pub(crate) fn read_item_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, ApiError> {
+    read_rows_as(ctx, root, true)
+}
+
+fn read_rows_as(
+    ctx: &Ctx<'_>,
+    root: &str,
+    items_only: bool,
+) -> Result<Option<Vec<Item>>, ApiError> {
     let data = ctx.params.get("data").unwrap_or_default();
     let data = data.trim_start_matches('\u{feff}');
     match ctx.format {
@@ -139,7 +157,12 @@ pub(crate) fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, 
                 return Ok(None);
             }
             let flattened = flatten_xml_forms(data);
-            match payload::read_xml(&flattened) {
+            let rows = if items_only {
+                payload::read_xml_items(&flattened)
+            } else {
+                payload::read_xml(&flattened)
+            };
+            match rows {
                 Ok(rows) if !rows.is_empty() => Ok(Some(rows)),
                 _ => Ok(None),
             }
@@ -154,7 +177,7 @@ pub(crate) fn read_rows(ctx: &Ctx<'_>, root: &str) -> Result<Option<Vec<Item>>, 
 }
 
 /// The name of an XML document's root element.
-fn xml_root(data: &str) -> Option<String> {
+pub(crate) fn xml_root(data: &str) -> Option<String> {
     let mut rest = data.trim_start();
     while let Some(after) = rest.strip_prefix("<?") {
         rest = after.split_once("?>")?.1.trim_start();

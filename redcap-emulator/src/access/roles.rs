@@ -11,7 +11,7 @@ use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::users::{entry_code, export_code, form_cells, parse_forms, set_forms};
 use super::{
-    NOT_IN_FORMAT, ROLES_IMPORT, dags, members, php_empty, randomization_enabled, read_rows,
+    NOT_IN_FORMAT, ROLES_IMPORT, dags, members, php_empty, randomization_enabled, read_item_rows,
     require_user_rights_full, require_user_rights_read, strip_tags,
 };
 use crate::context::Ctx;
@@ -160,7 +160,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// every right the row does not give is set to 0, as REDCap does.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    let Some(rows) = read_rows(ctx, "userRoles")? else {
+    let Some(rows) = read_item_rows(ctx, "userRoles")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
     let random = randomization_enabled(ctx);
@@ -372,7 +372,7 @@ pub(crate) fn export_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// rights, as REDCap does.
 pub(crate) fn import_mappings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, ROLES_IMPORT)?;
-    let Some(rows) = read_rows(ctx, "items")? else {
+    let Some(rows) = read_item_rows(ctx, "items")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
     if !super::first_row_has(&rows, &["username", "unique_role_name"]) {

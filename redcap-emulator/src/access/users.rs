@@ -8,7 +8,7 @@ use super::log;
 use super::table::{self, Cell, Row, Xml, text};
 use super::{
     NOT_IN_FORMAT, USERS_IMPORT, dags, escape, form_pairs, members, php_empty,
-    randomization_enabled, read_rows, require_user_rights_full, require_user_rights_read,
+    randomization_enabled, read_item_rows, require_user_rights_full, require_user_rights_read,
     strip_tags,
 };
 use crate::context::Ctx;
@@ -211,7 +211,7 @@ struct Upload<'a> {
 /// empty) takes the user out of their group, as in REDCap 15.7.6.
 pub(crate) fn import(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     require_user_rights_full(ctx, USERS_IMPORT)?;
-    let Some(rows) = read_rows(ctx, "users")? else {
+    let Some(rows) = read_item_rows(ctx, "users")? else {
         return Ok(Reply::plain(ctx.format, NOT_IN_FORMAT));
     };
     let caller_group = ctx.user.rights.group.clone();

@@ -295,8 +295,13 @@ pub(crate) fn record_changes_to(
 
 /// What a `delete_records` call removed from one record.
 pub(crate) enum Deletion<'a> {
-    /// The whole record, or its data in one arm.
-    Record,
+    /// The whole record, or its data in one arm: one row per arm, under
+    /// the arm's first event (the unique event name; empty in a classic
+    /// project).
+    Record {
+        /// First event of the arm the row is logged under.
+        event: &'a str,
+    },
     /// One instrument (`Records::deleteForm`) or one event
     /// (`Records::deleteEventInstanceByProject`) in one instance.
     Slice {
@@ -311,7 +316,8 @@ pub(crate) enum Deletion<'a> {
 }
 
 /// Logs a deletion as REDCap's `REDCap::deleteRecord` does: a whole record
-/// as `Delete record (API)`; an instrument or an event as one update row of
+/// as `Delete record (API)` under the first event of the arm deleted from
+/// (`Records::deleteRecordByProject`, called once per arm); an instrument or an event as one update row of
 /// its event and instance (`Delete all record data for single form` /
 /// `… single event` / `… single event instance`) that lists the fields it
 /// erased in that instance as `field = ''`, a checkbox as every choice
@@ -323,25 +329,27 @@ pub(crate) fn record_deleted(
     record: &str,
     deletion: Deletion<'_>,
 ) -> Result<(), ApiError> {
-    let Deletion::Slice {
-        event,
-        instance,
-        instrument,
-        removed,
-    } = deletion
-    else {
-        let id = layout.id_field();
-        return write(
-            ctx,
-            &Entry {
-                event: "DELETE",
-                object_type: "redcap_data",
-                pk: record,
-                event_name: "",
-                data_values: format!("{id} = '{record}'"),
-                description: "Delete record (API)",
-            },
-        );
+    let (event, instance, instrument, removed) = match deletion {
+        Deletion::Slice {
+            event,
+            instance,
+            instrument,
+            removed,
+        } => (event, instance, instrument, removed),
+        Deletion::Record { event } => {
+            let id = layout.id_field();
+            return write(
+                ctx,
+                &Entry {
+                    event: "DELETE",
+                    object_type: "redcap_data",
+                    pk: record,
+                    event_name: event,
+                    data_values: format!("{id} = '{record}'"),
+                    description: "Delete record (API)",
+                },
+            );
+        }
     };
     // REDCap lists the fields it finds in the instance asked for (every
     // instance when nothing in the project repeats).

@@ -211,7 +211,7 @@ pub(crate) struct RecordData {
 
 impl RecordData {
     /// Loads the data of some (or all) records. Each record is read on its
-    /// own through the record index, so what is held is the records asked
+    /// own through the table's key, so what is held is the records asked
     /// for, never the whole project.
     pub(crate) fn load(
         conn: &Connection,
@@ -234,16 +234,16 @@ impl RecordData {
     ) -> rusqlite::Result<RecordData> {
         let mut names = match records {
             Some(records) => records.to_vec(),
-            None => store::record_names_sorted(conn, project_id)?,
+            None => store::record_names(conn, project_id)?,
         };
         names.sort_by(|a, b| natural_cmp(a, b));
         names.dedup();
         // Field by field, each field's values in stored order: the order of
-        // the value index, so no sort is needed. (Rows are put in order
+        // the table's key, so no sort is needed. (Rows are put in order
         // below, and a row keeps its values by field.)
         let mut stmt = conn.prepare_cached(
             "SELECT event, field, instance, value FROM data
-             WHERE project_id = ?1 AND record = ?2 ORDER BY field, rowid",
+             WHERE project_id = ?1 AND record = ?2 ORDER BY field, seq",
         )?;
         let names_table = Arc::new(Names::of(layout));
         let mut data = RecordData::default();
@@ -335,7 +335,7 @@ impl RecordData {
 }
 
 /// A few fields of a classic record without repeating instruments, read
-/// field by field through the value index instead of reading every stored
+/// field by field through the table's key instead of reading every stored
 /// value of the record (an export of the record-ID field alone is how a
 /// bulk export starts).
 struct FieldReader<'l> {
@@ -386,7 +386,7 @@ impl<'l> FieldReader<'l> {
     ) -> rusqlite::Result<Option<Row>> {
         let mut stmt = conn.prepare_cached(
             "SELECT event, value FROM data
-             WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY rowid",
+             WHERE project_id = ?1 AND record = ?2 AND field = ?3 ORDER BY seq",
         )?;
         // Any stored value of a dictionary field in the event makes the row;
         // the record-ID value, which every save writes, is looked for first.

@@ -209,6 +209,10 @@ fn apply(
     target: Target<'_>,
 ) -> Result<bool, ApiError> {
     let values = store::values(ctx.conn, ctx.project.id, Some(&[record.to_owned()]))?;
+    let logged_events = match target {
+        Target::Record { arm } => record_log_events(ctx, layout, &values, arm),
+        _ => Vec::new(),
+    };
     let removed = match target {
         Target::Nothing => return Ok(false),
         Target::Record { arm } => {
@@ -276,11 +280,70 @@ fn apply(
             instrument: Some(form),
             removed: &removed,
         },
-        Target::Record { .. } => Deletion::Record,
+        Target::Record { .. } => {
+            for event in &logged_events {
+                crate::activity::journal::record_deleted(
+                    ctx,
+                    layout,
+                    record,
+                    Deletion::Record { event },
+                )?;
+            }
+            return Ok(true);
+        }
         Target::Nothing => return Ok(false),
     };
     crate::activity::journal::record_deleted(ctx, layout, record, deletion)?;
     Ok(true)
+}
+
+/// The events a whole-record delete is logged under, one per arm, as
+/// `REDCap::deleteRecord` calls `Records::deleteRecordByProject` for each
+/// arm and that logs one `Delete record` row under the arm's first event:
+/// the arm given; in a longitudinal project with several arms and no
+/// `arm`, every arm the record exists in (`Records::getArmsForAllRecords`:
+/// where it has its record ID), in arm order; otherwise the project's first
+/// event. A classic project's row names no event.
+fn record_log_events(
+    ctx: &Ctx<'_>,
+    layout: &Layout<'_>,
+    values: &[store::Value],
+    arm: Option<u32>,
+) -> Vec<String> {
+    if !layout.longitudinal() {
+        return vec![String::new()];
+    }
+    let first_event = |arm: u32| {
+        layout
+            .events
+            .iter()
+            .find(|e| e.arm == arm)
+            .map(|e| e.unique_name.clone())
+    };
+    let arms: Vec<u32> = match arm {
+        Some(a) => vec![a],
+        None if ctx.project.schema.arms.len() > 1 => {
+            let mut arms: Vec<u32> = values
+                .iter()
+                .filter(|v| v.field == layout.id_field())
+                .filter_map(|v| layout.event(&v.event).map(|e| e.arm))
+                .collect();
+            arms.sort_unstable();
+            arms.dedup();
+            arms
+        }
+        None => Vec::new(),
+    };
+    let events: Vec<String> = arms.into_iter().filter_map(first_event).collect();
+    if events.is_empty() {
+        // One row under the project's first event.
+        return layout
+            .events
+            .first()
+            .map(|e| vec![e.unique_name.clone()])
+            .unwrap_or_else(|| vec![String::new()]);
+    }
+    events
 }
 
 /// What `Records::deleteEventInstanceByProject` removes: the event's rows

@@ -561,7 +561,7 @@ const RECORDS_PER_SLICE: usize = 500;
 /// for in `records`, or all.
 fn record_list(ctx: &Ctx<'_>, asked: Vec<String>) -> Result<Vec<String>, ApiError> {
     let mut names = if asked.is_empty() {
-        crate::store::record_names_sorted(ctx.conn, ctx.project.id)?
+        crate::store::record_names(ctx.conn, ctx.project.id)?
     } else {
         asked
     };

@@ -246,7 +246,7 @@ fn import_with(ctx: &Ctx<'_>, seeding: bool) -> Result<Reply, ApiError> {
             "The record id field ({id}) is missing."
         )));
     }
-    let existing = store::record_names_sorted(ctx.conn, ctx.project.id)?;
+    let existing = store::record_names(ctx.conn, ctx.project.id)?;
     let existing_lower: HashMap<String, String> = existing
         .iter()
         .map(|r| (r.to_lowercase(), r.clone()))

@@ -2,6 +2,7 @@
 
 pub(crate) mod data;
 pub(crate) mod delete;
+mod entities;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod odm;

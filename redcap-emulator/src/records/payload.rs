@@ -18,7 +18,7 @@ pub(crate) fn read(data: &str, format: Format, delimiter: char) -> Result<Vec<It
     match format {
         Format::Json => read_json(data),
         Format::Csv => read_csv(data, delimiter),
-        Format::Xml => read_xml(data),
+        Format::Xml => read_record_xml(data),
         Format::Odm => Err(ApiError::bad(
             "The REDCap emulator does not read ODM import payloads yet; send json, csv or xml.",
         )),
@@ -68,70 +68,99 @@ pub(crate) fn read_csv(data: &str, delimiter: char) -> Result<Vec<Item>, ApiErro
         .collect())
 }
 
-/// `<records><item><name>value</name>…</item>…</records>` (any root and
-/// item element names), or a single item as the root,
-/// `<item><name>value</name>…</item>`, as project creation and project
-/// settings are sent.
-pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
-    let bad = |e: String| {
-        ApiError::bad(format!(
-            "The data being imported is not formatted correctly. Error: {e}"
-        ))
-    };
-    let mut reader = quick_xml::Reader::from_str(data.trim_start_matches('\u{feff}').trim());
+/// An XML payload as REDCap's `Records::xmlDecode` sees it, down to the
+/// fields of each item: the root element's name and its children, in order.
+struct XmlDoc {
+    root: String,
+    children: Vec<XmlChild>,
+}
+
+/// A child of the root: its text, or its own children (`fields`) when it
+/// has any.
+struct XmlChild {
+    name: String,
+    text: String,
+    fields: Option<Item>,
+}
+
+/// The message of `data_import_tool_200`, which REDCap answers for XML
+/// its decoder cannot read or that lacks the element a handler expects.
+fn not_in_format() -> ApiError {
+    ApiError::bad(crate::access::NOT_IN_FORMAT)
+}
+
+/// Parses an XML payload as REDCap's importers do: `html_entity_decode`
+/// over the whole text first (every `API/*/import.php` and
+/// `Records::saveData` decode before `Records::xmlDecode`), then the XML,
+/// CDATA read as text (`LIBXML_NOCDATA`).
+fn parse_xml(data: &str) -> Result<XmlDoc, String> {
+    let decoded = super::entities::html_entity_decode(data);
+    let mut reader = quick_xml::Reader::from_str(decoded.trim_start_matches('\u{feff}').trim());
     let mut depth = 0usize;
-    let mut items = Vec::new();
-    let mut item = Item::new();
-    // Elements right under the root holding text only: the fields of a
-    // root that is itself the item.
-    let mut root_fields = Item::new();
-    let mut has_children = false;
-    let mut name = String::new();
+    let mut root = None;
+    let mut children: Vec<XmlChild> = Vec::new();
     let mut key: Option<String> = None;
     let mut text = String::new();
     loop {
-        match reader.read_event().map_err(|e| bad(e.to_string()))? {
+        match reader.read_event().map_err(|e| e.to_string())? {
             Event::Start(e) => {
                 depth += 1;
-                if depth == 2 {
-                    name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    has_children = false;
-                    text.clear();
-                }
-                if depth == 3 {
-                    has_children = true;
-                    key = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
-                    text.clear();
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                match depth {
+                    1 => root = Some(name),
+                    2 => {
+                        children.push(XmlChild {
+                            name,
+                            text: String::new(),
+                            fields: None,
+                        });
+                        text.clear();
+                    }
+                    3 => {
+                        key = Some(name);
+                        text.clear();
+                    }
+                    _ => {}
                 }
             }
             Event::Empty(e) => {
-                let element = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                if depth == 2 {
-                    has_children = true;
-                    item.insert(element, String::new());
-                } else if depth == 1 {
-                    if element != "item" {
-                        root_fields.insert(element, String::new());
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                match depth {
+                    0 => root = Some(name),
+                    1 => children.push(XmlChild {
+                        name,
+                        text: String::new(),
+                        fields: None,
+                    }),
+                    2 => {
+                        if let Some(child) = children.last_mut() {
+                            child
+                                .fields
+                                .get_or_insert_with(Item::new)
+                                .insert(name, String::new());
+                        }
                     }
-                    items.push(Item::new());
+                    _ => {}
                 }
             }
             Event::End(_) => {
                 if depth == 3 {
-                    if let Some(k) = key.take() {
-                        item.insert(k, std::mem::take(&mut text));
+                    if let (Some(k), Some(child)) = (key.take(), children.last_mut()) {
+                        child
+                            .fields
+                            .get_or_insert_with(Item::new)
+                            .insert(k, std::mem::take(&mut text));
                     }
-                } else if depth == 2 {
-                    if has_children || name == "item" {
-                        items.push(std::mem::take(&mut item));
-                    } else {
-                        root_fields.insert(std::mem::take(&mut name), std::mem::take(&mut text));
-                    }
+                } else if depth == 2
+                    && let Some(child) = children.last_mut()
+                    && child.fields.is_none()
+                {
+                    child.text = std::mem::take(&mut text);
                 }
                 depth = depth.saturating_sub(1);
             }
             Event::Text(t) if depth == 2 || depth == 3 => {
-                let unescaped = t.unescape().map_err(|e| bad(e.to_string()))?;
+                let unescaped = t.unescape().map_err(|e| e.to_string())?;
                 text.push_str(&unescaped);
             }
             Event::CData(c) if depth == 2 || depth == 3 => {
@@ -142,14 +171,110 @@ pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
         }
     }
     if depth != 0 {
-        return Err(bad("unexpected end of document".into()));
+        return Err("unexpected end of document".into());
     }
-    let all_fields = items.iter().all(Item::is_empty);
-    if !root_fields.is_empty() && all_fields {
+    let root = root.ok_or_else(|| "no root element".to_owned())?;
+    Ok(XmlDoc { root, children })
+}
+
+/// `<records><item><name>value</name>…</item>…</records>` (any root and
+/// item element names), or a single item as the root,
+/// `<item><name>value</name>…</item>`, as project settings are sent.
+pub(crate) fn read_xml(data: &str) -> Result<Vec<Item>, ApiError> {
+    let doc = parse_xml(data).map_err(|e| {
+        ApiError::bad(format!(
+            "The data being imported is not formatted correctly. Error: {e}"
+        ))
+    })?;
+    let mut items = Vec::new();
+    // Elements right under the root holding text only: the fields of a
+    // root that is itself the item.
+    let mut root_fields = Item::new();
+    for child in doc.children {
+        match child.fields {
+            Some(fields) => items.push(fields),
+            None if child.name == "item" => items.push(Item::new()),
+            None => {
+                root_fields.insert(child.name, child.text);
+            }
+        }
+    }
+    if !root_fields.is_empty() && items.iter().all(Item::is_empty) {
         // The root is the item: its text-only children are its fields.
         return Ok(vec![root_fields]);
     }
     Ok(items)
+}
+
+/// The `<item>` children of the root, each as its fields (an empty item as
+/// no fields); other children are not rows.
+pub(crate) fn read_xml_items(data: &str) -> Result<Vec<Item>, ApiError> {
+    let doc = parse_xml(data).map_err(|e| {
+        ApiError::bad(format!(
+            "The data being imported is not formatted correctly. Error: {e}"
+        ))
+    })?;
+    Ok(doc
+        .children
+        .into_iter()
+        .filter(|c| c.name == "item")
+        .map(|c| c.fields.unwrap_or_default())
+        .collect())
+}
+
+/// PHP's `trim`: spaces, tabs, line breaks, NUL and vertical tab.
+fn php_trim(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0B'])
+}
+
+/// Record import XML as `Records::saveData` reads it: the root must be
+/// `<records>` holding `<item>` elements (one or several; other elements
+/// are ignored), and `Records::xmlDecode` in its strict mode trims every
+/// value. Anything else, and XML the decoder cannot read, is answered 400
+/// `data_import_tool_200`.
+pub(crate) fn read_record_xml(data: &str) -> Result<Vec<Item>, ApiError> {
+    let doc = parse_xml(data).map_err(|_| not_in_format())?;
+    if doc.root != "records" {
+        return Err(not_in_format());
+    }
+    let items: Vec<Item> = doc
+        .children
+        .into_iter()
+        .filter(|c| c.name == "item")
+        .map(|c| {
+            c.fields
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, php_trim(&v).to_owned()))
+                .collect::<Item>()
+        })
+        .collect();
+    // One empty `<item/>` is PHP's null: `isset` fails as for none.
+    if items.is_empty() || (items.len() == 1 && items[0].is_empty()) {
+        return Err(not_in_format());
+    }
+    Ok(items)
+}
+
+/// Project creation XML as `API/project/import.php` reads it: the root is
+/// the one item, `<item><project_title>…</project_title>…</item>`
+/// (`isset($data['item'])`); any other root, `<records>` included, and XML
+/// the decoder cannot read, is answered 400 `data_import_tool_200`.
+pub(crate) fn read_item_xml(data: &str) -> Result<Item, ApiError> {
+    let doc = parse_xml(data).map_err(|_| not_in_format())?;
+    if doc.root != "item" || doc.children.is_empty() {
+        return Err(not_in_format());
+    }
+    Ok(doc.children.into_iter().map(|c| (c.name, c.text)).collect())
+}
+
+/// How many `<item>` elements the root of an XML payload holds, or `None`
+/// when it does not parse. REDCap's XML-to-array conversion gives one item
+/// a different shape than several (a map of fields, not a list of maps),
+/// which the arm, event and mapping importers then fail to read.
+pub(crate) fn xml_item_count(data: &str) -> Option<usize> {
+    let doc = parse_xml(data).ok()?;
+    Some(doc.children.iter().filter(|c| c.name == "item").count())
 }
 
 /// The column names of a payload's rows, shared by every row that has
@@ -486,15 +611,20 @@ mod tests {
 
     #[test]
     fn xml_items() {
-        let rows = read_xml("<?xml version=\"1.0\"?><records><item><a><![CDATA[x&y]]></a><b>1 &amp; 2</b><c/></item></records>").unwrap();
+        // Entities are decoded once before the XML is parsed, as REDCap's
+        // `html_entity_decode` does: `&amp;amp;` is an escaped `&`,
+        // `&eacute;` a letter, and CDATA keeps what it holds.
+        let rows = read_xml("<?xml version=\"1.0\"?><records><item><a><![CDATA[x&y]]></a><b>1 &amp;amp; 2 caf&eacute;</b><c/></item></records>").unwrap();
         assert_eq!(rows[0]["a"], "x&y");
-        assert_eq!(rows[0]["b"], "1 & 2");
+        assert_eq!(rows[0]["b"], "1 & 2 café");
         assert_eq!(rows[0]["c"], "");
+        // A lone `&amp;` becomes a bare `&`, which XML refuses.
+        assert!(read_xml("<records><item><b>1 &amp; 2</b></item></records>").is_err());
     }
 
     #[test]
     fn xml_root_as_the_item() {
-        let rows = read_xml("<?xml version=\"1.0\" encoding=\"UTF-8\" ?><item><project_title>A &amp; B: 12-01</project_title><purpose>0</purpose><purpose_other/></item>").unwrap();
+        let rows = read_xml("<?xml version=\"1.0\" encoding=\"UTF-8\" ?><item><project_title>A &amp;amp; B: 12-01</project_title><purpose>0</purpose><purpose_other/></item>").unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0]["project_title"], "A & B: 12-01");
         assert_eq!(rows[0]["purpose"], "0");
@@ -503,6 +633,50 @@ mod tests {
         let rows = read_xml("<records><item><a>1</a></item><item></item></records>").unwrap();
         assert_eq!(rows.len(), 2);
         assert!(rows[1].is_empty());
+    }
+
+    #[test]
+    fn record_xml_needs_records_and_items() {
+        let rows = read_record_xml(
+            "<records><item><id> 1 </id><a>x\n</a></item><other><id>9</id></other></records>",
+        )
+        .unwrap();
+        // Strict decoding trims values; elements other than `item` are
+        // not rows.
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["id"], "1");
+        assert_eq!(rows[0]["a"], "x");
+        for bad in [
+            "<item><id>1</id></item>",
+            "<data><item><id>1</id></item></data>",
+            "<records></records>",
+            "<records><item/></records>",
+            "<records><row><id>1</id></row></records>",
+            "<records><item><id>1</id></item>",
+            "not xml",
+        ] {
+            let error = read_record_xml(bad).unwrap_err();
+            assert_eq!(error.message, crate::access::NOT_IN_FORMAT, "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_item_xml_is_its_root() {
+        let item =
+            read_item_xml("<item><project_title>T</project_title><purpose>0</purpose></item>")
+                .unwrap();
+        assert_eq!(item["project_title"], "T");
+        for bad in [
+            "<records><item><project_title>T</project_title></item></records>",
+            "<item/>",
+            "x",
+        ] {
+            assert_eq!(
+                read_item_xml(bad).unwrap_err().message,
+                crate::access::NOT_IN_FORMAT,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

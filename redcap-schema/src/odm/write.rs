@@ -562,6 +562,20 @@ fn opening_tag(schema: &ProjectSchema, ids: &Oids, timestamp: &str) -> String {
     out
 }
 
+/// A value without the ASCII control characters XML 1.0 cannot carry
+/// (everything below U+0020 but line feed and carriage return, and
+/// U+007F), as `ODM::getOdmClinicalData` strips them from each `ItemData`
+/// value before escaping it; tabs go too.
+fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    let stripped =
+        |c: char| matches!(c, '\0'..='\x09' | '\x0B' | '\x0C' | '\x0E'..='\x1F' | '\x7F');
+    if value.contains(stripped) {
+        std::borrow::Cow::Owned(value.chars().filter(|&c| !stripped(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 /// ClinicalData; `blanks` writes blank values too (record export does,
 /// project XML does not).
 fn clinical_data(
@@ -681,6 +695,7 @@ fn clinical_data(
                 } else {
                     value.to_owned()
                 };
+                let value = strip_controls(&value);
                 let _ = writeln!(
                     out,
                     "\t\t\t\t\t<ItemData ItemOID=\"{}\" Value=\"{}\"/>",
