@@ -232,9 +232,20 @@ impl RecordData {
         records: Option<&[String]>,
         only: Option<&HashSet<&str>>,
     ) -> rusqlite::Result<RecordData> {
-        let mut names = match records {
-            Some(records) => records.to_vec(),
-            None => store::record_names(conn, project_id)?,
+        let names_table = Arc::new(Names::of(layout));
+        let mut data = RecordData::default();
+        let by_field = FieldReader::new(layout, only);
+        // The rows of every record read at once, when a few fields of all
+        // records are asked for.
+        let mut read_at_once = FxHashMap::default();
+        let mut names = match (records, &by_field) {
+            (Some(records), _) => records.to_vec(),
+            (None, Some(reader)) => {
+                let (names, rows) = reader.read_all(conn, project_id, &names_table, &mut data)?;
+                read_at_once = rows;
+                names
+            }
+            (None, None) => store::record_names(conn, project_id)?,
         };
         names.sort_by(|a, b| natural_cmp(a, b));
         names.dedup();
@@ -245,14 +256,17 @@ impl RecordData {
             "SELECT event, field, instance, value FROM data
              WHERE project_id = ?1 AND record = ?2 ORDER BY field, seq",
         )?;
-        let names_table = Arc::new(Names::of(layout));
-        let mut data = RecordData::default();
         let mut rows: Vec<Row> = Vec::new();
-        let by_field = FieldReader::new(layout, only);
         // The size of the last record's first row.
         let mut room = (0, 0);
         for name in names {
-            if let Some(reader) = &by_field
+            if let Some(row) = read_at_once.remove(&name) {
+                data.rows.push(row);
+                data.records.push(name);
+                continue;
+            }
+            if records.is_some()
+                && let Some(reader) = &by_field
                 && let Some(row) = reader.read(conn, project_id, &name, &names_table, &mut data)?
             {
                 data.rows.push(row);
@@ -373,6 +387,89 @@ impl<'l> FieldReader<'l> {
         })
     }
 
+    /// Every record's row in one statement, which walks the record names
+    /// from one to the next in the table's key and seeks each record's few
+    /// fields (one pass inside SQLite instead of three statements a
+    /// record). Returns every record name, and the rows of the records
+    /// whose record-ID value is stored in the event; the others are read
+    /// the long way. Groups are noted in `data` as [`FieldReader::read`]
+    /// notes them.
+    fn read_all(
+        &self,
+        conn: &Connection,
+        project_id: i64,
+        names: &Arc<Names>,
+        data: &mut RecordData,
+    ) -> rusqlite::Result<(Vec<String>, FxHashMap<String, Row>)> {
+        let mut wanted = self.fields.clone();
+        wanted.extend([self.id_field, GROUP_FIELD]);
+        wanted.sort_unstable();
+        wanted.dedup();
+        let slots: Vec<String> = (2..wanted.len() + 2).map(|n| format!("?{n}")).collect();
+        // The left join keeps a record none of whose wanted fields is
+        // stored; the order groups each record's values, a field's in
+        // stored order.
+        let mut stmt = conn.prepare_cached(&format!(
+            "WITH RECURSIVE names(name) AS (
+                 SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT record FROM data WHERE project_id = ?1 AND record > names.name
+                         ORDER BY record LIMIT 1)
+                 FROM names WHERE names.name IS NOT NULL
+             )
+             SELECT names.name, d.field, d.event, d.value
+             FROM names LEFT JOIN data AS d
+                 ON d.project_id = ?1 AND d.record = names.name AND d.field IN ({})
+             WHERE names.name IS NOT NULL
+             ORDER BY names.name, d.field, d.seq",
+            slots.join(", ")
+        ))?;
+        let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&project_id];
+        bound.extend(wanted.iter().map(|w| w as &dyn rusqlite::ToSql));
+        let mut query = stmt.query(bound.as_slice())?;
+        let mut all = Vec::new();
+        let mut rows = FxHashMap::default();
+        let mut current: Option<Reading> = None;
+        while let Some(stored) = query.next()? {
+            let name = stored.get_ref(0)?.as_str()?;
+            if current.as_ref().is_none_or(|c| c.row.record != name) {
+                if let Some(done) = current.take() {
+                    done.finish(&mut rows, data);
+                }
+                all.push(name.to_owned());
+                current = Some(Reading {
+                    row: Row::new(name.to_owned(), 0, Slot::Base, names),
+                    found: false,
+                    group: None,
+                });
+            }
+            let Some(reading) = current.as_mut() else {
+                continue;
+            };
+            let field = match stored.get_ref(1)? {
+                rusqlite::types::ValueRef::Null => continue,
+                field => field.as_str()?,
+            };
+            if field == GROUP_FIELD {
+                reading.group = Some(stored.get(3)?);
+                continue;
+            }
+            if stored.get_ref(2)?.as_str()? != self.event {
+                continue;
+            }
+            reading.found |= field == self.id_field;
+            if self.fields.contains(&field)
+                && let Some(id) = names.id(field)
+            {
+                reading.row.push(id, stored.get_ref(3)?.as_str()?);
+            }
+        }
+        if let Some(done) = current.take() {
+            done.finish(&mut rows, data);
+        }
+        Ok((all, rows))
+    }
+
     /// The record's row, or `None` when its record-ID value is not stored
     /// in the event (its rows are then found the long way, by reading every
     /// value). A record's group is noted in `data` as the full read does.
@@ -425,5 +522,27 @@ impl<'l> FieldReader<'l> {
             data.groups.insert(record.to_owned(), group);
         }
         Ok(Some(row))
+    }
+}
+
+/// One record being read by [`FieldReader::read_all`].
+struct Reading {
+    row: Row,
+    /// Whether its record-ID value is stored in the event.
+    found: bool,
+    group: Option<String>,
+}
+
+impl Reading {
+    /// Keeps the row of a record found, with its group.
+    fn finish(mut self, rows: &mut FxHashMap<String, Row>, data: &mut RecordData) {
+        if !self.found {
+            return;
+        }
+        self.row.complete();
+        if let Some(group) = self.group {
+            data.groups.insert(self.row.record.clone(), group);
+        }
+        rows.insert(self.row.record.clone(), self.row);
     }
 }
