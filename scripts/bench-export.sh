@@ -7,25 +7,22 @@
 # the server's CPU time (so that a busy machine shows as wall time above CPU time), the
 # ratios, and the peak memory of `cargo redcap export`. Needs python3 with venv and pip.
 #
-# Numbers (2 cores shared with other builds, load 3-5; the emulator serves one request at
-# a time; 196 columns; wall / client CPU / server CPU in seconds):
+# Numbers (2 cores, load average 1.5, no other builds; the emulator serves the two batches
+# in flight at once; 196 columns; wall / client CPU / server CPU in seconds):
 #
-#   BENCH_ROWS=50000 scripts/bench-export.sh                      raw CSV body 47 MB
-#     one raw CSV request                     4.53 /    0.06 / 3.81
-#     typed bulk export (export_all_typed)    5.81 /    0.67 / 4.60   25 batches
-#     cargo redcap export                     5.32 /    0.23 / 4.42   peak 34.2 MiB
-#     PyCap export_records(format_type="df")  6.03 /    1.59 / 3.66
-#     => typed 1.04x, cargo redcap export 1.13x faster than PyCap (wall time)
-#   BENCH_ROWS=5000 BENCH_REPEAT=2                                 raw CSV body 5 MB
-#     typed 0.81 s, cargo redcap export 0.62 s (peak 18.1 MiB), PyCap 0.91 s:
-#     1.12x and 1.48x
+#   BENCH_ROWS=50000 BENCH_REPEAT=2 scripts/bench-export.sh       raw CSV body 47 MB
+#     one raw CSV request                     2.32 /    0.05 / 2.29
+#     typed bulk export (export_all_typed)    2.36 /    0.60 / 3.15   25 batches
+#     cargo redcap export                     2.13 /    0.20 / 2.93   peak 33.3 MiB
+#     PyCap export_records(format_type="df")  3.72 /    1.40 / 2.45
+#     => typed 1.57x, cargo redcap export 1.75x faster than PyCap (wall time)
 #
-# Before the one-pass streamed reading, the batch sizing, the rate limiter's burst of 30
-# and the emulator's indexed record-ID export, 50,000 records gave typed 18.1 s and
-# `cargo redcap export` 11.5 s against PyCap 11.9 s (0.66x, 1.03x), the server's CPU
-# 10-11 s against 5.9 s for one request. What is left is the server's own time: the
-# requests are served one after another, so the client can only save its own CPU time
-# (PyCap's parse) and its waits; two batches served at once would halve the rest.
+# Earlier, with the emulator serving one request at a time (load 3-5): typed 5.81 s,
+# `cargo redcap export` 5.32 s, PyCap 6.03 s (1.04x, 1.13x); before the one-pass streamed
+# reading, the batch sizing, the rate limiter's burst of 30 and the indexed record-ID
+# export: typed 18.1 s, `cargo redcap export` 11.5 s, PyCap 11.9 s. What is left is the
+# server's time: the record list (about 0.2 s of CPU) is asked for twice, the first time
+# before any batch, and two batches served at once cost about a tenth more CPU than in turn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
