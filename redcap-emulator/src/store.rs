@@ -296,20 +296,23 @@ pub(crate) fn values_by_field(
     Ok(out)
 }
 
-/// The distinct record names of a project, in byte order. It seeks from
-/// name to name in the table's key instead of reading every value, so it
-/// costs one lookup per record.
+/// A common table expression `names(name)`: the distinct record names of
+/// project `?1` in byte order, found by seeking from name to name in the
+/// table's key instead of reading every value (one lookup per record).
+/// The last row's `name` is NULL.
+pub(crate) const RECORD_NAMES: &str = "WITH RECURSIVE names(name) AS (
+     SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
+     UNION ALL
+     SELECT (SELECT record FROM data WHERE project_id = ?1 AND record > names.name
+             ORDER BY record LIMIT 1)
+     FROM names WHERE names.name IS NOT NULL
+ )";
+
+/// The distinct record names of a project, in byte order ([`RECORD_NAMES`]).
 pub(crate) fn record_names(conn: &Connection, project_id: i64) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "WITH RECURSIVE names(name) AS (
-             SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
-             UNION ALL
-             SELECT (SELECT record FROM data WHERE project_id = ?1 AND record > names.name
-                     ORDER BY record LIMIT 1)
-             FROM names WHERE names.name IS NOT NULL
-         )
-         SELECT name FROM names WHERE name IS NOT NULL",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECORD_NAMES} SELECT name FROM names WHERE name IS NOT NULL"
+    ))?;
     let rows = stmt.query_map([project_id], |r| r.get(0))?;
     rows.collect()
 }

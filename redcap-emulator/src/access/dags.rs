@@ -508,7 +508,8 @@ pub(crate) fn visible_records(ctx: &Ctx<'_>) -> Result<Vec<String>, ApiError> {
         let mut stmt = ctx.conn.prepare(
             "SELECT DISTINCT record FROM data WHERE project_id = ?1 AND field = ?2 AND value = ?3",
         )?;
-        let mine: Vec<String> = stmt
+        // A set: a project has tens of thousands of records.
+        let mine: std::collections::HashSet<String> = stmt
             .query_map(params![ctx.project.id, GROUP_FIELD, group], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         records.retain(|r| mine.contains(r));

@@ -410,18 +410,13 @@ impl<'l> FieldReader<'l> {
         // stored; the order groups each record's values, a field's in
         // stored order.
         let mut stmt = conn.prepare_cached(&format!(
-            "WITH RECURSIVE names(name) AS (
-                 SELECT (SELECT record FROM data WHERE project_id = ?1 ORDER BY record LIMIT 1)
-                 UNION ALL
-                 SELECT (SELECT record FROM data WHERE project_id = ?1 AND record > names.name
-                         ORDER BY record LIMIT 1)
-                 FROM names WHERE names.name IS NOT NULL
-             )
+            "{}
              SELECT names.name, d.field, d.event, d.value
              FROM names LEFT JOIN data AS d
                  ON d.project_id = ?1 AND d.record = names.name AND d.field IN ({})
              WHERE names.name IS NOT NULL
              ORDER BY names.name, d.field, d.seq",
+            store::RECORD_NAMES,
             slots.join(", ")
         ))?;
         let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&project_id];

@@ -84,10 +84,12 @@ pub(crate) fn delete(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         ),
         _ => None,
     };
-    let existing = crate::access::dags::visible_records(ctx)?;
+    let visible = crate::access::dags::visible_records(ctx)?;
+    // A set: a delete may name every record of a large project.
+    let existing: std::collections::HashSet<&str> = visible.iter().map(String::as_str).collect();
     let missing: Vec<&str> = records
         .iter()
-        .filter(|r| !existing.contains(r))
+        .filter(|r| !existing.contains(r.as_str()))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
