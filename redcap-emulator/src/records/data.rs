@@ -278,7 +278,6 @@ impl RecordData {
                 // Compared, never kept: its bytes serve.
                 let event = stored.get_ref(0)?.as_bytes()?;
                 let field = stored.get_ref(1)?.as_str()?;
-                let instance: i64 = stored.get(2)?;
                 if field == GROUP_FIELD {
                     data.groups.insert(name.clone(), stored.get(3)?);
                     continue;
@@ -301,7 +300,8 @@ impl RecordData {
                 {
                     Slot::Base
                 } else {
-                    layout.slot(info, field, instance)
+                    // Read only here: most values do not repeat.
+                    layout.slot(info, field, stored.get(2)?)
                 };
                 // A record has few rows: a scan beats hashing its name.
                 let at = match rows
