@@ -7,15 +7,15 @@
 # the server's CPU time (so that a busy machine shows as wall time above CPU time), the
 # ratios, and the peak memory of `cargo redcap export`. Needs python3 with venv and pip.
 #
-# Numbers (2 cores, load average 1.5, no other builds; the emulator serves the two batches
+# Numbers (2 cores, load average 1.7, no other builds; the emulator serves the two batches
 # in flight at once; 196 columns; wall / client CPU / server CPU in seconds):
 #
 #   BENCH_ROWS=50000 BENCH_REPEAT=2 scripts/bench-export.sh       raw CSV body 47 MB
-#     one raw CSV request                     2.32 /    0.05 / 2.29
-#     typed bulk export (export_all_typed)    2.36 /    0.60 / 3.15   25 batches
-#     cargo redcap export                     2.13 /    0.20 / 2.93   peak 33.3 MiB
-#     PyCap export_records(format_type="df")  3.72 /    1.40 / 2.45
-#     => typed 1.57x, cargo redcap export 1.75x faster than PyCap (wall time)
+#     one raw CSV request                     2.20 /    0.06 / 2.15
+#     typed bulk export (export_all_typed)    2.38 /    0.65 / 3.14   25 batches
+#     cargo redcap export                     2.09 /    0.20 / 2.89   peak 34.8 MiB
+#     PyCap export_records(format_type="df")  3.61 /    1.37 / 2.36
+#     => typed 1.52x, cargo redcap export 1.73x faster than PyCap (wall time)
 #
 # Earlier, with the emulator serving one request at a time (load 3-5): typed 5.81 s,
 # `cargo redcap export` 5.32 s, PyCap 6.03 s (1.04x, 1.13x); before the one-pass streamed
