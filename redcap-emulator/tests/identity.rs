@@ -4,22 +4,13 @@
 mod support;
 
 use redcap_emulator::{Config, Emulator, StartError};
-use support::{SIMPLE, fixture, post};
+use support::{SIMPLE, create_project, fixture, post};
 
 const TITLE: &str = "PyCap test_simple_project: 12-01 20:10:59";
 
 /// Creates a project with the super token; its token.
 async fn create(emu: &Emulator, format: &str, data: &str) -> String {
-    let (status, _, body) = post(
-        emu.url(),
-        &[
-            ("token", emu.super_token()),
-            ("content", "project"),
-            ("format", format),
-            ("data", data),
-        ],
-    )
-    .await;
+    let (status, body) = create_project(emu, format, data).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body.len(), 32, "{body}");
     body

@@ -8,7 +8,7 @@
 mod support;
 
 use redcap_emulator::{Config, Emulator};
-use support::{fixture, post};
+use support::{SIMPLE, fixture, import_records, post};
 
 /// redcap-etl's repeating-forms project: `weight_time` is `datetime_mdy`.
 const REPEATING_FORMS: &str = "redcap-etl/tests/projects/RepeatingForms.REDCap.xml";
@@ -55,18 +55,7 @@ async fn datetime_values_take_odm_t() {
     let odm = export(&emu, "forms", &[("format", "odm"), ("records[0]", "1001")]).await;
     assert_eq!(values(&odm, "weight_time"), written);
     // The ODM export imports back to the same values.
-    let token = emu.token("forms").unwrap();
-    let (status, _, body) = post(
-        emu.url(),
-        &[
-            ("token", token),
-            ("content", "record"),
-            ("format", "odm"),
-            ("returnFormat", "json"),
-            ("data", &odm),
-        ],
-    )
-    .await;
+    let (status, body) = import_records(&emu, "forms", "odm", &odm).await;
     assert_eq!((status, body.as_str()), (200, r#"{"count": 1}"#));
     let again = export(&emu, "forms", &[("format", "json"), ("records[0]", "1001")]).await;
     assert_eq!(again, json);
@@ -119,18 +108,7 @@ async fn survey_timestamps_are_items_of_their_form() {
     );
     // An import skips the timestamp, as `Records::saveData` ignores every
     // `{form}_timestamp` pseudo-field.
-    let token = emu.token("long").unwrap();
-    let (status, _, body) = post(
-        emu.url(),
-        &[
-            ("token", token),
-            ("content", "record"),
-            ("format", "odm"),
-            ("returnFormat", "json"),
-            ("data", &odm),
-        ],
-    )
-    .await;
+    let (status, body) = import_records(&emu, "long", "odm", &odm).await;
     assert_eq!((status, body.as_str()), (200, r#"{"count": 1}"#));
 }
 
@@ -140,23 +118,12 @@ async fn survey_timestamps_are_items_of_their_form() {
 /// flat export keeps the value as stored.
 #[tokio::test]
 async fn control_characters_are_stripped_from_odm_values() {
-    const SIMPLE: &str = "REDCapR/inst/test-data/projects/simple/project.xml";
     let emu = Emulator::start(Config::default().project("simple", fixture(SIMPLE)))
         .await
         .unwrap();
     let stored = "a\tb\u{1}c\u{7f}d\ne\r\u{b}f\u{c}g \"<&>'";
     let data = serde_json::json!([{ "record_id": "90", "name_first": stored }]).to_string();
-    let token = emu.token("simple").unwrap();
-    let (status, _, body) = post(
-        emu.url(),
-        &[
-            ("token", token),
-            ("content", "record"),
-            ("format", "json"),
-            ("data", &data),
-        ],
-    )
-    .await;
+    let (status, body) = import_records(&emu, "simple", "json", &data).await;
     assert_eq!(status, 200, "{body}");
     let json = export(&emu, "simple", &[("format", "json"), ("records[0]", "90")]).await;
     let rows: serde_json::Value = serde_json::from_str(&json).unwrap();

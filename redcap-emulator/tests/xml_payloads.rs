@@ -10,7 +10,7 @@ mod support;
 
 use redcap_emulator::Emulator;
 use serde_json::Value;
-use support::{PYCAP_LONG, SIMPLE, post, start};
+use support::{PYCAP_LONG, SIMPLE, create_project, post, start};
 
 /// `data_import_tool_200`.
 const NOT_IN_FORMAT: &str = "The data is not in the specified format.";
@@ -276,22 +276,6 @@ async fn record_xml_needs_a_records_root_with_items() {
 #[tokio::test]
 async fn project_creation_reads_one_row_as_redcap_does() {
     let emu = start(&[]).await;
-    let create = |format: &'static str, data: &'static str| {
-        let emu = &emu;
-        async move {
-            let (status, _, body) = post(
-                emu.url(),
-                &[
-                    ("token", emu.super_token()),
-                    ("content", "project"),
-                    ("format", format),
-                    ("data", data),
-                ],
-            )
-            .await;
-            (status, body)
-        }
-    };
     // The error is written in `format` (`sendResponse(400, …, $format)`).
     for (format, data, expected) in [
         (
@@ -307,9 +291,14 @@ async fn project_creation_reads_one_row_as_redcap_does() {
             ),
         ),
     ] {
-        assert_eq!(create(format, data).await, (400, expected), "{data}");
+        assert_eq!(
+            create_project(&emu, format, data).await,
+            (400, expected),
+            "{data}"
+        );
     }
-    let (status, token) = create(
+    let (status, token) = create_project(
+        &emu,
         "xml",
         "<item><project_title>Caf&eacute; &amp;amp; co</project_title><purpose>0</purpose></item>",
     )

@@ -70,3 +70,42 @@ pub(crate) async fn post(url: &str, form: &[(&str, &str)]) -> (u16, String, Stri
         .to_owned();
     (status, content_type, response.text().await.expect("body"))
 }
+
+/// `content=project` with the super token: status and body (the new
+/// project's token on success).
+pub(crate) async fn create_project(emulator: &Emulator, format: &str, data: &str) -> (u16, String) {
+    let (status, _, body) = post(
+        emulator.url(),
+        &[
+            ("token", emulator.super_token()),
+            ("content", "project"),
+            ("format", format),
+            ("data", data),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+/// A record import of `data` in `format` into a loaded project, errors
+/// and counts in JSON: status and body.
+pub(crate) async fn import_records(
+    emulator: &Emulator,
+    project: &str,
+    format: &str,
+    data: &str,
+) -> (u16, String) {
+    let token = emulator.token(project).expect("project loaded");
+    let (status, _, body) = post(
+        emulator.url(),
+        &[
+            ("token", token),
+            ("content", "record"),
+            ("format", format),
+            ("returnFormat", "json"),
+            ("data", data),
+        ],
+    )
+    .await;
+    (status, body)
+}
