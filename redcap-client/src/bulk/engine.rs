@@ -54,8 +54,8 @@ struct Failed {
 /// A record list and how many rows listed it.
 type Listed = (Vec<String>, usize);
 
-/// The second answer for the record list, asked for beside the first batches; stopped
-/// when an export ends without it.
+/// The second answer for the record list, asked for beside the first; stopped when an
+/// export ends without it.
 struct Confirmation(tokio::task::JoinHandle<Result<Listed, Error>>);
 
 impl Drop for Confirmation {
@@ -90,11 +90,12 @@ pub(crate) async fn run<K: BatchKind>(
             record_list(client, options, &record_field, &retries)
         })
     };
-    // The record list is asked for once before the batches. A list missing records would
-    // make every later check pass on a partial export, so a second answer confirms it: it
-    // is asked for beside the first batches, and nothing is emitted before it agrees.
-    let mut listed = list().await?;
+    // The record list is asked for before the batches. A list missing records would make
+    // every later check pass on a partial export, so a second answer confirms it, and
+    // nothing is emitted before it agrees. Both are asked for at once: the server then
+    // answers them side by side, before the batches keep it busy.
     let mut confirmation = Some(confirm(client, options, &record_field, &retries));
+    let mut listed = list().await?;
     let batches = Batches {
         client,
         options,

@@ -222,6 +222,12 @@ impl RecordData {
         RecordData::load_fields(conn, project_id, layout, records, None)
     }
 
+    /// Whether [`RecordData::load_fields`] reads every record in one pass
+    /// when it is given no record list and these `only` fields.
+    pub(crate) fn reads_all_at_once(layout: &Layout<'_>, only: &HashSet<&str>) -> bool {
+        FieldReader::new(layout, Some(only)).is_some()
+    }
+
     /// Loads the data of some (or all) records, holding the values of the
     /// `only` fields (all when `None`): the rows are the same, but a value
     /// nobody reads is never copied out of storage.
@@ -357,6 +363,9 @@ struct FieldReader<'l> {
     id_field: &'l str,
     /// The loaded fields, in a fixed order.
     fields: Vec<&'l str>,
+    /// Whether records' groups are read: only a project with groups has
+    /// any that an export uses.
+    groups: bool,
 }
 
 /// At most this many fields are read one by one; more cost more than one
@@ -384,6 +393,7 @@ impl<'l> FieldReader<'l> {
             event: &event.unique_name,
             id_field: layout.id_field(),
             fields,
+            groups: !layout.schema.dags.is_empty(),
         })
     }
 
@@ -402,7 +412,10 @@ impl<'l> FieldReader<'l> {
         data: &mut RecordData,
     ) -> rusqlite::Result<(Vec<String>, FxHashMap<String, Row>)> {
         let mut wanted = self.fields.clone();
-        wanted.extend([self.id_field, GROUP_FIELD]);
+        wanted.push(self.id_field);
+        if self.groups {
+            wanted.push(GROUP_FIELD);
+        }
         wanted.sort_unstable();
         wanted.dedup();
         let slots: Vec<String> = (2..wanted.len() + 2).map(|n| format!("?{n}")).collect();
@@ -495,11 +508,12 @@ impl<'l> FieldReader<'l> {
             return Ok(None);
         }
         let mut group: Option<String> = None;
-        let mut groups = stmt.query(rusqlite::params![project_id, record, GROUP_FIELD])?;
-        while let Some(stored) = groups.next()? {
-            group = Some(stored.get(1)?);
+        if self.groups {
+            let mut groups = stmt.query(rusqlite::params![project_id, record, GROUP_FIELD])?;
+            while let Some(stored) = groups.next()? {
+                group = Some(stored.get(1)?);
+            }
         }
-        drop(groups);
         let mut row = Row::new(record.to_owned(), 0, Slot::Base, names);
         for field in &self.fields {
             let Some(id) = names.id(field) else {

@@ -479,7 +479,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         view,
         changed: changed_records(ctx)?,
     };
-    let names = record_list(ctx, p.list("records"))?;
+    let asked_records = p.list("records");
     let groups_column =
         opts.export_groups && !layout.schema.dags.is_empty() && ctx.user.rights.group.is_none();
     let load_surveys = |rows: &[&Row]| {
@@ -495,6 +495,7 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
     if opts.eav || view.is_some() || ctx.format == Format::Odm {
         // EAV's columns, a report's sort and an ODM document depend on
         // every exported row, so these take the records all at once.
+        let names = record_list(ctx, asked_records)?;
         let data = RecordData::load(ctx.conn, ctx.project.id, &layout, Some(&names))?;
         let selected = selection.rows(&data)?;
         let surveys = load_surveys(&selected)?;
@@ -536,20 +537,36 @@ pub(crate) fn export_view(ctx: &Ctx<'_>, view: Option<&View>) -> Result<Reply, A
         header_surveys.as_ref(),
         &opts,
     );
-    for chunk in names.chunks(RECORDS_PER_SLICE) {
-        let data = RecordData::load_fields(
-            ctx.conn,
-            ctx.project.id,
-            &layout,
-            Some(chunk),
-            only_exported.then_some(&field_set),
-        )?;
-        let selected = selection.rows(&data)?;
+    let mut write = |data: &RecordData| -> Result<(), ApiError> {
+        let selected = selection.rows(data)?;
         let surveys = match header_surveys {
             Some(_) => load_surveys(&selected)?,
             None => None,
         };
-        out.rows(&data, &selected, surveys.as_ref());
+        out.rows(data, &selected, surveys.as_ref());
+        Ok(())
+    };
+    if asked_records.is_empty()
+        && only_exported
+        && RecordData::reads_all_at_once(&layout, &field_set)
+    {
+        // A few fields of every record (the record-ID export a bulk export
+        // starts with): one pass that finds the record names as it reads,
+        // holding only those few values.
+        let data =
+            RecordData::load_fields(ctx.conn, ctx.project.id, &layout, None, Some(&field_set))?;
+        write(&data)?;
+    } else {
+        for chunk in record_list(ctx, asked_records)?.chunks(RECORDS_PER_SLICE) {
+            let data = RecordData::load_fields(
+                ctx.conn,
+                ctx.project.id,
+                &layout,
+                Some(chunk),
+                only_exported.then_some(&field_set),
+            )?;
+            write(&data)?;
+        }
     }
     Ok(out.finish(&[]))
 }
