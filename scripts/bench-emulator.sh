@@ -13,8 +13,8 @@
 #
 #   scripts/bench-emulator.sh                      # 50,000 records, data in a directory
 #   BENCH_ROWS=5000 scripts/bench-emulator.sh      # fewer records
-#   BENCH_STORE=memory scripts/bench-emulator.sh   # the in-memory store (no --data-dir):
-#                                                  # the database then counts in the RSS
+#   BENCH_STORE=memory scripts/bench-emulator.sh   # no --data-dir: a temporary database,
+#                                                  # mapped into memory (counts in the RSS)
 #   BIN=/path/to/redcap-emulator scripts/bench-emulator.sh   # another build
 #
 # Needs curl and python3 (only to generate the data). Linux only (reads /proc).
@@ -35,13 +35,16 @@
 #   export csv (record_id)          12.0       3210                 0.61        83                 0.51       83
 #   export json (100 records)          -          -                 0.01        83                 0.01       83
 #
-# Then with exports on read-only connections (the data directory in write-ahead-log mode),
-# the record-ID export read in one statement and a value's instance read only when it
+# Then with exports on read-only connections (the data directory in write-ahead-log mode)
+# and a value's instance read only when it
 # repeats (load average 1.5, no other builds): import 23.5 s CPU / 276 MiB, export json
 # 2.88 s / 328 MiB, csv 2.87 s / 168 MiB, record_id 0.46 s / 20 MiB (a reader's small page
 # cache, not the writer's 64 MiB, holds what an export reads); the records' two halves
 # exported in turn 2.65 s wall (2.60 s CPU), at once 1.42 s wall (2.74 s CPU). From run to
-# run the import's CPU time varies by about a tenth (21.8 s in the run before).
+# run the import's CPU time varies by about a tenth (21.8 s in the run before). The
+# record-ID export of a few fields has since been read in one pass over the records (the
+# code for it existed, but exports never took that path): 0.24 to 0.16 s of CPU for the
+# record-ID column of scripts/bench-export.sh's project.
 #
 # With the default batches of 1,000 records (load average 3.6 to 4.8) the import takes
 # 26.3 s of CPU with the row-id table and 25.0 s clustered (peak 106 and 102 MiB); the

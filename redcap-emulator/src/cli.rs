@@ -16,7 +16,8 @@ pub struct ServeArgs {
     /// reads; project XML brings its records). Repeatable.
     #[arg(long = "project", value_name = "NAME=INPUT")]
     pub projects: Vec<String>,
-    /// Keep data in this directory instead of memory.
+    /// Keep data in this directory (without it, data live in a private
+    /// temporary directory, removed when the emulator stops).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The 64-character super token (generated when absent).
@@ -162,13 +163,43 @@ impl ServeArgs {
 }
 
 /// Starts the emulator, prints its start line to `out` and serves until
-/// the process is stopped.
+/// the process is interrupted (Ctrl-C) or, on Unix, terminated.
 pub async fn serve(args: &ServeArgs, out: &mut dyn Write) -> Result<(), StartError> {
     let emulator = Emulator::start(args.config()?).await?;
     // If stdout is closed there is nobody to tell; keep serving.
     let _ = writeln!(out, "{}", emulator.start_line());
     let _ = out.flush();
-    std::future::pending::<()>().await;
+    stopped().await;
+    // Stopping this way, rather than being killed by the signal, lets the
+    // emulator close its database and remove a temporary one.
     drop(emulator);
     Ok(())
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what `kill` and service managers
+/// send). If a signal cannot be listened for, serves until killed.
+async fn stopped() {
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminated = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    terminate.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupted => {}
+            () = terminated => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupted.await;
 }

@@ -1,16 +1,25 @@
-//! The database's home: memory, or `DIR/redcap-emulator.sqlite3`. A data
+//! The database's home: `DIR/redcap-emulator.sqlite3` in a data
+//! directory, or, without one, the same file in a private temporary
+//! directory that is removed when the emulator's database closes. A data
 //! directory belongs to one emulator at a time (two writers would fail
 //! each other's writes with "database is locked"), and since the file
 //! holds every API token, only its owner may read it.
 //!
-//! Either home is opened once to write and again, read-only, for each
-//! connection that serves exports beside the writer (`database.rs`): a
-//! file in write-ahead-log mode, so that readers and the writer never wait
-//! for each other; memory as one `memdb` database that all connections of
-//! the emulator share.
+//! The file is opened once to write and again, read-only, for each
+//! connection that serves exports beside the writer (`database.rs`). It is
+//! in write-ahead-log mode, so that readers and the writer never wait for
+//! each other.
+//!
+//! A temporary database is a file rather than SQLite's `memdb`: every
+//! connection of a shared `memdb` copies each page it reads out of the one
+//! buffer under one lock, so two exports at once slowed each other down,
+//! while a file's readers map it into memory (`PRAGMA mmap_size`) and read
+//! it in place. The page cache of the operating system keeps it in memory
+//! all the same, and nothing of it is ever synced to disk.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -37,26 +46,38 @@ pub(crate) struct Opened {
 
 /// Where a database lives, to open read connections to it.
 #[derive(Debug, Clone)]
-pub(crate) enum Home {
-    /// A file in a data directory.
-    File(PathBuf),
-    /// A `memdb` database, by its URI.
-    Memory(String),
+pub(crate) struct Home {
+    path: PathBuf,
+    /// For a temporary database, its directory, removed when the last
+    /// holder (the [`crate::database::Database`], after its connections)
+    /// lets go.
+    temporary: Option<Arc<TemporaryDir>>,
+}
+
+/// A private temporary directory, removed when dropped.
+#[derive(Debug)]
+struct TemporaryDir(PathBuf);
+
+impl Drop for TemporaryDir {
+    fn drop(&mut self) {
+        // Nothing to report to: a directory that cannot be removed stays
+        // behind in the system's temporary directory.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// How long a connection waits for a lock another one holds before it
 /// fails with "database is locked": longer than any one request holds
-/// one (an import of a large project into memory keeps readers out for
-/// its whole transaction).
+/// one (a checkpoint after a large import).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The largest a database in memory may grow: `memdb` refuses to grow
-/// past 1 GiB unless told otherwise, far less than a large project needs.
-const MEMORY_LIMIT: i64 = i64::MAX;
+/// How much of a temporary database its readers map into memory: all of
+/// any project the emulator is meant for (SQLite maps only what the file
+/// holds).
+const MAPPED_BYTES: i64 = 1 << 34;
 
-/// Numbers the in-memory databases of one process, which share one
-/// namespace of `memdb` names.
-static MEMORY_DATABASES: AtomicU64 = AtomicU64::new(0);
+/// Numbers the temporary databases of one process.
+static TEMPORARY_DATABASES: AtomicU64 = AtomicU64::new(0);
 
 fn storage(path: &Path, message: impl std::fmt::Display) -> StartError {
     StartError::Storage {
@@ -65,10 +86,10 @@ fn storage(path: &Path, message: impl std::fmt::Display) -> StartError {
     }
 }
 
-/// Opens the database in `dir`, or in memory without one.
+/// Opens the database in `dir`, or a temporary one without it.
 pub(crate) fn open(dir: Option<&Path>) -> Result<Opened, StartError> {
     let Some(dir) = dir else {
-        return open_memory();
+        return open_temporary();
     };
     create_private_dir(dir)?;
     let lock_path = dir.join(LOCK);
@@ -99,33 +120,45 @@ pub(crate) fn open(dir: Option<&Path>) -> Result<Opened, StartError> {
         conn,
         shown: path.display().to_string(),
         lock: Some(lock),
-        home: Home::File(path),
+        home: Home {
+            path,
+            temporary: None,
+        },
     })
 }
 
-/// A new database in memory, shared by the connections that open its
-/// name.
-fn open_memory() -> Result<Opened, StartError> {
-    let number = MEMORY_DATABASES.fetch_add(1, Ordering::Relaxed);
-    let uri = format!(
-        "file:/redcap-emulator-{}-{number}?vfs=memdb",
-        std::process::id()
-    );
-    let shown = ":memory:".to_owned();
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn =
-        Connection::open_with_flags(&uri, flags).map_err(|e| storage(Path::new(&shown), e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .and_then(|()| crate::memdb::allow_growth(&conn, MEMORY_LIMIT))
-        .map_err(|e| storage(Path::new(&shown), e))?;
+/// A new database in a private directory of its own under the system's
+/// temporary directory (`TMPDIR`), removed when the database closes.
+fn open_temporary() -> Result<Opened, StartError> {
+    let base = std::env::temp_dir();
+    let dir = loop {
+        let number = TEMPORARY_DATABASES.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("redcap-emulator-{}-{number}", std::process::id()));
+        // Made new, never reused: one left behind by an earlier process
+        // with the same id is passed over.
+        match private_dir_builder().create(&dir) {
+            Ok(()) => break TemporaryDir(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(storage(&dir, e)),
+        }
+    };
+    let path = dir.0.join(FILE);
+    private_file(&path)?;
+    let conn = Connection::open(&path).map_err(|e| storage(&path, e))?;
+    // Nothing of a temporary database has to survive a crash: no syncs.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA mmap_size = {MAPPED_BYTES};"
+    ))
+    .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT))
+    .map_err(|e| storage(&path, e))?;
     Ok(Opened {
         conn,
-        shown,
+        shown: path.display().to_string(),
         lock: None,
-        home: Home::Memory(uri),
+        home: Home {
+            path,
+            temporary: Some(Arc::new(dir)),
+        },
     })
 }
 
@@ -133,16 +166,23 @@ impl Home {
     /// A read-only connection to the database (which its writer has
     /// opened, and keeps open).
     pub(crate) fn open_reader(&self) -> rusqlite::Result<Connection> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = match self {
-            Home::File(path) => Connection::open_with_flags(path, flags)?,
-            Home::Memory(uri) => Connection::open_with_flags(uri, flags)?,
-        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        if self.temporary.is_some() {
+            conn.execute_batch(&format!("PRAGMA mmap_size = {MAPPED_BYTES};"))?;
+        }
         Ok(conn)
     }
+}
+
+/// A builder of directories only their owner may enter (mode 0700 on Unix).
+fn private_dir_builder() -> std::fs::DirBuilder {
+    #[allow(unused_mut, reason = "only Unix sets a mode")]
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
 }
 
 /// Creates the directory (mode 0700 on Unix) when it does not exist.
@@ -150,11 +190,10 @@ fn create_private_dir(dir: &Path) -> Result<(), StartError> {
     if dir.is_dir() {
         return Ok(());
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| storage(dir, e))
+    private_dir_builder()
+        .recursive(true)
+        .create(dir)
+        .map_err(|e| storage(dir, e))
 }
 
 /// Opens (creating when needed) a file only its owner may read and write.

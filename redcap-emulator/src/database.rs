@@ -15,6 +15,9 @@ pub(crate) struct Database {
     readers: Mutex<Vec<Connection>>,
     /// Signalled when a reader comes back.
     returned: Condvar,
+    /// Where the database lives; declared last, so that a temporary one is
+    /// removed only after its connections have closed.
+    _home: Home,
 }
 
 impl std::fmt::Debug for Database {
@@ -43,6 +46,7 @@ impl Database {
             writer: Mutex::new(writer),
             readers: Mutex::new(readers),
             returned: Condvar::new(),
+            _home: home.clone(),
         })
     }
 
@@ -152,9 +156,35 @@ mod tests {
     }
 
     #[test]
-    fn memory_readers_read_together_and_see_commits() {
+    fn temporary_readers_read_together_and_see_commits() {
         let (database, _) = database(None);
         reads_side_by_side(&database);
+    }
+
+    #[test]
+    fn a_temporary_database_is_private_and_removed_once_closed() {
+        let opened = data_dir::open(None).unwrap();
+        let file = std::path::PathBuf::from(&opened.shown);
+        let dir = file.parent().unwrap().to_owned();
+        assert!(dir.starts_with(std::env::temp_dir()), "{}", dir.display());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(mode(&dir) & 0o777, 0o700);
+            assert_eq!(mode(&file) & 0o777, 0o600);
+        }
+        opened
+            .conn
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let database = Database::open(opened.conn, &opened.home).unwrap();
+        drop(opened.home);
+        // The database keeps its directory as long as it is open.
+        assert!(file.exists());
+        assert_eq!(count(&database.reader()), 1);
+        drop(database);
+        assert!(!dir.exists(), "{} is left behind", dir.display());
     }
 
     #[test]

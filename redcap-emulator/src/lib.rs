@@ -13,7 +13,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Storage is SQLite (in memory, or a file under a data directory): record
+//! Storage is SQLite (a file under a data directory, or a temporary one
+//! removed when the emulator stops): record
 //! data as EAV rows per project, event, record, field and instance, as
 //! REDCap keeps it; each request is one transaction, so an import is
 //! all-or-nothing. Record and report exports are served side by side on
@@ -228,7 +229,6 @@ mod format;
 mod http;
 mod layout;
 mod logic;
-mod memdb;
 mod methods;
 mod params;
 mod pdf;

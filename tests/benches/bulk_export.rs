@@ -55,7 +55,15 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM, so that the emulator removes its temporary database;
+        // SIGKILL only when that cannot be sent.
+        let terminated = Command::new("kill")
+            .arg(&self.pid)
+            .status()
+            .is_ok_and(|status| status.success());
+        if !terminated {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
