@@ -7,22 +7,27 @@
 # the server's CPU time (so that a busy machine shows as wall time above CPU time), the
 # ratios, and the peak memory of `cargo redcap export`. Needs python3 with venv and pip.
 #
-# Numbers (2 cores, load average 1.7, no other builds; the emulator serves the two batches
-# in flight at once; 196 columns; wall / client CPU / server CPU in seconds):
+# Numbers (2 cores, no other load; the emulator serves the two batches in flight at once
+# from a temporary database its connections map into memory; 196 columns; wall / client
+# CPU / server CPU in seconds):
 #
-#   BENCH_ROWS=50000 BENCH_REPEAT=2 scripts/bench-export.sh       raw CSV body 47 MB
-#     one raw CSV request                     2.20 /    0.06 / 2.15
-#     typed bulk export (export_all_typed)    2.38 /    0.65 / 3.14   25 batches
-#     cargo redcap export                     2.09 /    0.20 / 2.89   peak 34.8 MiB
-#     PyCap export_records(format_type="df")  3.61 /    1.37 / 2.36
-#     => typed 1.52x, cargo redcap export 1.73x faster than PyCap (wall time)
+#   BENCH_ROWS=50000 BENCH_REPEAT=3 scripts/bench-export.sh       raw CSV body 47 MB
+#     one raw CSV request                     1.49 /    0.05 / 1.46
+#     typed bulk export (export_all_typed)    1.34 /    0.45 / 1.97   25 batches
+#     cargo redcap export                     1.09 /    0.15 / 1.78   peak 33.1 MiB
+#     PyCap export_records(format_type="df")  2.51 /    1.09 / 1.53
+#     => typed 1.87x, cargo redcap export 2.30x faster than PyCap (wall time)
 #
-# Earlier, with the emulator serving one request at a time (load 3-5): typed 5.81 s,
-# `cargo redcap export` 5.32 s, PyCap 6.03 s (1.04x, 1.13x); before the one-pass streamed
-# reading, the batch sizing, the rate limiter's burst of 30 and the indexed record-ID
-# export: typed 18.1 s, `cargo redcap export` 11.5 s, PyCap 11.9 s. What is left is the
-# server's time: the record list (about 0.2 s of CPU) is asked for twice, the first time
-# before any batch, and two batches served at once cost about a tenth more CPU than in turn.
+# PyCap's time varies from run to run (2.5 to 3.1 s idle). Earlier, with an in-memory
+# (`memdb`) database and the record list asked for once before the batches and once beside
+# them (load average 1.7): typed 2.38 s, `cargo redcap export` 2.09 s, PyCap 3.61 s (1.52x,
+# 1.73x); with the emulator serving one request at a time (load 3-5): typed 5.81 s,
+# `cargo redcap export` 5.32 s, PyCap 6.03 s; before the one-pass streamed reading, the batch
+# sizing, the rate limiter's burst of 30 and the indexed record-ID export: typed 18.1 s,
+# `cargo redcap export` 11.5 s, PyCap 11.9 s. What is left is CPU on the two cores the
+# client shares with the server: the record list (about 0.19 s of the server's CPU) is asked
+# for twice, and the typed export's decoding (mostly building the rows' strings) competes
+# with the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
