@@ -178,6 +178,11 @@ mod tests {
             .conn
             .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
             .unwrap();
+        let page_size: u32 = opened
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(page_size, 65_536);
         let database = Database::open(opened.conn, &opened.home).unwrap();
         drop(opened.home);
         // The database keeps its directory as long as it is open.
