@@ -369,6 +369,9 @@ pub(crate) struct CsvDecoder<T> {
     header: Vec<String>,
     /// The type's column id of each header column.
     indexes: Vec<Option<usize>>,
+    /// Whether a header column is one the collector notes for the context of invalid
+    /// cells (the first, and the key columns): the others skip it.
+    noted: Vec<bool>,
     mode: DecodeMode,
     rows: Vec<T>,
     collector: Collector,
@@ -391,9 +394,13 @@ impl<T: FlatRow> CsvDecoder<T> {
         }
         // The header names every row's columns: look each up once.
         let indexes = header.iter().map(|c| T::column_index(c)).collect();
+        let noted = (0..header.len())
+            .map(|at| at == 0 || Collector::notes(&header[at]))
+            .collect();
         Ok(Self {
             header,
             indexes,
+            noted,
             mode,
             rows: Vec::new(),
             collector: Collector::default(),
@@ -405,15 +412,14 @@ impl<T: FlatRow> CsvDecoder<T> {
     pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
         self.number += 1;
         let mut row = T::default();
-        for ((column, index), raw) in self.header.iter().zip(&self.indexes).zip(cells) {
-            cell(
-                &mut row,
-                &mut self.collector,
-                column,
-                *index,
-                raw,
-                self.mode,
-            );
+        let columns = self.header.iter().zip(&self.indexes).zip(&self.noted);
+        for (((column, index), noted), raw) in columns.zip(cells) {
+            if *noted {
+                self.collector.note(column, raw);
+            }
+            if let Err(expected) = set(&mut row, *index, raw, self.mode) {
+                self.collector.fail(column, raw, expected);
+            }
         }
         let outcome = self.collector.end_row(self.number);
         keep(&mut self.rows, row, outcome);

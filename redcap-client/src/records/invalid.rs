@@ -203,17 +203,22 @@ impl Slot {
 }
 
 impl Collector {
+    /// Whether [`Collector::note`] keeps anything of this column after a row's first.
+    pub(super) fn notes(column: &str) -> bool {
+        KEY_COLUMNS.contains(&column)
+    }
+
     /// Notes a cell of the current row, for the context of its invalid cells: the first
     /// cell is the record (REDCap puts the record id first), and the key columns.
     pub(super) fn note(&mut self, column: &str, raw: &str) {
         if !self.started {
             self.started = true;
             self.record.put(raw);
-        } else if column.starts_with("redcap_") && !raw.is_empty() {
+        } else if !raw.is_empty() {
             let slot = match column {
-                "redcap_event_name" => &mut self.event,
-                "redcap_repeat_instrument" => &mut self.repeat_instrument,
-                "redcap_repeat_instance" => &mut self.repeat_instance,
+                c if c == KEY_COLUMNS[0] => &mut self.event,
+                c if c == KEY_COLUMNS[1] => &mut self.repeat_instrument,
+                c if c == KEY_COLUMNS[2] => &mut self.repeat_instance,
                 _ => return,
             };
             slot.put(raw);
