@@ -258,10 +258,25 @@ impl RecordData {
         // Field by field, each field's values in stored order: the order of
         // the table's key, so no sort is needed. (Rows are put in order
         // below, and a row keeps its values by field.)
-        let mut stmt = conn.prepare_cached(
+        //
+        // In a project of one event where nothing repeats, every exported
+        // value is in that event and its instance is never read: SQLite then
+        // filters on the event instead of handing over both columns for
+        // every value (the group is kept whatever its event, as below).
+        let single = match layout.events.as_slice() {
+            [event] if !event.repeats_whole && event.repeating_forms.is_empty() => {
+                Some(event.unique_name.as_str())
+            }
+            _ => None,
+        };
+        let mut stmt = conn.prepare_cached(if single.is_some() {
+            "SELECT NULL, field, NULL, value FROM data
+             WHERE project_id = ?1 AND record = ?2 AND (event = ?3 OR field = ?4)
+             ORDER BY field, seq"
+        } else {
             "SELECT event, field, instance, value FROM data
-             WHERE project_id = ?1 AND record = ?2 ORDER BY field, seq",
-        )?;
+             WHERE project_id = ?1 AND record = ?2 ORDER BY field, seq"
+        })?;
         let mut rows: Vec<Row> = Vec::new();
         // The size of the last record's first row.
         let mut room = (0, 0);
@@ -279,21 +294,30 @@ impl RecordData {
                 data.records.push(name);
                 continue;
             }
-            let mut query = stmt.query(rusqlite::params![project_id, name])?;
+            let mut query = match single {
+                Some(event) => stmt.query(rusqlite::params![project_id, name, event, GROUP_FIELD]),
+                None => stmt.query(rusqlite::params![project_id, name]),
+            }?;
             while let Some(stored) = query.next()? {
-                // Compared, never kept: its bytes serve.
-                let event = stored.get_ref(0)?.as_bytes()?;
                 let field = stored.get_ref(1)?.as_str()?;
                 if field == GROUP_FIELD {
                     data.groups.insert(name.clone(), stored.get(3)?);
                     continue;
                 }
-                let Some(event_idx) = layout
-                    .events
-                    .iter()
-                    .position(|e| e.unique_name.as_bytes() == event)
-                else {
-                    continue;
+                let event_idx = match single {
+                    Some(_) => 0,
+                    None => {
+                        // Compared, never kept: its bytes serve.
+                        let event = stored.get_ref(0)?.as_bytes()?;
+                        let Some(at) = layout
+                            .events
+                            .iter()
+                            .position(|e| e.unique_name.as_bytes() == event)
+                        else {
+                            continue;
+                        };
+                        at
+                    }
                 };
                 // A field deleted from the dictionary keeps its data in
                 // REDCap too, but is never exported.
