@@ -46,6 +46,13 @@
 # code for it existed, but exports never took that path): 0.24 to 0.16 s of CPU for the
 # record-ID column of scripts/bench-export.sh's project.
 #
+# Without a data directory (BENCH_STORE=memory, batches of 1,000, idle machine), first with
+# the in-memory `memdb` database, then with the temporary file its connections map into
+# memory (64 KiB pages; a classic project's values read without event and instance), CPU s
+# / peak MiB: import 15.61 / 661 and 13.78 / 443, export json 1.93 / 966 and 1.75 / 1089,
+# csv 1.68 / 804 and 1.62 / 927, record_id 0.25 / 656 and 0.18 / 796; the halves at once
+# 1.02 and 0.81 s wall. The peak now counts the file's mapped pages that a step read.
+#
 # With the default batches of 1,000 records (load average 3.6 to 4.8) the import takes
 # 26.3 s of CPU with the row-id table and 25.0 s clustered (peak 106 and 102 MiB); the
 # exports as above (json 3.91 and 3.23 s, csv 3.75 and 2.95 s).

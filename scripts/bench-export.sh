@@ -9,25 +9,25 @@
 #
 # Numbers (2 cores, no other load; the emulator serves the two batches in flight at once
 # from a temporary database its connections map into memory; 196 columns; wall / client
-# CPU / server CPU in seconds):
+# CPU / server CPU in seconds; the second of two runs, the first within 0.05 s):
 #
 #   BENCH_ROWS=50000 BENCH_REPEAT=3 scripts/bench-export.sh       raw CSV body 47 MB
-#     one raw CSV request                     1.49 /    0.05 / 1.46
-#     typed bulk export (export_all_typed)    1.34 /    0.45 / 1.97   25 batches
-#     cargo redcap export                     1.09 /    0.15 / 1.78   peak 33.1 MiB
-#     PyCap export_records(format_type="df")  2.51 /    1.09 / 1.53
-#     => typed 1.87x, cargo redcap export 2.30x faster than PyCap (wall time)
+#     one raw CSV request                     1.25 /    0.04 / 1.23
+#     typed bulk export (export_all_typed)    1.07 /    0.38 / 1.58   25 batches
+#     cargo redcap export                     0.93 /    0.16 / 1.49   peak 31.0 MiB
+#     PyCap export_records(format_type="df")  2.27 /    1.07 / 1.31
+#     => typed 2.12x (2.04x in the first run), cargo redcap export 2.44x faster than PyCap
 #
-# PyCap's time varies from run to run (2.5 to 3.1 s idle). Earlier, with an in-memory
-# (`memdb`) database and the record list asked for once before the batches and once beside
-# them (load average 1.7): typed 2.38 s, `cargo redcap export` 2.09 s, PyCap 3.61 s (1.52x,
-# 1.73x); with the emulator serving one request at a time (load 3-5): typed 5.81 s,
-# `cargo redcap export` 5.32 s, PyCap 6.03 s; before the one-pass streamed reading, the batch
-# sizing, the rate limiter's burst of 30 and the indexed record-ID export: typed 18.1 s,
-# `cargo redcap export` 11.5 s, PyCap 11.9 s. What is left is CPU on the two cores the
-# client shares with the server: the record list (about 0.19 s of the server's CPU) is asked
-# for twice, and the typed export's decoding (mostly building the rows' strings) competes
-# with the server.
+# Earlier, with an in-memory (`memdb`) database and the record list asked for once before
+# the batches and once beside them (load average 1.7): typed 2.38 s, `cargo redcap export`
+# 2.09 s, PyCap 3.61 s (1.52x, 1.73x); with the emulator serving one request at a time
+# (load 3-5): typed 5.81 s, `cargo redcap export` 5.32 s, PyCap 6.03 s; before the one-pass
+# streamed reading, the batch sizing, the rate limiter's burst of 30 and the indexed
+# record-ID export: typed 18.1 s, `cargo redcap export` 11.5 s, PyCap 11.9 s. What is left
+# is CPU on the two cores the client shares with the server: the record list (about 0.15 s
+# of the server's CPU) is asked for twice, and the typed export's decoding (mostly building
+# the rows' strings) competes with the server. PyCap's time varies from run to run (2.3 to
+# 2.5 s on an idle machine with this emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
