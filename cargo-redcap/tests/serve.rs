@@ -35,3 +35,25 @@ fn a_short_super_token_is_refused() {
     assert_eq!(code, std::process::ExitCode::FAILURE);
     assert!(err.contains("64 letters and digits"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_temporary_directory_that_cannot_be_made_is_named_with_the_way_out() {
+    // In its own process: TMPDIR (where Unix keeps temporary files) is read from the
+    // environment.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-redcap"))
+        .args(["redcap", "serve"])
+        .env("TMPDIR", "/nonexistent/redcap-tmp")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.starts_with("error: database /nonexistent/redcap-tmp/redcap-emulator-"),
+        "{err}"
+    );
+    assert!(
+        err.contains("TMPDIR") && err.contains("--data-dir"),
+        "{err}"
+    );
+}

@@ -147,7 +147,15 @@ fn open_temporary() -> Result<Opened, StartError> {
         match private_dir_builder().create(&dir) {
             Ok(()) => break TemporaryDir(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(storage(&dir, e)),
+            Err(e) => {
+                return Err(storage(
+                    &dir,
+                    format!(
+                        "cannot create a temporary database here: {e} (TMPDIR chooses \
+                         where; --data-dir keeps the data in a directory of your own)"
+                    ),
+                ));
+            }
         }
     };
     let path = dir.0.join(FILE);
