@@ -14,8 +14,8 @@
 //! connection of a shared `memdb` copies each page it reads out of the one
 //! buffer under one lock, so two exports at once slowed each other down,
 //! while a file's readers map it into memory (`PRAGMA mmap_size`) and read
-//! it in place. The page cache of the operating system keeps it in memory
-//! all the same, and nothing of it is ever synced to disk.
+//! it in place. The operating system's page cache holds it in memory all
+//! the same, and SQLite never syncs it to disk.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -78,10 +78,10 @@ const MAPPED_BYTES: i64 = 1 << 34;
 
 /// The page size of a temporary database: SQLite's largest. A record's
 /// values (a few kB in a wide project) then share a page with the next
-/// records', so walking from record to record (a record-ID export) reads a
-/// tenth of the pages it reads with 4 kB ones, and every page read from
-/// the mapped file is set up anew. (A data directory keeps SQLite's
-/// default, which its file was created with.)
+/// records', so walking from record to record (a record-ID export) reads
+/// far fewer pages than with 4 kB ones; that counts, since SQLite sets up
+/// a page again each time it reads it from the mapped file. (A data
+/// directory keeps SQLite's default, which its file was created with.)
 const TEMPORARY_PAGE_SIZE: u32 = 65_536;
 
 /// Numbers the temporary databases of one process.
