@@ -151,6 +151,15 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// The project's one event when it has one and nothing in it repeats:
+    /// a record then has one row, and every value is in that event.
+    pub(crate) fn flat_event(&self) -> Option<&EventInfo> {
+        match self.events.as_slice() {
+            [event] if !event.repeats_whole && event.repeating_forms.is_empty() => Some(event),
+            _ => None,
+        }
+    }
+
     /// Whether the project is longitudinal.
     pub(crate) fn longitudinal(&self) -> bool {
         self.schema.project.longitudinal && !self.schema.events.is_empty()

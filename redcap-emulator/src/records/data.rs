@@ -263,12 +263,7 @@ impl RecordData {
         // value is in that event and its instance is never read: SQLite then
         // filters on the event instead of handing over both columns for
         // every value (the group is kept whatever its event, as below).
-        let single = match layout.events.as_slice() {
-            [event] if !event.repeats_whole && event.repeating_forms.is_empty() => {
-                Some(event.unique_name.as_str())
-            }
-            _ => None,
-        };
+        let single = layout.flat_event().map(|event| event.unique_name.as_str());
         let mut stmt = conn.prepare_cached(if single.is_some() {
             "SELECT NULL, field, NULL, value FROM data
              WHERE project_id = ?1 AND record = ?2 AND (event = ?3 OR field = ?4)
@@ -402,13 +397,8 @@ impl<'l> FieldReader<'l> {
     /// at most one row).
     fn new(layout: &'l Layout<'_>, only: Option<&HashSet<&'l str>>) -> Option<FieldReader<'l>> {
         let only = only?;
-        let [event] = layout.events.as_slice() else {
-            return None;
-        };
-        if only.len() > FIELDS_READ_ONE_BY_ONE
-            || event.repeats_whole
-            || !event.repeating_forms.is_empty()
-        {
+        let event = layout.flat_event()?;
+        if only.len() > FIELDS_READ_ONE_BY_ONE {
             return None;
         }
         let mut fields: Vec<&str> = only.iter().copied().collect();
