@@ -8,14 +8,14 @@
 //! The file is opened once to write and again, read-only, for each
 //! connection that serves exports beside the writer (`database.rs`). It is
 //! in write-ahead-log mode, so that readers and the writer never wait for
-//! each other.
+//! each other, and every connection maps it into memory (`PRAGMA
+//! mmap_size`) and reads it in place.
 //!
 //! A temporary database is a file rather than SQLite's `memdb`: every
 //! connection of a shared `memdb` copies each page it reads out of the one
-//! buffer under one lock, so two exports at once slowed each other down,
-//! while a file's readers map it into memory (`PRAGMA mmap_size`) and read
-//! it in place. The operating system's page cache holds it in memory all
-//! the same, and SQLite never syncs it to disk.
+//! buffer under one lock, so two exports at once slowed each other down.
+//! The operating system's page cache holds the file in memory all the
+//! same, and SQLite never syncs a temporary one to disk.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -48,10 +48,10 @@ pub(crate) struct Opened {
 #[derive(Debug, Clone)]
 pub(crate) struct Home {
     path: PathBuf,
-    /// For a temporary database, its directory, removed when the last
-    /// holder (the [`crate::database::Database`], after its connections)
-    /// lets go.
-    temporary: Option<Arc<TemporaryDir>>,
+    /// For a temporary database, its directory, kept only to be removed
+    /// when the last holder (the [`crate::database::Database`], after its
+    /// connections) lets go.
+    _temporary: Option<Arc<TemporaryDir>>,
 }
 
 /// A private temporary directory, removed when dropped.
@@ -71,18 +71,30 @@ impl Drop for TemporaryDir {
 /// one (a checkpoint after a large import).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// How much of a temporary database its readers map into memory: all of
-/// any project the emulator is meant for (SQLite maps only what the file
-/// holds).
+/// How much of the database its connections map into memory: as much as
+/// SQLite allows (its compiled-in limit, 2 GiB in the bundled build, lowers
+/// this; pages past it are read the usual way). It maps only what the file
+/// holds.
 const MAPPED_BYTES: i64 = 1 << 34;
 
-/// The page size of a temporary database: SQLite's largest. A record's
+/// The page size of a new database file: SQLite's largest. A record's
 /// values (a few kB in a wide project) then share a page with the next
 /// records', so walking from record to record (a record-ID export) reads
 /// far fewer pages than with 4 kB ones; that counts, since SQLite sets up
-/// a page again each time it reads it from the mapped file. (A data
-/// directory keeps SQLite's default, which its file was created with.)
-const TEMPORARY_PAGE_SIZE: u32 = 65_536;
+/// a page again each time it reads it from the mapped file. An older data
+/// directory keeps the size its file was made with.
+const PAGE_SIZE: u32 = 65_536;
+
+/// Sets up the writing connection: the page size (of a new file),
+/// write-ahead logging, how often SQLite syncs, the mapping and the busy
+/// timeout.
+fn set_up_writer(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "PRAGMA page_size = {PAGE_SIZE}; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = {synchronous}; PRAGMA mmap_size = {MAPPED_BYTES};"
+    ))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+}
 
 /// Numbers the temporary databases of one process.
 static TEMPORARY_DATABASES: AtomicU64 = AtomicU64::new(0);
@@ -121,16 +133,14 @@ pub(crate) fn open(dir: Option<&Path>) -> Result<Opened, StartError> {
     // Write-ahead logging lets exports read while an import writes; with
     // it, `NORMAL` keeps the file consistent through a crash of the
     // emulator and only syncs at checkpoints.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT))
-        .map_err(|e| storage(&path, e))?;
+    set_up_writer(&conn, "NORMAL").map_err(|e| storage(&path, e))?;
     Ok(Opened {
         conn,
         shown: path.display().to_string(),
         lock: Some(lock),
         home: Home {
             path,
-            temporary: None,
+            _temporary: None,
         },
     })
 }
@@ -162,19 +172,14 @@ fn open_temporary() -> Result<Opened, StartError> {
     private_file(&path)?;
     let conn = Connection::open(&path).map_err(|e| storage(&path, e))?;
     // Nothing of a temporary database has to survive a crash: no syncs.
-    conn.execute_batch(&format!(
-        "PRAGMA page_size = {TEMPORARY_PAGE_SIZE}; PRAGMA journal_mode = WAL; \
-         PRAGMA synchronous = OFF; PRAGMA mmap_size = {MAPPED_BYTES};"
-    ))
-    .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT))
-    .map_err(|e| storage(&path, e))?;
+    set_up_writer(&conn, "OFF").map_err(|e| storage(&path, e))?;
     Ok(Opened {
         conn,
         shown: path.display().to_string(),
         lock: None,
         home: Home {
             path,
-            temporary: Some(Arc::new(dir)),
+            _temporary: Some(Arc::new(dir)),
         },
     })
 }
@@ -186,9 +191,7 @@ impl Home {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&self.path, flags)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        if self.temporary.is_some() {
-            conn.execute_batch(&format!("PRAGMA mmap_size = {MAPPED_BYTES};"))?;
-        }
+        conn.execute_batch(&format!("PRAGMA mmap_size = {MAPPED_BYTES};"))?;
         Ok(conn)
     }
 }

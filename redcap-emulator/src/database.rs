@@ -198,6 +198,16 @@ mod tests {
             std::env::temp_dir().join(format!("redcap-emulator-readers-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let (database, _lock) = database(Some(&dir));
+        // A new file has 64 KiB pages, and its readers map it.
+        let settings = |conn: &Connection| -> (u32, i64) {
+            let page_size = conn.query_row("PRAGMA page_size", [], |r| r.get(0));
+            let mapped = conn.query_row("PRAGMA mmap_size", [], |r| r.get(0));
+            (page_size.unwrap(), mapped.unwrap())
+        };
+        let (page_size, mapped) = settings(&database.reader());
+        assert_eq!(page_size, 65_536);
+        // SQLite lowers the asked size to its compiled-in limit (2 GiB here).
+        assert!(mapped >= 1 << 30, "{mapped}");
         reads_side_by_side(&database);
         // With write-ahead logging the writer commits while a read
         // transaction is open, and the reader keeps its snapshot.
