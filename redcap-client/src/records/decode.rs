@@ -76,6 +76,18 @@ pub(super) fn cell<T: FlatRow>(
     mode: DecodeMode,
 ) {
     collector.note(column, raw);
+    fill(row, collector, column, index, raw, mode);
+}
+
+/// Sets one cell, or lists it with the row's invalid cells when it does not fit.
+fn fill<T: FlatRow>(
+    row: &mut T,
+    collector: &mut Collector,
+    column: &str,
+    index: Option<usize>,
+    raw: &str,
+    mode: DecodeMode,
+) {
     if let Err(expected) = set(row, index, raw, mode) {
         collector.fail(column, raw, expected);
     }
@@ -417,9 +429,14 @@ impl<T: FlatRow> CsvDecoder<T> {
             if *noted {
                 self.collector.note(column, raw);
             }
-            if let Err(expected) = set(&mut row, *index, raw, self.mode) {
-                self.collector.fail(column, raw, expected);
-            }
+            fill(
+                &mut row,
+                &mut self.collector,
+                column,
+                *index,
+                raw,
+                self.mode,
+            );
         }
         let outcome = self.collector.end_row(self.number);
         keep(&mut self.rows, row, outcome);

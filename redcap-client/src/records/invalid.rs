@@ -216,9 +216,9 @@ impl Collector {
             self.record.put(raw);
         } else if !raw.is_empty() {
             let slot = match column {
-                c if c == KEY_COLUMNS[0] => &mut self.event,
-                c if c == KEY_COLUMNS[1] => &mut self.repeat_instrument,
-                c if c == KEY_COLUMNS[2] => &mut self.repeat_instance,
+                "redcap_event_name" => &mut self.event,
+                "redcap_repeat_instrument" => &mut self.repeat_instrument,
+                "redcap_repeat_instance" => &mut self.repeat_instance,
                 _ => return,
             };
             slot.put(raw);
