@@ -213,6 +213,49 @@ fn a_server_that_keeps_hanging_fails_naming_the_timeout() {
     );
 }
 
+/// A server that answers the record lists and then stops answering: the export gives up
+/// after a few halvings instead of halving a batch of 16 down to one record and sending
+/// that alone again (15 requests or more; giving up takes 10 here). A second rule answers
+/// 400 to any batch request past 12, so asking for more shows as the wrong error.
+#[test]
+fn a_server_that_stops_answering_mid_export_is_given_up_on() {
+    let faults = r#"{"faults": [
+        {"kind": "hang", "seconds": 2, "method": "export_records", "after": 2, "times": 12},
+        {"kind": "status", "status": 400, "message": "one request too many", "method": "export_records", "every": 1, "after": 2}
+    ]}"#;
+    let runtime = runtime();
+    let error = runtime.block_on(async {
+        let emulator = emulator(faults).await;
+        let client = Client::builder()
+            .url(emulator.url())
+            .token(emulator.token("wide").unwrap())
+            .requests_per_minute(100_000)
+            .first_byte_timeout(Duration::from_millis(300))
+            .retry_policy(
+                redcap_client::RetryPolicy::default()
+                    .delays(Duration::from_millis(5), Duration::from_millis(40)),
+            )
+            .build()
+            .unwrap();
+        let options = ExportOptions::new().batch_size(16).concurrency(1);
+        let mut csv = Vec::new();
+        client
+            .export_all(&options, RawFormat::Csv, &mut csv)
+            .await
+            .expect_err("nothing but the record lists was answered")
+    });
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                kind: TimeoutKind::FirstByte(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
 #[test]
 fn a_stall_is_timed_out_and_retried() {
     assert_complete(

@@ -25,6 +25,12 @@ const MAX_BATCH_RECORDS: usize = 10_000;
 /// `estimate_batch`).
 const BATCHES_PER_SLOT: usize = 4;
 
+/// Failed batches in a row, per concurrency slot, after which an export gives up: four
+/// halvings (a sixteenth of the size that failed first) are enough for a server that
+/// fails under a batch's size. Without a bound, a server that stops answering would be
+/// sent every record on its own, one timeout each.
+const FAILURES_IN_A_ROW_PER_SLOT: usize = 4;
+
 /// What every batch request shares.
 struct Plan {
     options: ExportOptions,
@@ -256,6 +262,8 @@ impl<K: BatchKind> Batches<'_, K> {
         let concurrency = options.concurrency.max(1);
         // Attempts of one-record batches, by position.
         let mut lone_attempts: std::collections::HashMap<usize, u32> = Default::default();
+        // Batches failed for the server's load since the last that came back.
+        let mut failed_in_a_row = 0;
         loop {
             while running.len() < concurrency {
                 let range = if let Some(range) = requeued.pop_front() {
@@ -282,7 +290,23 @@ impl<K: BatchKind> Batches<'_, K> {
                 method: "export_records",
                 message: format!("a batch task failed: {error}"),
             })?;
+            match &outcome {
+                Ok(_) => failed_in_a_row = 0,
+                Err(failed) if failed.error.is_overload() => failed_in_a_row += 1,
+                Err(_) => {}
+            }
             match outcome {
+                Err(Failed { error, .. })
+                    if failed_in_a_row > FAILURES_IN_A_ROW_PER_SLOT * concurrency =>
+                {
+                    tracing::warn!(
+                        failed = failed_in_a_row,
+                        error = %error,
+                        "batches keep failing; giving up"
+                    );
+                    running.abort_all();
+                    return Err(error);
+                }
                 Ok(done) => {
                     tracing::debug!(
                         first = done.range.start,
